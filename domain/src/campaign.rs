@@ -1,0 +1,219 @@
+//! Campaigns (survey rounds) and how a response reached us.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::quota::{QuotaMethod, SampleDesign, SampleDesignError};
+use crate::unit::is_valid_code;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    /// Being prepared: frames and quotas may change, citizens cannot answer yet.
+    Draft,
+    /// Collecting responses.
+    Open,
+    /// No more responses; scores can be published.
+    Closed,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(Self::Draft),
+            "open" => Some(Self::Open),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// How a response reached the service. Only a receipt QR proves the citizen was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    DeskQr,
+    ReceiptQr,
+    Paper,
+    Interviewer,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::DeskQr,
+        Channel::ReceiptQr,
+        Channel::Paper,
+        Channel::Interviewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DeskQr => "desk_qr",
+            Self::ReceiptQr => "receipt_qr",
+            Self::Paper => "paper",
+            Self::Interviewer => "interviewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether a response by this channel is verified: a receipt token proves a served
+    /// dossier; paper and interviewer forms are collected by survey staff.
+    pub fn is_verified(self) -> bool {
+        !matches!(self, Self::DeskQr)
+    }
+}
+
+/// A campaign as an API client asks for it, before it is checked.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CampaignRequest {
+    pub code: String,
+    pub name: String,
+    pub template: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub confidence: Option<f64>,
+    pub margin: Option<f64>,
+    pub quota_method: Option<String>,
+}
+
+/// A campaign that passed every check that does not need the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCampaign {
+    pub code: String,
+    pub name: String,
+    pub template: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub design: SampleDesign,
+}
+
+/// One problem with a field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl CampaignRequest {
+    /// Checks every field and reports every problem at once.
+    pub fn parse(self) -> Result<NewCampaign, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field, message: String| errors.push(FieldError { field, message });
+        if !is_valid_code(&self.code) {
+            fail(
+                "code",
+                "code must be 1–32 letters, digits, '-', '_' or '.'".into(),
+            );
+        }
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            fail("name", "name must be 1–200 characters".into());
+        }
+        if self.ends_on < self.starts_on {
+            fail(
+                "ends_on",
+                format!(
+                    "ends_on {} is before starts_on {}",
+                    self.ends_on, self.starts_on
+                ),
+            );
+        }
+        let method = match self.quota_method.as_deref() {
+            None => Some(QuotaMethod::Cochran),
+            Some(s) => QuotaMethod::parse(s).or_else(|| {
+                fail(
+                    "quota_method",
+                    format!("unknown quota method {s:?}: use \"cochran\" or \"yamane\""),
+                );
+                None
+            }),
+        };
+        let design = method.and_then(|method| {
+            SampleDesign::new(
+                self.confidence.unwrap_or(0.95),
+                self.margin.unwrap_or(0.05),
+                method,
+            )
+            .map_err(|e| match e {
+                SampleDesignError::Confidence(_) => fail("confidence", e.to_string()),
+                SampleDesignError::Margin(_) => fail("margin", e.to_string()),
+            })
+            .ok()
+        });
+        match design {
+            Some(design) if errors.is_empty() => Ok(NewCampaign {
+                code: self.code,
+                name,
+                template: self.template,
+                starts_on: self.starts_on,
+                ends_on: self.ends_on,
+                design,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> CampaignRequest {
+        CampaignRequest {
+            code: "HT-2022".into(),
+            name: " Khảo sát 2022 ".into(),
+            template: "SIPAS-2017".into(),
+            starts_on: NaiveDate::from_ymd_opt(2022, 3, 1).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2022, 9, 30).unwrap(),
+            confidence: None,
+            margin: None,
+            quota_method: None,
+        }
+    }
+
+    #[test]
+    fn defaults_are_95_percent_5_points_cochran() {
+        let c = request().parse().unwrap();
+        assert_eq!(c.name, "Khảo sát 2022");
+        assert_eq!(c.design.confidence(), 0.95);
+        assert_eq!(c.design.margin(), 0.05);
+        assert_eq!(c.design.method(), QuotaMethod::Cochran);
+    }
+
+    #[test]
+    fn reports_every_bad_field() {
+        let mut r = request();
+        r.code = "a b".into();
+        r.ends_on = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
+        r.confidence = Some(1.0);
+        r.quota_method = Some("magic".into());
+        let fields: Vec<&str> = r.parse().unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["code", "ends_on", "quota_method"]);
+
+        let mut r = request();
+        r.confidence = Some(1.0);
+        let errors = r.parse().unwrap_err();
+        assert_eq!(errors[0].field, "confidence");
+    }
+
+    #[test]
+    fn channels_round_trip() {
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+        }
+        assert!(!Channel::DeskQr.is_verified());
+        assert!(Channel::ReceiptQr.is_verified());
+        assert_eq!(Channel::parse("email"), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! The SIPAS domain core. It knows nothing of HTTP or of the database: storage and
+//! the web layer convert to and from these types at their edges.
+
+pub mod campaign;
+pub mod questionnaire;
+pub mod quota;
+pub mod reference;
+pub mod statistics;
+pub mod token;
+pub mod unit;

@@ -1,0 +1,53 @@
+//! The statistics engine: the contract is `docs/statistics.md`, implemented exactly.
+//!
+//! Pure: answers and frames in, typed results out; no I/O.
+//!
+//! * [`Accumulator`]: the integer sufficient statistics of one stratum (a unit's
+//!   service point). Responses are added one by one or merged; reads never scan them.
+//! * [`UnitMoments::compute`] (phase one): point estimates and linearised variances of
+//!   a unit from its strata's statistics and the frame ([`Design`]).
+//! * [`DesignEffectReference`]: `D_ref`, pooled over the campaign's units.
+//! * [`Scorer::score`] (phase two): intervals and flags at a confidence level, giving a
+//!   [`UnitResult`] that maps onto the API's `UnitScore`.
+//! * [`CampaignAnalysis`] / [`score_campaign`]: every unit of a campaign at once;
+//!   [`aggregate`]: the stratified estimate of a group of units.
+//!
+//! Criteria and elements are identified by index in the [`QuestionnaireShape`]; the
+//! caller maps them to codes.
+//!
+//! Choices the spec leaves open, made here:
+//! * `n < 2`: every interval (index, mean score and criteria) is absent, and `se`/`df` too.
+//! * The alternative criterion methods use the raw counts `x` of `n_k` (no FPC); in a
+//!   stratified unit with variance they use the effective counts `p·n_eff` of
+//!   `n_eff = p(1 − p)/v`. Agresti–Coull is truncated to [0, 1].
+//! * In a stratified unit, service points without responses count in `N` but not in `H`.
+
+mod accumulator;
+mod aggregate;
+mod campaign;
+mod confidence;
+mod error;
+mod interval;
+mod moments;
+mod score;
+mod shape;
+
+pub use accumulator::{Accumulator, MAX_ANSWER, SATISFIED_FROM};
+pub use aggregate::{GroupEstimate, LeftOutReason, LeftOutUnit, aggregate};
+pub use campaign::{
+    CampaignAnalysis, DesignEffectReference, PooledDesignEffect, score_campaign, score_unit,
+};
+pub use confidence::{
+    Confidence, CriterionMethod, beta_quantile, chi_squared_quantile, normal_quantile,
+    students_t_quantile,
+};
+pub use error::StatisticsError;
+pub use interval::{
+    Interval, agresti_coull, clopper_pearson, corrected_sample_size, jeffreys, wilson, wilson_cc,
+};
+pub use moments::{CriterionMoments, Design, Moments, Stratum, UnitMoments};
+pub use score::{
+    CriterionResult, ElementResult, Estimate, FEW_ANSWERS, FEW_EFFECTIVE, Flag, IndexDetail,
+    ParPoints, SMALL_SAMPLE, Scorer, ScoringOptions, UnitResult,
+};
+pub use shape::QuestionnaireShape;

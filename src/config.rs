@@ -1,0 +1,99 @@
+//! Configuration from the environment (see the README's table).
+
+use std::net::SocketAddr;
+
+/// Where the service keeps its SQLite file when no database is configured.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/sipas.db?mode=rwc";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub bind: SocketAddr,
+    /// The base URL printed in QR codes; `None` means `http://` + the bound address.
+    pub public_url: Option<String>,
+    /// The signing key; `None` means generate one and keep it in the database.
+    pub secret: Option<String>,
+    /// Earlier signing keys, still accepted so printed QR codes keep working.
+    pub previous_secrets: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("SIPAS_BIND={0:?} is not an address such as 127.0.0.1:8080")]
+    Bind(String),
+    #[error("SIPAS_PUBLIC_URL={0:?} must start with http:// or https://")]
+    PublicUrl(String),
+    #[error("SIPAS_SECRET must be at least 16 characters")]
+    Secret,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let bind_text = lookup("SIPAS_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind = bind_text
+            .parse()
+            .map_err(|_| ConfigError::Bind(bind_text.clone()))?;
+        let public_url = lookup("SIPAS_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::PublicUrl(url.clone()));
+        }
+        let secret = lookup("SIPAS_SECRET");
+        if secret.as_ref().is_some_and(|s| s.len() < 16) {
+            return Err(ConfigError::Secret);
+        }
+        Ok(Self {
+            database_url: lookup("SIPAS_DATABASE_URL")
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            redis_url: lookup("SIPAS_REDIS_URL"),
+            bind,
+            public_url,
+            secret,
+            previous_secrets: lookup("SIPAS_PREVIOUS_SECRETS")
+                .map(|s| s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+        assert!(s.redis_url.is_none() && s.public_url.is_none() && s.secret.is_none());
+    }
+
+    #[test]
+    fn reads_and_checks_values() {
+        let s = settings(&[
+            ("SIPAS_PUBLIC_URL", "https://ks.hatinh.gov.vn/"),
+            ("SIPAS_PREVIOUS_SECRETS", "old-secret-0000001, old-secret-0000002"),
+        ])
+        .unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://ks.hatinh.gov.vn"));
+        assert_eq!(s.previous_secrets.len(), 2);
+        assert!(matches!(settings(&[("SIPAS_BIND", "nowhere")]), Err(ConfigError::Bind(_))));
+        assert!(matches!(settings(&[("SIPAS_PUBLIC_URL", "ks.vn")]), Err(ConfigError::PublicUrl(_))));
+        assert!(matches!(settings(&[("SIPAS_SECRET", "short")]), Err(ConfigError::Secret)));
+    }
+}

@@ -1,0 +1,144 @@
+//! The demo campaign `DEMO-2021`: every unit of Hà Tĩnh with a plausible frame, quotas
+//! and synthetic responses spread over the campaign so far, so that some units have met
+//! their quota and others lag. Deterministic (fixed seed) and marked as demo everywhere.
+
+use chrono::{Duration, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Normal};
+use sipas_domain::campaign::{CampaignRequest, CampaignStatus, Channel};
+use sipas_domain::questionnaire::Answers;
+
+use crate::storage::demo_support::*;
+
+pub const DEMO_CAMPAIGN: &str = "DEMO-2021";
+const DEMO_ACTOR: &str = "demo";
+
+/// Creates the demo campaign unless it exists; returns whether it was created.
+pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageError> {
+    match storage.campaign_by_code(DEMO_CAMPAIGN).await {
+        Ok(_) => return Ok(false),
+        Err(StorageError::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let today = Utc::now().date_naive();
+    // Live dates (started 60 days ago, 30 to go) so quota pacing has something to say.
+    let new = CampaignRequest {
+        code: DEMO_CAMPAIGN.into(),
+        name: "Khảo sát SIPAS 2021 — dữ liệu minh hoạ (demo)".into(),
+        template: "SIPAS-2017".into(),
+        starts_on: today - Duration::days(60),
+        ends_on: today + Duration::days(30),
+        confidence: None,
+        margin: None,
+        quota_method: None,
+    }
+    .parse()
+    .map_err(|e| StorageError::Invalid(format!("demo campaign: {e:?}")))?;
+    let campaign = storage
+        .create_campaign(DEMO_ACTOR, &new, CampaignStatus::Open, true)
+        .await?;
+    let units: Vec<UnitRow> = storage
+        .units(&UnitFilter {
+            on: Some(campaign.starts_on),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|u| u.unit_type != "province")
+        .collect();
+    let mut rng = StdRng::seed_from_u64(2021);
+    let frame: Vec<FrameEntry> = units
+        .iter()
+        .map(|u| FrameEntry {
+            unit_id: u.id,
+            service_point_id: None,
+            population: rng.random_range(population_range(&u.unit_type)),
+        })
+        .collect();
+    storage.replace_frame(DEMO_ACTOR, &campaign, &frame, &units).await?;
+    let quotas = storage.quotas(campaign.id).await?;
+    let desks = storage.default_service_points().await?;
+    let questionnaire = storage.questionnaire(campaign.questionnaire_id).await?;
+    let element_of = questionnaire.element_of_criteria();
+    let last_element = questionnaire.elements.len() - 1;
+
+    let started = campaign.starts_on.and_hms_opt(7, 0, 0).expect("valid time").and_utc();
+    let elapsed_seconds = (Utc::now() - started).num_seconds().max(1);
+    let campaign_seconds = (campaign.ends_on - campaign.starts_on).num_days().max(1) * 86_400;
+    let elapsed_share = elapsed_seconds as f64 / campaign_seconds as f64;
+    let noise = Normal::new(0.0, 0.6).expect("valid normal");
+    let person = Normal::new(0.0, 0.5).expect("valid normal");
+
+    let mut responses = Vec::new();
+    for (unit, entry) in units.iter().zip(&frame) {
+        let quota = quotas.get(&unit.id).copied().unwrap_or(0) as f64;
+        // Pace relative to schedule: some units are ahead (met), others well behind.
+        let pace: f64 = rng.random_range(0.25..1.9);
+        let count = ((quota * elapsed_share * pace).round() as u64).min(entry.population);
+        let satisfaction: f64 = rng.random_range(0.55..0.97);
+        let mean = 2.6 + 2.0 * satisfaction;
+        let desk = desks[&unit.id];
+        for _ in 0..count {
+            let mood = person.sample(&mut rng);
+            let values: Vec<u8> = element_of
+                .iter()
+                .map(|&element| {
+                    let skip = if element == last_element { 0.4 } else { 0.03 };
+                    if rng.random_bool(skip) {
+                        0
+                    } else {
+                        (mean + mood + noise.sample(&mut rng)).round().clamp(1.0, 5.0) as u8
+                    }
+                })
+                .collect();
+            let Ok(answers) = Answers::from_values(values) else {
+                continue; // everything skipped: not a response
+            };
+            let channel = match rng.random_range(0..10) {
+                0 => Channel::Paper,
+                1 => Channel::ReceiptQr,
+                _ => Channel::DeskQr,
+            };
+            responses.push(NewResponse {
+                unit_id: unit.id,
+                service_point_id: desk,
+                channel,
+                language: if rng.random_bool(0.05) { "en" } else { "vi" },
+                answers,
+                comment: None,
+                submitted_at: started + Duration::seconds(rng.random_range(0..elapsed_seconds)),
+                exclusion: rng.random_bool(0.005).then_some("too_fast"),
+                nonce: None,
+                receipt_id: None,
+                client_hash: None,
+                is_demo: true,
+            });
+        }
+    }
+    responses.sort_by_key(|r| r.submitted_at);
+    storage.insert_responses(&campaign, responses).await?;
+    Ok(true)
+}
+
+fn population_range(unit_type: &str) -> std::ops::Range<u64> {
+    match unit_type {
+        "department" => 300..4_000,
+        "central_agency" => 200..2_500,
+        "district" => 1_500..8_000,
+        _ => 80..1_200,
+    }
+}
+
+/// A survey link at the demo campaign's first commune desk, for trying the citizen's
+/// path; `None` when there is no demo campaign.
+pub async fn citizen_demo_url(
+    storage: &Storage,
+    _base_url: &str,
+) -> Result<Option<String>, StorageError> {
+    match storage.campaign_by_code(DEMO_CAMPAIGN).await {
+        Ok(_) => Ok(None),
+        Err(StorageError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,19 @@
+//! `/api/v1`: the contract of `docs/api.md`.
+
+pub mod campaigns;
+pub mod units;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(units::list_units)
+        .service(units::list_service_points)
+        .service(units::create_service_point)
+        .service(campaigns::list_campaigns)
+        .service(campaigns::create_campaign)
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(super::ApiError::not_found(
+                "no such API endpoint; see /api/v1/openapi.json",
+            ))
+        }));
+}

@@ -1,0 +1,74 @@
+//! The OpenAPI 3 description, generated from the handlers themselves so it cannot
+//! drift from the implementation, and a plain page listing the endpoints.
+
+use actix_web::{HttpResponse, get};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::api::{campaigns, units};
+use super::error::{ErrorBody, ErrorDetail};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "SIPAS API", description = "Citizen satisfaction (SIPAS) for the PAR Index. Bearer tokens: `sipas token create`."),
+    paths(
+        units::list_units,
+        units::list_service_points,
+        units::create_service_point,
+        campaigns::list_campaigns,
+        campaigns::create_campaign,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[get("/api/v1/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// A readable index of the API without any outside script (the service runs on closed
+/// networks): each endpoint with its summary, and the JSON description for tools.
+#[get("/api/docs")]
+pub async fn api_docs() -> maud::Markup {
+    let doc = ApiDoc::openapi();
+    let endpoints = doc
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("DELETE", &item.delete),
+            ]
+            .into_iter()
+            .filter_map(move |(method, op)| {
+                op.as_ref().map(|op| sipas_templates::api_docs::Endpoint {
+                    method,
+                    path: path.clone(),
+                    summary: op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default(),
+                })
+            })
+        })
+        .collect();
+    sipas_templates::api_docs::page(&sipas_templates::api_docs::ApiDocsView {
+        title: doc.info.title.clone(),
+        version: doc.info.version.clone(),
+        endpoints,
+    })
+}

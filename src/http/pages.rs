@@ -1,0 +1,39 @@
+//! Pages for people (as opposed to the JSON API).
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::{ApiError, AppState};
+
+#[get("/")]
+pub async fn home(state: web::Data<AppState>) -> Result<maud::Markup, ApiError> {
+    let campaigns = state.storage.campaigns().await?;
+    let mut summaries = Vec::with_capacity(campaigns.len());
+    for c in campaigns {
+        let responses = state.storage.response_counts(c.id).await?.values().sum();
+        summaries.push(sipas_templates::home::CampaignSummary {
+            code: c.code,
+            name: c.name,
+            status: c.status.as_str().to_owned(),
+            starts_on: c.starts_on.to_string(),
+            ends_on: c.ends_on.to_string(),
+            responses,
+            is_demo: c.is_demo,
+        });
+    }
+    Ok(sipas_templates::home::page(&sipas_templates::home::HomeView {
+        campaigns: summaries,
+        citizen_demo_url: None,
+    }))
+}
+
+/// Anything unknown: JSON for API clients, a page for people.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        return actix_web::ResponseError::error_response(&ApiError::not_found(
+            "no such API endpoint; see /api/v1/openapi.json",
+        ));
+    }
+    HttpResponse::NotFound()
+        .content_type("text/html; charset=utf-8")
+        .body("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Không tìm thấy</title><p>Không tìm thấy trang này. <a href=\"/\">Về trang chủ</a></p></html>")
+}

@@ -1,0 +1,14 @@
+//! SIPAS: the citizen-satisfaction survey of a province's PAR Index.
+//!
+//! Layers, outermost first: `http` (thin actix handlers) → `storage` (sea-orm) →
+//! `sipas_domain` (pure rules and statistics). Views live in the `sipas-templates`
+//! crate and take plain structs.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod redis_store;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,94 @@
+//! Putting the service together: database, reference data, Redis, HTTP server.
+
+use std::net::TcpListener;
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::http::{AppState, RequestLine, routes};
+use crate::redis_store::RedisStore;
+use crate::storage::Storage;
+
+/// What a start did that a person should hear about.
+#[derive(Debug, Default)]
+pub struct StartReport {
+    pub first_admin: Option<(String, String)>,
+    pub demo_created: bool,
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    base_url: String,
+    pub storage: Storage,
+    pub report: StartReport,
+}
+
+impl Application {
+    /// Migrates, seeds the reference data (and the demo campaign when asked), binds the
+    /// listener and builds the server; `run_until_stopped` serves.
+    pub async fn build(settings: &Settings, demo: bool) -> anyhow::Result<Self> {
+        let storage = Storage::connect(&settings.database_url).await?;
+        storage.migrate().await?;
+        storage.seed_reference_data().await?;
+        let demo_created = if demo {
+            crate::demo::ensure_demo_campaign(&storage).await?
+        } else {
+            false
+        };
+        let first_admin = storage.ensure_first_admin().await?;
+        let redis = RedisStore::new(settings.redis_url.as_deref())
+            .map_err(|e| anyhow::anyhow!("SIPAS_REDIS_URL is not a valid Redis URL: {e}"))?;
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let base_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| {
+                // A wildcard bind is reachable on loopback; print that rather than 0.0.0.0.
+                let ip = settings.bind.ip();
+                let host = if ip.is_unspecified() { "127.0.0.1".to_owned() } else { ip.to_string() };
+                format!("http://{host}:{port}")
+            });
+        let state = web::Data::new(AppState {
+            storage: storage.clone(),
+            redis,
+            public_url: base_url.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::Compress::default())
+                .wrap(TracingLogger::<RequestLine>::new())
+                .app_data(state.clone())
+                .configure(routes)
+        })
+        .listen(listener)?
+        // actix stops accepting on SIGTERM/SIGINT and lets requests in flight finish.
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self {
+            server,
+            port,
+            base_url,
+            storage,
+            report: StartReport {
+                first_admin,
+                demo_created,
+            },
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

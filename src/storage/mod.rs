@@ -1,0 +1,109 @@
+//! The storage layer: the only code that talks to the database (through sea-orm). It
+//! speaks the domain's types to the layers above and hides every SQL dialect.
+
+mod api_clients;
+mod audit;
+mod campaigns;
+
+mod error;
+mod reference;
+mod settings;
+mod units;
+mod users;
+
+pub use api_clients::{ApiClient, Scope};
+pub use campaigns::{CampaignRecord, FrameEntry, NewResponse};
+pub use error::StorageError;
+pub use units::{ServicePointRecord, UnitFilter, UnitRow};
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+/// A handle on the database; cheap to clone (a pool inside).
+#[derive(Clone, Debug)]
+pub struct Storage {
+    db: DatabaseConnection,
+}
+
+impl Storage {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). An SQLite file's folder is
+    /// created, and the file runs in WAL mode so readers never wait for the writer.
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        if let Some(path) = sqlite_path(url)
+            && let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StorageError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(if sqlite_path(url).is_some() { 8 } else { 16 })
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let db = Database::connect(options).await?;
+        Ok(Self { db })
+    }
+
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers: what `/readyz` reports.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub async fn close(self) -> Result<(), StorageError> {
+        self.db.close().await?;
+        Ok(())
+    }
+
+    /// Runs a statement that only matters on one backend, e.g. tests' housekeeping.
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<(), StorageError> {
+        self.db.execute_unprepared(sql).await?;
+        Ok(())
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (path != ":memory:" && !path.is_empty()).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_sqlite_file_paths() {
+        assert_eq!(super::sqlite_path("sqlite://data/sipas.db?mode=rwc"), Some("data/sipas.db"));
+        assert_eq!(super::sqlite_path("sqlite::memory:"), None);
+        assert_eq!(super::sqlite_path("postgres://x@y/z"), None);
+    }
+}
+
+/// What the demo generator needs from storage, in one import.
+pub mod demo_support {
+    pub use super::campaigns::{FrameEntry, NewResponse};
+    pub use super::{Storage, StorageError, UnitFilter, UnitRow};
+}

@@ -1,0 +1,142 @@
+//! The short citizen pages: thank you, already answered, not found, error.
+
+use maud::{Markup, html};
+
+use crate::i18n::Lang;
+use crate::layout::{Shell, page};
+
+/// After a successful submission (the target of the `303 See Other`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThanksPage {
+    pub lang: Lang,
+    /// The page's own path for the language switch; `None` hides it.
+    pub path: Option<String>,
+    /// The unit that was rated, repeated so the citizen sees where the answers went.
+    pub unit_name: Option<String>,
+    pub service_point_name: Option<String>,
+    pub demo: bool,
+}
+
+/// A receipt token that has already been used: nothing was stored this time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlreadyAnsweredPage {
+    pub lang: Lang,
+    pub path: Option<String>,
+    pub unit_name: Option<String>,
+    pub demo: bool,
+}
+
+/// A token that does not verify, or whose campaign or receipt is over (serve with 404).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotFoundPage {
+    pub lang: Lang,
+    pub path: Option<String>,
+}
+
+/// Anything else that went wrong (serve with the matching 4xx/5xx status).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorPage {
+    pub lang: Lang,
+    pub path: Option<String>,
+    /// A specific, plain-language explanation; the generic one when `None`.
+    pub message: Option<String>,
+    /// Where a "try again" link points (e.g. the survey form), if anywhere.
+    pub retry_href: Option<String>,
+    /// A request id the citizen can quote to staff.
+    pub reference: Option<String>,
+}
+
+fn where_line(unit: Option<&str>, desk: Option<&str>) -> Markup {
+    html! {
+        @if let Some(unit) = unit {
+            p.cap { (unit) @if let Some(desk) = desk { " · " (desk) } }
+        }
+    }
+}
+
+/// Renders the thank-you page.
+pub fn thanks_page(v: &ThanksPage) -> Markup {
+    let t = v.lang.text();
+    page(
+        Shell {
+            lang: v.lang,
+            title: t.thanks_title,
+            path: v.path.as_deref(),
+            demo: v.demo,
+        },
+        html! {
+            div.card.ok {
+                (where_line(v.unit_name.as_deref(), v.service_point_name.as_deref()))
+                h1 { (t.thanks_title) }
+                p { (t.thanks_body) }
+                p { (t.thanks_close) }
+            }
+        },
+    )
+}
+
+/// Renders the "already answered" page.
+pub fn already_answered_page(v: &AlreadyAnsweredPage) -> Markup {
+    let t = v.lang.text();
+    page(
+        Shell {
+            lang: v.lang,
+            title: t.already_title,
+            path: v.path.as_deref(),
+            demo: v.demo,
+        },
+        html! {
+            div.card.warn {
+                (where_line(v.unit_name.as_deref(), None))
+                h1 { (t.already_title) }
+                p { (t.already_body) }
+                p { (t.thanks_close) }
+            }
+        },
+    )
+}
+
+/// Renders the "not found" page (invalid or expired survey code).
+pub fn not_found_page(v: &NotFoundPage) -> Markup {
+    let t = v.lang.text();
+    page(
+        Shell {
+            lang: v.lang,
+            title: t.not_found_title,
+            path: v.path.as_deref(),
+            demo: false,
+        },
+        html! {
+            div.card.err {
+                h1 { (t.not_found_title) }
+                p { (t.not_found_body) }
+                ul { @for step in t.not_found_steps { li { (step) } } }
+            }
+        },
+    )
+}
+
+/// Renders the generic error page.
+pub fn error_page(v: &ErrorPage) -> Markup {
+    let t = v.lang.text();
+    page(
+        Shell {
+            lang: v.lang,
+            title: t.error_title,
+            path: v.path.as_deref(),
+            demo: false,
+        },
+        html! {
+            div.card.err {
+                h1 { (t.error_title) }
+                p { (v.message.as_deref().unwrap_or(t.error_body)) }
+                @if let Some(href) = &v.retry_href {
+                    p { a href=(href) { (t.error_retry) } }
+                }
+                @if let Some(reference) = &v.reference {
+                    p.note { (t.error_reference) ": " code { (reference) } }
+                }
+            }
+        },
+    )
+}

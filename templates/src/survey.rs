@@ -1,0 +1,189 @@
+//! The survey form a citizen reaches by scanning a QR code (`GET /s/{token}`), and its
+//! re-render after a submission with unanswered questions.
+//!
+//! The form posts `application/x-www-form-urlencoded` to [`SurveyForm::path`] (plus
+//! `?lang=en` when the page is in English) with these fields:
+//!
+//! | field | value |
+//! |---|---|
+//! | each criterion code, e.g. `TC1` | `1`–`5`, or `0` for "no opinion"; absent when not answered |
+//! | [`FIELD_COMMENT`] | the free comment (may be empty; at most [`COMMENT_MAX_CHARS`] characters in the browser) |
+//! | [`FIELD_NONCE`] | [`SurveyForm::nonce`] as given (idempotency key) |
+//! | [`FIELD_ISSUED_AT`] | [`SurveyForm::issued_at`] as given (unix seconds) |
+//! | [`FIELD_HONEYPOT`] | empty for people; a bot that fills it should be ignored |
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use maud::{Markup, html};
+
+use crate::i18n::Lang;
+use crate::layout::{Shell, page};
+
+/// Hidden field carrying the form nonce (idempotency key).
+pub const FIELD_NONCE: &str = "_nonce";
+/// Hidden field carrying the time the form was issued, unix seconds.
+pub const FIELD_ISSUED_AT: &str = "_issued";
+/// The honeypot text field: hidden from people, left empty by them.
+pub const FIELD_HONEYPOT: &str = "website";
+/// The optional free comment.
+pub const FIELD_COMMENT: &str = "comment";
+/// The comment's `maxlength` in the browser (check it on the server too).
+pub const COMMENT_MAX_CHARS: usize = 1000;
+/// The value of the "no opinion" choice.
+pub const NO_OPINION: u8 = 0;
+
+/// One criterion (question), its text already in the page's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CriterionView {
+    /// The code, also the form field name, e.g. `TC1`.
+    pub code: String,
+    pub text: String,
+}
+
+/// One element (section) of the questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementView {
+    /// e.g. `E1`.
+    pub code: String,
+    pub name: String,
+    pub criteria: Vec<CriterionView>,
+}
+
+/// Everything the survey form shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SurveyForm {
+    pub lang: Lang,
+    /// The form's path without query, e.g. `/s/AbCd…`: the form posts there and the
+    /// language switch links to it with `?lang=`.
+    pub path: String,
+    pub campaign_name: String,
+    /// The unit (agency, district, commune) being rated.
+    pub unit_name: String,
+    /// The desk (service point), when known.
+    pub service_point_name: Option<String>,
+    /// The campaign is demo data: show a banner.
+    pub demo: bool,
+    /// The questionnaire, in order.
+    pub elements: Vec<ElementView>,
+    /// Answers already given (criterion code → 0–5), pre-checked on a re-render.
+    pub answers: BTreeMap<String, u8>,
+    /// Criterion codes left unanswered on the previous submission (empty on first show).
+    pub missing: BTreeSet<String>,
+    /// The comment already typed, kept on a re-render.
+    pub comment: String,
+    /// The form nonce, sent back unchanged in [`FIELD_NONCE`].
+    pub nonce: String,
+    /// When the form was first issued (unix seconds), sent back in [`FIELD_ISSUED_AT`].
+    pub issued_at: i64,
+    /// A message shown above the form that is not about a particular question (for
+    /// example "you sent the form too quickly, please check and send again").
+    pub notice: Option<String>,
+}
+
+/// The form's anchor for a criterion (the error summary links to it).
+pub fn question_id(code: &str) -> String {
+    format!("q-{code}")
+}
+
+/// Renders the survey form.
+pub fn survey_form(v: &SurveyForm) -> Markup {
+    let t = v.lang.text();
+    let total: usize = v.elements.iter().map(|e| e.criteria.len()).sum();
+    let action = match v.lang {
+        Lang::Vi => v.path.clone(),
+        Lang::En => crate::layout::lang_href(&v.path, Lang::En),
+    };
+    // Numbering and the missing list in questionnaire order.
+    let mut missing_list: Vec<(usize, &CriterionView)> = Vec::new();
+    let mut n = 0;
+    for e in &v.elements {
+        for c in &e.criteria {
+            n += 1;
+            if v.missing.contains(&c.code) {
+                missing_list.push((n, c));
+            }
+        }
+    }
+    let has_errors = !missing_list.is_empty();
+    let title = if has_errors {
+        format!("{}: {} – {}", t.error_prefix, v.unit_name, t.service_name)
+    } else {
+        format!("{} – {}", v.unit_name, t.service_name)
+    };
+    let body = html! {
+        @if has_errors {
+            div.alert role="alert" {
+                h2 { (v.lang.missing_heading(missing_list.len())) }
+                ul {
+                    @for (n, c) in &missing_list {
+                        li { a href={ "#" (question_id(&c.code)) } { (v.lang.question_label(*n)) ": " (c.text) } }
+                    }
+                }
+            }
+        }
+        div.card {
+            p.cap { (v.campaign_name) }
+            p.lead { (t.rating_for) ":" }
+            h1 { (v.unit_name) }
+            @if let Some(sp) = &v.service_point_name {
+                p.who { (sp) }
+            }
+            p.note { (v.lang.form_size(total)) " " (t.intro) }
+            p.note { (t.privacy) }
+        }
+        @if let Some(notice) = &v.notice {
+            div.alert role="status" { p { (notice) } }
+        }
+        form method="post" action=(action) novalidate {
+            input type="hidden" name=(FIELD_NONCE) value=(v.nonce);
+            input type="hidden" name=(FIELD_ISSUED_AT) value=(v.issued_at);
+            div.hp aria-hidden="true" {
+                label for=(FIELD_HONEYPOT) { (t.honeypot_label) }
+                input type="text" id=(FIELD_HONEYPOT) name=(FIELD_HONEYPOT) value="" tabindex="-1" autocomplete="off";
+            }
+            @let parts = v.elements.len();
+            @for (i, e) in v.elements.iter().enumerate() {
+                @let start: usize = v.elements[..i].iter().map(|e| e.criteria.len()).sum();
+                h2 { small.cap { (v.lang.part_label(i + 1, parts)) } " " (e.name) }
+                @for (j, c) in e.criteria.iter().enumerate() {
+                    (criterion(v, start + j + 1, c))
+                }
+            }
+            h2 { label for=(FIELD_COMMENT) { (t.comment_label) } }
+            p.note #comment-hint { (t.comment_hint) }
+            textarea #comment name=(FIELD_COMMENT) rows="4" maxlength=(COMMENT_MAX_CHARS) aria-describedby="comment-hint" { (v.comment) }
+            button type="submit" { (t.submit) }
+            p.note { (t.submit_hint) }
+        }
+    };
+    page(
+        Shell {
+            lang: v.lang,
+            title: &title,
+            path: Some(&v.path),
+            demo: v.demo,
+        },
+        body,
+    )
+}
+
+fn criterion(v: &SurveyForm, n: usize, c: &CriterionView) -> Markup {
+    let t = v.lang.text();
+    let bad = v.missing.contains(&c.code);
+    let answer = v.answers.get(&c.code).copied();
+    let id = question_id(&c.code);
+    let err_id = format!("e-{}", c.code);
+    html! {
+        fieldset #(id) class=[bad.then_some("bad")] role=[bad.then_some("radiogroup")] aria-invalid=[bad.then_some("true")] aria-describedby=[bad.then_some(&err_id)] {
+            legend { small { (v.lang.question_label(n)) } (c.text) }
+            @if bad {
+                p.em #(err_id) { (t.error_prefix) ": " (t.missing_one) }
+            }
+            @for (i, label) in t.scale.iter().enumerate() {
+                @let value = (i + 1) as u8;
+                label { input type="radio" name=(c.code) value=(value) checked[answer == Some(value)]; b { (value) } " " (label) }
+            }
+            label { input type="radio" name=(c.code) value=(NO_OPINION) checked[answer == Some(NO_OPINION)]; (t.no_opinion) }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+use std::collections::HashSet;
+
+use crate::backend_tests;
+use crate::common::{Backend, spawn_app};
+use serde_json::{Value, json};
+use sipas_domain::reference::ha_tinh_units;
+
+backend_tests!(lists_and_filters_units, manages_service_points);
+
+async fn units(app: &crate::common::TestApp, query: &str) -> Vec<Value> {
+    let response = app
+        .get(&format!("/api/v1/units{query}"), &app.read_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.unwrap()
+}
+
+async fn lists_and_filters_units(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let reference = ha_tinh_units();
+
+    let all = units(&app, "").await;
+    assert_eq!(all.len(), 245);
+    let codes: HashSet<&str> = all.iter().map(|u| u["code"].as_str().unwrap()).collect();
+    let expected: HashSet<&str> = reference.iter().map(|u| u.code.as_str()).collect();
+    assert_eq!(codes, expected);
+    let ward = all.iter().find(|u| u["code"] == "18073").unwrap();
+    assert_eq!(ward["name"], "Phường Nam Hà");
+    assert_eq!(ward["unit_type"], "commune");
+    assert_eq!(ward["parent_code"], "436");
+    let province = all.iter().find(|u| u["code"] == "42").unwrap();
+    assert!(province["parent_code"].is_null());
+
+    assert_eq!(units(&app, "?type=commune").await.len(), 209);
+    assert_eq!(units(&app, "?type=department").await.len(), 17);
+    assert_eq!(units(&app, "?type=nothing").await.len(), 0);
+
+    let children = units(&app, "?parent=436").await;
+    let expected_children: HashSet<&str> = reference
+        .iter()
+        .filter(|u| u.parent_code.as_deref() == Some("436"))
+        .map(|u| u.code.as_str())
+        .collect();
+    assert!(!expected_children.is_empty());
+    let got: HashSet<&str> = children.iter().map(|u| u["code"].as_str().unwrap()).collect();
+    assert_eq!(got, expected_children);
+    let districts_communes = units(&app, "?type=district&parent=42").await;
+    assert_eq!(districts_communes.len(), 12);
+}
+
+async fn manages_service_points(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let path = "/api/v1/units/18073/service-points";
+
+    let points: Vec<Value> = app.get(path, &app.read_token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(points.len(), 1, "every unit starts with its Bộ phận Một cửa");
+    assert_eq!(points[0]["code"], "MC");
+    assert_eq!(points[0]["is_default"], true);
+
+    let created = app
+        .post(path, &app.write_token)
+        .json(&json!({"code": "MC-2", "name": "Quầy 2 — Một cửa"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["code"], "MC-2");
+    assert_eq!(created["is_default"], false);
+
+    let again = app
+        .post(path, &app.write_token)
+        .json(&json!({"code": "MC-2", "name": "Other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+
+    // The same code in another unit is fine: codes are unique within a unit.
+    let other = app
+        .post("/api/v1/units/18077/service-points", &app.write_token)
+        .json(&json!({"code": "MC-2", "name": "Quầy 2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 201);
+
+    let bad = app
+        .post(path, &app.write_token)
+        .json(&json!({"code": "a b/c", "name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("code"));
+
+    let missing = app
+        .get("/api/v1/units/99999/service-points", &app.read_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
+    let points: Vec<Value> = app.get(path, &app.read_token).send().await.unwrap().json().await.unwrap();
+    let codes: Vec<&str> = points.iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["MC", "MC-2"]);
+}

@@ -1,0 +1,104 @@
+//! The `sipas` binary itself: sub-commands, start-up output, request logs, SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::common::{Backend, TestDatabase};
+
+fn sipas(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sipas"));
+    command
+        .env("SIPAS_DATABASE_URL", database_url)
+        .env_remove("SIPAS_REDIS_URL")
+        .env_remove("SIPAS_SECRET")
+        .env("RUST_LOG", "info");
+    command
+}
+
+#[tokio::test]
+async fn token_create_prints_the_token_alone_on_its_last_line() {
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let out = sipas(&db.url).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sipas(&db.url).arg("seed").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("245 units added"));
+
+    let out = sipas(&db.url)
+        .args(["token", "create", "--name", "index-engine", "--scope", "read,write"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(token.starts_with("sipas_") && !token.contains(' '), "{stdout}");
+
+    let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
+    let client = storage.authenticate(&token).await.unwrap().expect("token is stored (hashed)");
+    assert_eq!(client.name, "index-engine");
+    assert!(client.has(sipas::storage::Scope::Write) && client.has(sipas::storage::Scope::Read));
+
+    let out = sipas(&db.url)
+        .args(["token", "create", "--name", "x", "--scope", "admin"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scope"));
+}
+
+#[tokio::test]
+async fn serve_prints_urls_logs_requests_and_stops_on_sigterm() {
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let mut child = sipas(&db.url)
+        .args(["serve"])
+        .env("SIPAS_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let wait_for = |seen: &mut Vec<String>, needle: &str| -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+        }
+        panic!("never printed {needle:?}; got:\n{}", seen.join("\n"));
+    };
+    let running = wait_for(&mut seen, "SIPAS is running");
+    let url = running.split_whitespace().last().unwrap().trim_end_matches('/').to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{running}");
+    let first_login = wait_for(&mut seen, "log in as admin");
+    assert!(first_login.contains("password"));
+
+    let response = reqwest::get(format!("{url}/readyz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let line = wait_for(&mut seen, "status=200");
+    assert!(line.contains("request_id=") && line.contains("/readyz"), "{line}");
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "did not stop within 20 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}

@@ -1,0 +1,232 @@
+//! Test harness: every test gets its own fresh database (an SQLite file, or a new
+//! PostgreSQL database) and, for HTTP tests, the real server on a random port.
+//!
+//! PostgreSQL and Redis come from `SIPAS_TEST_POSTGRES_URL` / `SIPAS_TEST_REDIS_URL`
+//! (defaults: the local servers). When one is unreachable its tests say they skipped,
+//! unless `SIPAS_TEST_REQUIRE_SERVICES=1` (set by `.ci/run`), which makes it a failure.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use sipas::config::Settings;
+use sipas::startup::Application;
+use sipas::storage::{Scope, Storage};
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn services_required() -> bool {
+    std::env::var("SIPAS_TEST_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+fn skip_or_fail(what: &str, why: String) {
+    if services_required() {
+        panic!("{what} is required (SIPAS_TEST_REQUIRE_SERVICES=1) but unreachable: {why}");
+    }
+    eprintln!("SKIPPED: {what} unreachable ({why}); this test ran nothing on it");
+}
+
+/// A database that lives as long as the test.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres_name: Option<String>,
+}
+
+impl TestDatabase {
+    /// A fresh database, or `None` (after saying so) when PostgreSQL is unreachable
+    /// and not required.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/sipas.db?mode=rwc", dir.path().display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                    postgres_name: None,
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let admin = match Storage::connect(&admin_url).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        skip_or_fail("PostgreSQL", format!("{admin_url}: {e}"));
+                        return None;
+                    }
+                };
+                let name = format!("sipas_test_{}", uuid::Uuid::new_v4().simple());
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+                Some(Self {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    postgres_name: Some(name),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a thread with its own runtime does the cleanup.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Storage::connect(&postgres_admin_url()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("SIPAS_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+/// The Redis URL for tests, or `None` (after saying so) when unreachable and optional.
+pub async fn redis_url() -> Option<String> {
+    static CHECKED: OnceLock<Result<String, String>> = OnceLock::new();
+    let url = std::env::var("SIPAS_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
+    let result = match CHECKED.get() {
+        Some(r) => r.clone(),
+        None => {
+            let store = sipas::redis_store::RedisStore::new(Some(&url)).expect("redis url");
+            let r = match store.status().await {
+                sipas::redis_store::RedisStatus::Up => Ok(url.clone()),
+                other => Err(format!("{url}: {}", other.as_str())),
+            };
+            CHECKED.get_or_init(|| r).clone()
+        }
+    };
+    match result {
+        Ok(url) => Some(url),
+        Err(why) => {
+            skip_or_fail("Redis", why);
+            None
+        }
+    }
+}
+
+pub fn settings(database_url: &str, redis_url: Option<String>) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.database_url = database_url.to_owned();
+    settings.redis_url = redis_url;
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.secret = Some("test-secret-0123456789".to_owned());
+    settings
+}
+
+/// The real server on a random port, its database, and tokens of each kind.
+pub struct TestApp {
+    pub address: String,
+    pub storage: Storage,
+    pub client: reqwest::Client,
+    pub read_token: String,
+    pub write_token: String,
+    pub both_token: String,
+    pub database: TestDatabase,
+}
+
+pub struct AppOptions {
+    pub demo: bool,
+    pub redis: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            demo: false,
+            redis: false,
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
+    let database = TestDatabase::create(backend).await?;
+    let redis = if options.redis { Some(redis_url().await?) } else { None };
+    let settings = settings(&database.url, redis);
+    let app = Application::build(&settings, options.demo)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let storage = app.storage.clone();
+    tokio::spawn(app.run_until_stopped());
+    let token = |name: &'static str, scopes: &'static [Scope]| {
+        let storage = storage.clone();
+        async move { storage.create_api_client(name, scopes).await.expect("token").1 }
+    };
+    Some(TestApp {
+        read_token: token("reader", &[Scope::Read]).await,
+        write_token: token("writer", &[Scope::Write]).await,
+        both_token: token("both", &[Scope::Read, Scope::Write]).await,
+        address,
+        storage,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        database,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(token)
+    }
+}
+
+/// Runs an async test body once per backend, as separate tests so they run in parallel:
+/// `backend_tests!(name_of_async_fn_taking_backend);`
+#[macro_export]
+macro_rules! backend_tests {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$test($crate::common::Backend::Sqlite).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$test($crate::common::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}

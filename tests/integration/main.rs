@@ -1,0 +1,12 @@
+//! Integration tests: the real server on a random port, each test on its own database,
+//! each storage test on SQLite and PostgreSQL.
+
+mod common;
+
+mod api_auth;
+mod api_campaigns;
+mod api_units;
+mod cli;
+mod health;
+mod openapi;
+mod storage;

@@ -1,0 +1,139 @@
+use std::collections::HashMap;
+
+use crate::backend_tests;
+use crate::common::{Backend, TestDatabase};
+use chrono::Utc;
+use sipas::storage::{FrameEntry, NewResponse, Storage, UnitFilter};
+use sipas_domain::campaign::Channel;
+use sipas_domain::questionnaire::Answers;
+
+backend_tests!(
+    seeding_is_idempotent,
+    demo_campaign_has_met_and_lagging_units,
+    frame_replacement_is_all_or_nothing,
+    response_batches_are_all_or_nothing,
+    questionnaires_round_trip,
+);
+
+async fn storage(backend: Backend) -> Option<(Storage, TestDatabase)> {
+    let db = TestDatabase::create(backend).await?;
+    let storage = Storage::connect(&db.url).await.unwrap();
+    storage.migrate().await.unwrap();
+    Some((storage, db))
+}
+
+async fn seeding_is_idempotent(backend: Backend) {
+    let Some((storage, _db)) = storage(backend).await else { return };
+    let first = storage.seed_reference_data().await.unwrap();
+    assert_eq!((first.unit_types, first.questionnaires, first.units), (5, 2, 245));
+    let second = storage.seed_reference_data().await.unwrap();
+    assert_eq!((second.unit_types, second.questionnaires, second.units), (0, 0, 0));
+    assert_eq!(storage.units(&UnitFilter::default()).await.unwrap().len(), 245);
+    // Migrating again is harmless too.
+    storage.migrate().await.unwrap();
+    // The signing secret is generated once and then stable.
+    let secret = storage.signing_secret().await.unwrap();
+    assert!(secret.len() >= 32);
+    assert_eq!(storage.signing_secret().await.unwrap(), secret);
+}
+
+async fn demo_campaign_has_met_and_lagging_units(backend: Backend) {
+    let Some((storage, _db)) = storage(backend).await else { return };
+    storage.seed_reference_data().await.unwrap();
+    assert!(sipas::demo::ensure_demo_campaign(&storage).await.unwrap());
+    assert!(!sipas::demo::ensure_demo_campaign(&storage).await.unwrap(), "created once");
+
+    let campaign = storage.campaign_by_code("DEMO-2021").await.unwrap();
+    assert!(campaign.is_demo);
+    assert!(campaign.name.contains("demo"));
+    let frame = storage.frame(campaign.id).await.unwrap();
+    assert_eq!(frame.len(), 244, "every unit but the province");
+    let quotas = storage.quotas(campaign.id).await.unwrap();
+    assert_eq!(quotas.len(), 244);
+    let population: HashMap<i32, u64> = frame.iter().map(|f| (f.unit_id, f.population)).collect();
+    for (unit, quota) in &quotas {
+        assert!(*quota <= population[unit] && *quota >= 25.min(population[unit]));
+    }
+    let counts = storage.response_counts(campaign.id).await.unwrap();
+    let met = quotas.iter().filter(|(u, q)| counts.get(u).copied().unwrap_or(0) >= **q).count();
+    let lagging = quotas.len() - met;
+    assert!(met >= 10, "some units have met their quota ({met})");
+    assert!(lagging >= 50, "others lag ({lagging})");
+    let total: u64 = counts.values().sum();
+    assert!(total > 5_000, "{total} responses");
+}
+
+async fn frame_replacement_is_all_or_nothing(backend: Backend) {
+    let Some((storage, _db)) = storage(backend).await else { return };
+    storage.seed_reference_data().await.unwrap();
+    let campaign = new_campaign(&storage, "F-1").await;
+    let units = storage.units(&UnitFilter::default()).await.unwrap();
+    let ward = units.iter().find(|u| u.code == "18073").unwrap();
+    let good = vec![FrameEntry { unit_id: ward.id, service_point_id: None, population: 120 }];
+    storage.replace_frame("test", &campaign, &good, &units).await.unwrap();
+    // Cochran at 95 % ± 5 % on N = 120 gives 92 (api.md's example).
+    assert_eq!(storage.quotas(campaign.id).await.unwrap()[&ward.id], 92);
+
+    let bad = vec![
+        FrameEntry { unit_id: ward.id, service_point_id: None, population: 500 },
+        FrameEntry { unit_id: 987_654, service_point_id: None, population: 10 },
+    ];
+    assert!(storage.replace_frame("test", &campaign, &bad, &units).await.is_err());
+    assert_eq!(storage.frame(campaign.id).await.unwrap(), good, "old frame kept");
+    assert_eq!(storage.quotas(campaign.id).await.unwrap()[&ward.id], 92);
+}
+
+async fn response_batches_are_all_or_nothing(backend: Backend) {
+    let Some((storage, _db)) = storage(backend).await else { return };
+    storage.seed_reference_data().await.unwrap();
+    let campaign = new_campaign(&storage, "R-1").await;
+    let ward = storage.unit_by_code("18073").await.unwrap();
+    let desk = storage.default_service_points().await.unwrap()[&ward.id];
+    let response = |nonce: &str| NewResponse {
+        unit_id: ward.id,
+        service_point_id: desk,
+        channel: Channel::Paper,
+        language: "vi",
+        answers: Answers::from_values(vec![4; 22]).unwrap(),
+        comment: Some("Cán bộ nhiệt tình".into()),
+        submitted_at: Utc::now(),
+        exclusion: None,
+        nonce: Some(nonce.into()),
+        receipt_id: None,
+        client_hash: None,
+        is_demo: false,
+    };
+    assert_eq!(storage.insert_responses(&campaign, vec![response("a"), response("b")]).await.unwrap(), 2);
+    // A repeated nonce inside a later batch refuses the whole batch.
+    let batch = vec![response("c"), response("a")];
+    assert!(storage.insert_responses(&campaign, batch).await.is_err());
+    assert_eq!(storage.response_counts(campaign.id).await.unwrap()[&ward.id], 2);
+}
+
+async fn questionnaires_round_trip(backend: Backend) {
+    let Some((storage, _db)) = storage(backend).await else { return };
+    storage.seed_reference_data().await.unwrap();
+    for bundled in sipas_domain::reference::questionnaires() {
+        let id = storage.latest_questionnaire_id(&bundled.code).await.unwrap().unwrap();
+        assert_eq!(storage.questionnaire(id).await.unwrap(), bundled);
+    }
+}
+
+async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::CampaignRecord {
+    let new = sipas_domain::campaign::CampaignRequest {
+        code: code.into(),
+        name: "Test".into(),
+        template: "SIPAS-2017".into(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap(),
+        ends_on: chrono::NaiveDate::from_ymd_opt(2021, 11, 30).unwrap(),
+        confidence: None,
+        margin: None,
+        quota_method: None,
+    }
+    .parse()
+    .unwrap();
+    storage
+        .create_campaign("test", &new, sipas_domain::campaign::CampaignStatus::Open, false)
+        .await
+        .unwrap()
+}
