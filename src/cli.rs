@@ -85,7 +85,7 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let url = app.base_url().to_owned();
     println!();
     println!("SIPAS is running · SIPAS đang chạy: {url}/");
-    if let Some(survey) = crate::demo::citizen_demo_url(&app.storage, &url).await? {
+    if let Some(survey) = crate::demo::citizen_demo_url(&app.storage, &app.keys, &url).await? {
         println!("  Citizen survey (demo) · Khảo sát người dân: {survey}");
     }
     println!("  Overview · Tổng quan:       {url}/");

@@ -17,6 +17,9 @@ pub struct Settings {
     pub secret: Option<String>,
     /// Earlier signing keys, still accepted so printed QR codes keep working.
     pub previous_secrets: Vec<String>,
+    /// Prefix of every Redis key, so deployments (and tests) can share one Redis.
+    pub redis_prefix: String,
+    pub rate_limits: crate::rate_limit::RateLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,8 @@ impl Settings {
             previous_secrets: lookup("SIPAS_PREVIOUS_SECRETS")
                 .map(|s| s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
                 .unwrap_or_default(),
+            redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
+            rate_limits: crate::rate_limit::RateLimits::default(),
         })
     }
 }

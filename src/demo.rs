@@ -8,6 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use sipas_domain::campaign::{CampaignRequest, CampaignStatus, Channel};
 use sipas_domain::questionnaire::Answers;
+use sipas_domain::token::{SigningKeys, SurveyToken};
 
 use crate::storage::demo_support::*;
 
@@ -130,15 +131,29 @@ fn population_range(unit_type: &str) -> std::ops::Range<u64> {
     }
 }
 
-/// A survey link at the demo campaign's first commune desk, for trying the citizen's
-/// path; `None` when there is no demo campaign.
+/// The demo unit whose desk the printed citizen link opens: Phường Nam Hà, the
+/// example of the API contract.
+pub const DEMO_UNIT: &str = "18073";
+
+/// A survey link at the demo campaign's desk of [`DEMO_UNIT`], for trying the
+/// citizen's path; `None` when there is no demo campaign.
 pub async fn citizen_demo_url(
     storage: &Storage,
-    _base_url: &str,
+    keys: &SigningKeys,
+    base_url: &str,
 ) -> Result<Option<String>, StorageError> {
-    match storage.campaign_by_code(DEMO_CAMPAIGN).await {
-        Ok(_) => Ok(None),
-        Err(StorageError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let campaign = match storage.campaign_by_code(DEMO_CAMPAIGN).await {
+        Ok(c) => c,
+        Err(StorageError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let unit = storage.unit_by_code(DEMO_UNIT).await?;
+    let Some(desk) = storage.service_points(unit.id).await?.into_iter().find(|p| p.is_default) else {
+        return Ok(None);
+    };
+    let token = keys.sign(&SurveyToken::Desk {
+        campaign_id: i64::from(campaign.id),
+        service_point_id: i64::from(desk.id),
+    });
+    Ok(Some(format!("{base_url}/s/{token}")))
 }

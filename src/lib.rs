@@ -4,10 +4,12 @@
 //! `sipas_domain` (pure rules and statistics). Views live in the `sipas-templates`
 //! crate and take plain structs.
 
+pub mod citizen;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod rate_limit;
 pub mod redis_store;
 pub mod startup;
 pub mod storage;

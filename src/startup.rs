@@ -1,10 +1,14 @@
 //! Putting the service together: database, reference data, Redis, HTTP server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+
+use sipas_domain::token::SigningKeys;
 
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use tracing_actix_web::TracingLogger;
 
+use crate::citizen::CitizenService;
 use crate::config::Settings;
 use crate::http::{AppState, RequestLine, routes};
 use crate::redis_store::RedisStore;
@@ -22,7 +26,19 @@ pub struct Application {
     port: u16,
     base_url: String,
     pub storage: Storage,
+    pub keys: SigningKeys,
     pub report: StartReport,
+}
+
+/// The signing key ring: `SIPAS_SECRET` (or the installation's generated secret) signs,
+/// `SIPAS_PREVIOUS_SECRETS` still verify.
+async fn signing_keys(settings: &Settings, storage: &Storage) -> anyhow::Result<SigningKeys> {
+    let current = match &settings.secret {
+        Some(secret) => secret.clone(),
+        None => storage.signing_secret().await?,
+    };
+    let previous = settings.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();
+    Ok(SigningKeys::new(current.as_bytes(), previous))
 }
 
 impl Application {
@@ -38,8 +54,11 @@ impl Application {
             false
         };
         let first_admin = storage.ensure_first_admin().await?;
-        let redis = RedisStore::new(settings.redis_url.as_deref())
-            .map_err(|e| anyhow::anyhow!("SIPAS_REDIS_URL is not a valid Redis URL: {e}"))?;
+        let redis = Arc::new(
+            RedisStore::new(settings.redis_url.as_deref())
+                .map_err(|e| anyhow::anyhow!("SIPAS_REDIS_URL is not a valid Redis URL: {e}"))?,
+        );
+        let keys = signing_keys(settings, &storage).await?;
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -52,9 +71,17 @@ impl Application {
                 let host = if ip.is_unspecified() { "127.0.0.1".to_owned() } else { ip.to_string() };
                 format!("http://{host}:{port}")
             });
+        let citizen = CitizenService::new(
+            storage.clone(),
+            keys.clone(),
+            redis.clone(),
+            settings.rate_limits,
+            &settings.redis_prefix,
+        );
         let state = web::Data::new(AppState {
             storage: storage.clone(),
             redis,
+            citizen,
             public_url: base_url.clone(),
         });
         let server = HttpServer::new(move || {
@@ -73,6 +100,7 @@ impl Application {
             port,
             base_url,
             storage,
+            keys,
             report: StartReport {
                 first_admin,
                 demo_created,

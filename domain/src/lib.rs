@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod questionnaire;
 pub mod quota;
 pub mod reference;
+pub mod screening;
 pub mod statistics;
 pub mod token;
 pub mod unit;

@@ -217,6 +217,47 @@ impl Answers {
     }
 }
 
+/// A submitted form that cannot be stored yet: what the citizen already answered (kept
+/// for the re-shown form) and which criteria are still blank or invalid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteForm {
+    pub answered: Vec<(String, u8)>,
+    pub missing: Vec<String>,
+}
+
+impl Answers {
+    /// Reads a survey form where every criterion must be chosen: 1–5, or 0 for "no
+    /// opinion". A blank or malformed field is missing; nothing the citizen chose is lost.
+    pub fn from_form<'a>(
+        questionnaire: &Questionnaire,
+        field: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<Self, IncompleteForm> {
+        let mut values = Vec::with_capacity(questionnaire.criterion_count());
+        let mut answered = Vec::new();
+        let mut missing = Vec::new();
+        for (_, criterion) in questionnaire.criteria() {
+            let chosen = field(&criterion.code)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .and_then(|v| parse_answer(&criterion.code, Some(v)).ok());
+            match chosen {
+                Some(v) => {
+                    answered.push((criterion.code.clone(), v));
+                    values.push(v);
+                }
+                None => missing.push(criterion.code.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(IncompleteForm { answered, missing });
+        }
+        Self::from_values(values).map_err(|_| IncompleteForm {
+            answered,
+            missing: Vec::new(),
+        })
+    }
+}
+
 /// Parses one answer: empty or missing is 0 (no answer), otherwise a digit 0–5.
 pub fn parse_answer(criterion: &str, value: Option<&str>) -> Result<u8, AnswersError> {
     let value = value.map(str::trim).unwrap_or("");
@@ -251,6 +292,28 @@ mod tests {
         assert_eq!(q.criterion_count(), 22);
         assert_eq!(q.criterion_index("TC1"), Some(0));
         assert_eq!(q.element_of_criteria()[21], 4);
+    }
+
+    #[test]
+    fn forms_keep_answers_and_name_the_missing() {
+        let q = sipas2017();
+        let form = |code: &str| match code {
+            "TC1" => Some("5"),
+            "TC2" => Some("0"),
+            "TC3" => Some(" "),
+            "TC4" => Some("9"),
+            _ => None,
+        };
+        let incomplete = Answers::from_form(&q, form).unwrap_err();
+        assert_eq!(incomplete.answered, vec![("TC1".into(), 5), ("TC2".into(), 0)]);
+        assert_eq!(incomplete.missing.len(), 20);
+        assert_eq!(&incomplete.missing[..2], &["TC3".to_string(), "TC4".to_string()]);
+
+        let complete = Answers::from_form(&q, |c| Some(if c == "TC1" { "2" } else { "4" })).unwrap();
+        assert_eq!(complete.values()[0], 2);
+        // Every criterion "no opinion": complete, but not a response.
+        let none = Answers::from_form(&q, |_| Some("0")).unwrap_err();
+        assert!(none.missing.is_empty() && none.answered.len() == 22);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! encoded as base64url without padding. With ids below 64 the token is 16 characters; with
-//! a campaign id below 8 192 and a receipt id below one million it is at most 22.
+//! a campaign id below 8 192 it is at most 20 characters for ids below a million and 22 for
+//! ids below 134 million.
 //!
 //! Key rotation: [`SigningKeys`] signs with its current secret and still verifies tokens
 //! signed with any of its previous secrets, so printed posters and receipts keep working.

@@ -8,19 +8,24 @@ mod health;
 mod logging;
 mod openapi;
 mod pages;
+pub mod survey;
 
 pub use error::{ApiError, ErrorBody};
 pub use logging::RequestLine;
 
 use actix_web::web;
 
+use std::sync::Arc;
+
+use crate::citizen::CitizenService;
 use crate::redis_store::RedisStore;
 use crate::storage::Storage;
 
 /// What every handler may reach, shared by all workers.
 pub struct AppState {
     pub storage: Storage,
-    pub redis: RedisStore,
+    pub redis: Arc<RedisStore>,
+    pub citizen: CitizenService,
     /// Base URL for links and QR codes, without a trailing slash.
     pub public_url: String,
 }
@@ -31,7 +36,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(error::query_config())
         .service(health::healthz)
         .service(health::readyz)
+        .app_data(survey::form_config())
         .service(pages::home)
+        .service(pages::poster)
+        .service(survey::show_form)
+        .service(survey::submit_form)
+        .service(survey::thanks)
+        .service(survey::token_qr)
         .service(openapi::openapi_json)
         .service(openapi::api_docs)
         .service(

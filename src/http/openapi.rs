@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{campaigns, units};
+use super::api::{campaigns, desks, receipts, units};
 use super::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -17,6 +17,8 @@ use super::error::{ErrorBody, ErrorDetail};
         units::create_service_point,
         campaigns::list_campaigns,
         campaigns::create_campaign,
+        receipts::create_receipt,
+        desks::desk_qr,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth)

@@ -20,10 +20,44 @@ pub async fn home(state: web::Data<AppState>) -> Result<maud::Markup, ApiError> 
             is_demo: c.is_demo,
         });
     }
+    let citizen_demo_url =
+        crate::demo::citizen_demo_url(&state.storage, state.citizen.keys(), &state.public_url)
+            .await?;
     Ok(sipas_templates::home::page(&sipas_templates::home::HomeView {
         campaigns: summaries,
-        citizen_demo_url: None,
+        citizen_demo_url,
     }))
+}
+
+/// The printable A4 poster of a desk's QR code.
+#[get("/posters/{campaign}/{unit}/{service_point}")]
+pub async fn poster(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> HttpResponse {
+    let (campaign, unit, service_point) = path.into_inner();
+    let desk = match super::api::desks::resolve_desk(&state, &campaign, &unit, &service_point).await {
+        Ok(desk) => desk,
+        Err(e) if e.status == actix_web::http::StatusCode::NOT_FOUND => {
+            return super::survey::not_found_page();
+        }
+        Err(e) => return actix_web::ResponseError::error_response(&e),
+    };
+    let page = sipas_templates::poster_page(&sipas_templates::PosterPage {
+        campaign_name: desk.campaign.name,
+        unit_name: desk.unit.name,
+        service_point_name: desk.service_point.name,
+        url: desk.url,
+        demo: desk.campaign.is_demo,
+    });
+    match page {
+        Ok(markup) => super::survey::html(markup),
+        Err(e) => actix_web::ResponseError::error_response(&ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("cannot draw the QR code: {}", e.0),
+        )),
+    }
 }
 
 /// Anything unknown: JSON for API clients, a page for people.

@@ -216,23 +216,7 @@ impl Storage {
     ) -> Result<usize, StorageError> {
         let count = responses.len();
         let txn = self.db.begin().await?;
-        let mut rows = responses.into_iter().map(|r| response::ActiveModel {
-            campaign_id: Set(campaign.id),
-            unit_id: Set(r.unit_id),
-            service_point_id: Set(r.service_point_id),
-            channel: Set(r.channel.as_str().to_owned()),
-            verified: Set(r.channel.is_verified()),
-            language: Set(r.language.to_owned()),
-            answers: Set(r.answers.to_digits()),
-            comment: Set(r.comment),
-            submitted_at: Set(r.submitted_at),
-            exclusion: Set(r.exclusion.map(str::to_owned)),
-            nonce: Set(r.nonce),
-            receipt_id: Set(r.receipt_id),
-            client_hash: Set(r.client_hash),
-            is_demo: Set(r.is_demo),
-            ..Default::default()
-        });
+        let mut rows = responses.into_iter().map(|r| response_row(campaign, r));
         loop {
             let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
             if chunk.is_empty() {
@@ -295,6 +279,27 @@ impl Storage {
             .into_iter()
             .map(|q| (q.id, q.code))
             .collect())
+    }
+}
+
+/// The row of a response; shared by the batch import and the citizen's path.
+pub(super) fn response_row(campaign: &CampaignRecord, r: NewResponse) -> response::ActiveModel {
+    response::ActiveModel {
+        campaign_id: Set(campaign.id),
+        unit_id: Set(r.unit_id),
+        service_point_id: Set(r.service_point_id),
+        channel: Set(r.channel.as_str().to_owned()),
+        verified: Set(r.channel.is_verified()),
+        language: Set(r.language.to_owned()),
+        answers: Set(r.answers.to_digits()),
+        comment: Set(r.comment),
+        submitted_at: Set(r.submitted_at),
+        exclusion: Set(r.exclusion.map(str::to_owned)),
+        nonce: Set(r.nonce),
+        receipt_id: Set(r.receipt_id),
+        client_hash: Set(r.client_hash),
+        is_demo: Set(r.is_demo),
+        ..Default::default()
     }
 }
 

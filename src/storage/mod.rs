@@ -8,12 +8,14 @@ mod campaigns;
 mod error;
 mod reference;
 mod settings;
+mod survey;
 mod units;
 mod users;
 
 pub use api_clients::{ApiClient, Scope};
 pub use campaigns::{CampaignRecord, FrameEntry, NewResponse};
 pub use error::StorageError;
+pub use survey::{ReceiptRecord, Submission, SurveyPlace};
 pub use units::{ServicePointRecord, UnitFilter, UnitRow};
 
 use std::time::Duration;

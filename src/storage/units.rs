@@ -191,3 +191,20 @@ impl Storage {
             .collect())
     }
 }
+
+impl Storage {
+    /// A unit's service point by its code.
+    pub async fn service_point_by_code(
+        &self,
+        unit: &UnitRow,
+        code: &str,
+    ) -> Result<ServicePointRecord, StorageError> {
+        service_point::Entity::find()
+            .filter(service_point::Column::UnitId.eq(unit.id))
+            .filter(service_point::Column::Code.eq(code))
+            .one(&self.db)
+            .await?
+            .map(Into::into)
+            .ok_or_else(|| StorageError::NotFound(format!("service point {code} of unit {}", unit.code)))
+    }
+}

@@ -128,6 +128,14 @@ pub struct Text {
     pub error_retry: &'static str,
     pub error_reference: &'static str,
     pub footer: &'static str,
+    /// The form's hidden token did not verify; the answers are kept.
+    pub stale_form: &'static str,
+    /// Every question answered "no opinion": nothing to count yet.
+    pub all_no_opinion: &'static str,
+    /// Too many answers from this phone or desk just now.
+    pub rate_limited: &'static str,
+    /// The campaign is not taking answers.
+    pub closed: &'static str,
 }
 
 /// Vietnamese.
@@ -170,6 +178,10 @@ pub static VI: Text = Text {
     error_retry: "Thử lại",
     error_reference: "Mã tra cứu",
     footer: "Khảo sát do cơ quan nhà nước tổ chức theo phương pháp SIPAS của Bộ Nội vụ.",
+    stale_form: "Phiên làm phiếu đã hết hạn. Các câu trả lời của bạn vẫn được giữ nguyên, xin bấm \u{201c}Gửi đánh giá\u{201d} lại.",
+    all_no_opinion: "Bạn đã chọn \u{201c}Không có ý kiến\u{201d} cho tất cả các câu. Xin đánh giá ít nhất một câu để phiếu được tính.",
+    rate_limited: "Có quá nhiều phiếu được gửi từ thiết bị hoặc quầy này trong ít phút qua. Xin thử lại sau 10 phút.",
+    closed: "Đợt khảo sát này hiện không nhận phiếu. Cảm ơn bạn đã quan tâm.",
 };
 
 /// English.
@@ -212,6 +224,10 @@ pub static EN: Text = Text {
     error_retry: "Try again",
     error_reference: "Reference",
     footer: "A survey run by the public authorities with the Ministry of Home Affairs' SIPAS method.",
+    stale_form: "This form has expired. Your answers are kept: please press \u{201c}Send my answers\u{201d} again.",
+    all_no_opinion: "You chose \u{201c}No opinion\u{201d} for every question. Please rate at least one question so that your answers count.",
+    rate_limited: "Too many answers were sent from this device or desk in the last few minutes. Please try again in 10 minutes.",
+    closed: "This survey is not taking answers at the moment. Thank you for your interest.",
 };
 
 #[cfg(test)]

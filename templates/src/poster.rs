@@ -26,7 +26,7 @@ const CSS: &str = concat!(
     "@media print{",
     "body{background:#fff}",
     ".tip{display:none}",
-    ".sheet{max-width:none;margin:0;padding:0;height:270mm;border-top-width:6mm;justify-content:center;break-inside:avoid;page-break-inside:avoid}",
+    ".sheet{max-width:none;margin:0;padding:0;height:270mm;overflow:hidden;border-top-width:6mm;justify-content:center;break-inside:avoid;page-break-inside:avoid}",
     ".camp{font-size:12pt}h1{font-size:32pt}.en{font-size:18pt}.unit{font-size:24pt}.desk{font-size:20pt}",
     ".qr{width:130mm}.url{font-size:16pt}ul{font-size:14pt}",
     "}",

@@ -94,16 +94,16 @@ impl Accumulator {
         }
     }
 
-    /// Batch fold: the statistics of these responses.
+    /// Batch fold: the statistics of these responses (through [`BulkFold`]).
     pub fn from_responses<'r>(
         shape: &QuestionnaireShape,
         responses: impl IntoIterator<Item = &'r [u8]>,
     ) -> Result<Self, StatisticsError> {
-        let mut accumulator = Self::new(shape);
+        let mut fold = BulkFold::new(shape);
         for answers in responses {
-            accumulator.add(answers)?;
+            fold.add(answers)?;
         }
-        Ok(accumulator)
+        Ok(fold.finish())
     }
 
     /// Adds one response: `answers[k]` is the answer to criterion `k`, 1–5, or 0 for no
@@ -111,27 +111,13 @@ impl Accumulator {
     /// `n`): it is ignored and `Ok(false)` returned. A malformed response changes nothing.
     pub fn add(&mut self, answers: &[u8]) -> Result<bool, StatisticsError> {
         let criteria = self.criteria;
-        if answers.len() != criteria {
-            return Err(StatisticsError::AnswerCount {
-                expected: criteria,
-                got: answers.len(),
-            });
-        }
-        if let Some((criterion, &value)) = answers
-            .iter()
-            .enumerate()
-            .find(|&(_, &value)| value > MAX_ANSWER)
-        {
-            return Err(StatisticsError::AnswerOutOfRange { criterion, value });
-        }
-        if answers.iter().all(|&value| value == 0) {
+        if !validate(criteria, answers)? {
             return Ok(false);
         }
-
-        // The response as indicator vectors on the stack (the shape caps the criteria).
-        let mut y = [0u64; QuestionnaireShape::MAX_CRITERIA];
-        let mut r = [0u64; QuestionnaireShape::MAX_CRITERIA];
-        let mut a = [0u64; QuestionnaireShape::MAX_CRITERIA];
+        const M: usize = QuestionnaireShape::MAX_CRITERIA;
+        let mut y = [0u64; M];
+        let mut r = [0u64; M];
+        let mut a = [0u64; M];
         for (k, &value) in answers.iter().enumerate() {
             a[k] = u64::from(value);
             r[k] = u64::from(value > 0);
@@ -141,18 +127,15 @@ impl Accumulator {
 
         let layout = Layout::new(criteria);
         self.words[0] += 1;
-        // Rows of unanswered criteria are all zero products: skip them. The row updates
-        // are plain slice additions the compiler vectorises.
-        for k in (0..criteria).filter(|&k| r[k] == 1) {
+        // Rows of unanswered criteria are all zero products: skip them. Every update is a
+        // slice addition the compiler vectorises (a constant factor, not a multiplication
+        // by a runtime value).
+        for (k, &value) in answers.iter().enumerate().filter(|&(_, &value)| value > 0) {
             let row = layout.row(k);
             let width = criteria - k;
             add_assign(&mut self.words[layout.rr + row..][..width], &r[k..]);
-            add_scaled(&mut self.words[layout.aa + row..][..width], &a[k..], a[k]);
-            add_scaled(
-                &mut self.words[layout.ar + k * criteria..][..criteria],
-                r,
-                a[k],
-            );
+            add_times(value, &mut self.words[layout.aa + row..][..width], &a[k..]);
+            add_times(value, &mut self.words[layout.ar + k * criteria..][..criteria], r);
             if y[k] == 1 {
                 add_assign(&mut self.words[layout.yy + row..][..width], &y[k..]);
                 add_assign(&mut self.words[layout.yr + k * criteria..][..criteria], r);
@@ -302,6 +285,24 @@ impl Accumulator {
     }
 }
 
+/// Checks a response; `Ok(false)` when it has no answer at all (not a response).
+fn validate(criteria: usize, answers: &[u8]) -> Result<bool, StatisticsError> {
+    if answers.len() != criteria {
+        return Err(StatisticsError::AnswerCount {
+            expected: criteria,
+            got: answers.len(),
+        });
+    }
+    if let Some((criterion, &value)) = answers
+        .iter()
+        .enumerate()
+        .find(|&(_, &value)| value > MAX_ANSWER)
+    {
+        return Err(StatisticsError::AnswerOutOfRange { criterion, value });
+    }
+    Ok(answers.iter().any(|&value| value > 0))
+}
+
 #[inline]
 fn add_assign(target: &mut [u64], values: &[u64]) {
     for (t, v) in target.iter_mut().zip(values) {
@@ -310,8 +311,127 @@ fn add_assign(target: &mut [u64], values: &[u64]) {
 }
 
 #[inline]
-fn add_scaled(target: &mut [u64], values: &[u64], scale: u64) {
+fn add_scaled<const FACTOR: u64>(target: &mut [u64], values: &[u64]) {
     for (t, v) in target.iter_mut().zip(values) {
-        *t += scale * v;
+        *t += FACTOR * v;
+    }
+}
+
+/// `target += factor · values` for an answer value 1–5, dispatched to a constant factor.
+#[inline]
+fn add_times(factor: u8, target: &mut [u64], values: &[u64]) {
+    match factor {
+        1 => add_assign(target, values),
+        2 => add_scaled::<2>(target, values),
+        3 => add_scaled::<3>(target, values),
+        4 => add_scaled::<4>(target, values),
+        _ => add_scaled::<5>(target, values),
+    }
+}
+
+/// A fast fold of many responses of one stratum (a rebuild, an import), giving exactly
+/// the statistics `Accumulator::add` would.
+///
+/// Instead of the ~1,250 products a 22-criterion response contributes, it adds one
+/// packed word per (answered criterion k, criterion l): in row `(k, a_k)` the word
+/// `r_l | y_l << 21 | a_l << 42` (three 21-bit counters in a u64). Every cross-product
+/// follows from these rows, e.g. `Σ a_k r_l = Σ_v v·(r-field of row (k, v))`, and they
+/// are unpacked into the accumulator before the narrow counters could overflow.
+#[derive(Debug, Clone)]
+pub struct BulkFold {
+    accumulator: Accumulator,
+    /// `[k][v − 1][l]` packed counters, for the responses since the last flush.
+    rows: Vec<u64>,
+    pending: u64,
+}
+
+const FIELD_BITS: u32 = 21;
+const FIELD_MASK: u64 = (1 << FIELD_BITS) - 1;
+/// A packed counter grows by at most 5 per response (the `a` field).
+const PENDING_LIMIT: u64 = FIELD_MASK / MAX_ANSWER as u64;
+const VALUES: usize = MAX_ANSWER as usize;
+
+impl BulkFold {
+    pub fn new(shape: &QuestionnaireShape) -> Self {
+        Self::for_criteria(shape.criteria())
+    }
+
+    fn for_criteria(criteria: usize) -> Self {
+        Self {
+            accumulator: Accumulator::with_criteria(criteria),
+            rows: vec![0; criteria * VALUES * criteria],
+            pending: 0,
+        }
+    }
+
+    /// As `Accumulator::add`.
+    pub fn add(&mut self, answers: &[u8]) -> Result<bool, StatisticsError> {
+        let criteria = self.accumulator.criteria;
+        if !validate(criteria, answers)? {
+            return Ok(false);
+        }
+        let mut packed = [0u64; QuestionnaireShape::MAX_CRITERIA];
+        for (word, &value) in packed.iter_mut().zip(answers) {
+            *word = u64::from(value > 0)
+                | u64::from(value >= SATISFIED_FROM) << FIELD_BITS
+                | u64::from(value) << (2 * FIELD_BITS);
+        }
+        let packed = &packed[..criteria];
+        for (k, &value) in answers.iter().enumerate().filter(|&(_, &value)| value > 0) {
+            let row = (k * VALUES + usize::from(value) - 1) * criteria;
+            add_assign(&mut self.rows[row..row + criteria], packed);
+        }
+        self.accumulator.words[0] += 1;
+        self.pending += 1;
+        if self.pending == PENDING_LIMIT {
+            self.flush();
+        }
+        Ok(true)
+    }
+
+    /// Unpacks the pending rows into the accumulator.
+    fn flush(&mut self) {
+        let criteria = self.accumulator.criteria;
+        let layout = Layout::new(criteria);
+        let words = &mut self.accumulator.words;
+        for k in 0..criteria {
+            for l in 0..criteria {
+                let (mut r, mut y_r, mut y_y, mut a_r, mut a_a) = (0, 0, 0, 0, 0);
+                for v in 1..=VALUES as u64 {
+                    let cell = self.rows[(k * VALUES + v as usize - 1) * criteria + l];
+                    let (r_l, y_l, a_l) = (
+                        cell & FIELD_MASK,
+                        (cell >> FIELD_BITS) & FIELD_MASK,
+                        cell >> (2 * FIELD_BITS),
+                    );
+                    r += r_l;
+                    a_r += v * r_l;
+                    a_a += v * a_l;
+                    if v >= u64::from(SATISFIED_FROM) {
+                        y_r += r_l;
+                        y_y += y_l;
+                    }
+                }
+                words[layout.yr + k * criteria + l] += y_r;
+                words[layout.ar + k * criteria + l] += a_r;
+                // The symmetric blocks keep the upper triangle (either order gives it).
+                if k <= l {
+                    let at = layout.row(k) + (l - k);
+                    words[layout.rr + at] += r;
+                    words[layout.yy + at] += y_y;
+                    words[layout.aa + at] += a_a;
+                }
+            }
+        }
+        self.rows.fill(0);
+        self.pending = 0;
+    }
+
+    /// The statistics of everything added.
+    pub fn finish(mut self) -> Accumulator {
+        if self.pending > 0 {
+            self.flush();
+        }
+        self.accumulator
     }
 }

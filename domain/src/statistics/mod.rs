@@ -32,7 +32,7 @@ mod moments;
 mod score;
 mod shape;
 
-pub use accumulator::{Accumulator, MAX_ANSWER, SATISFIED_FROM};
+pub use accumulator::{Accumulator, BulkFold, MAX_ANSWER, SATISFIED_FROM};
 pub use aggregate::{GroupEstimate, LeftOutReason, LeftOutUnit, aggregate};
 pub use campaign::{
     CampaignAnalysis, DesignEffectReference, PooledDesignEffect, score_campaign, score_unit,

@@ -257,12 +257,25 @@ pub(crate) struct Workspace {
     rr: Vec<f64>,
     aa: Vec<f64>,
     ar: Vec<f64>,
+    /// Σ y, Σ r, Σ a of the active criteria in the stratum.
+    sums: Vec<(u64, u64, u64)>,
 }
 
-/// `n Σxy − Σx Σy` exactly in integers, then one rounding to f64. Exactness makes a
-/// stratum in which a criterion is constant contribute exactly zero.
+/// Strata up to this size have every `n·Σxy` and `Σx·Σy` below 2^53 (cross-products are at
+/// most 25·n, sums at most 5·n), so centring is exact in f64.
+const EXACT_IN_F64: u64 = 1 << 24;
+
+/// `n Σxy − Σx Σy`, exactly: each product is an integer below 2^53 and so is their
+/// difference, hence no rounding at all. Exactness makes a stratum in which a criterion
+/// is constant contribute exactly zero.
 #[inline]
-fn centred(n: u64, cross: u64, sum_k: u64, sum_l: u64) -> f64 {
+fn centred(n: f64, cross: u64, sum_k: f64, sum_l: f64) -> f64 {
+    n * cross as f64 - sum_k * sum_l
+}
+
+/// The same for very large strata, in i128 then rounded once.
+#[inline]
+fn centred_wide(n: u64, cross: u64, sum_k: u64, sum_l: u64) -> f64 {
     (i128::from(n) * i128::from(cross) - i128::from(sum_k) * i128::from(sum_l)) as f64
 }
 
@@ -524,22 +537,45 @@ fn fill_centred(workspace: &mut Workspace, sample: &Accumulator, active: &[usize
         buffer.clear();
         buffer.resize(m * m, 0.0);
     }
-    let sums: Vec<(u64, u64, u64)> = active
-        .iter()
-        .map(|&k| (sample.satisfied(k), sample.answered(k), sample.score_sum(k)))
-        .collect();
+    let sums = &mut workspace.sums;
+    sums.clear();
+    sums.extend(
+        active
+            .iter()
+            .map(|&k| (sample.satisfied(k), sample.answered(k), sample.score_sum(k))),
+    );
+    let exact_f64 = n <= EXACT_IN_F64;
+    let nf = n as f64;
+    let centre = |cross: u64, sum_k: u64, sum_l: u64| {
+        if exact_f64 {
+            centred(nf, cross, sum_k as f64, sum_l as f64)
+        } else {
+            centred_wide(n, cross, sum_k, sum_l)
+        }
+    };
     for (i, &k) in active.iter().enumerate() {
         let (y_k, r_k, a_k) = sums[i];
+        let row = layout.row(k);
         for (j, &l) in active.iter().enumerate() {
             let (y_l, r_l, a_l) = sums[j];
-            let symmetric = layout.symmetric(k, l);
             let square = k * criteria + l;
             let at = i * m + j;
-            workspace.yy[at] = centred(n, words[layout.yy + symmetric], y_k, y_l);
-            workspace.rr[at] = centred(n, words[layout.rr + symmetric], r_k, r_l);
-            workspace.aa[at] = centred(n, words[layout.aa + symmetric], a_k, a_l);
-            workspace.yr[at] = centred(n, words[layout.yr + square], y_k, r_l);
-            workspace.ar[at] = centred(n, words[layout.ar + square], a_k, r_l);
+            workspace.yr[at] = centre(words[layout.yr + square], y_k, r_l);
+            workspace.ar[at] = centre(words[layout.ar + square], a_k, r_l);
+            // Symmetric blocks: computed once from the upper triangle, mirrored.
+            if l >= k {
+                let symmetric = row + (l - k);
+                let mirror = j * m + i;
+                let yy = centre(words[layout.yy + symmetric], y_k, y_l);
+                let rr = centre(words[layout.rr + symmetric], r_k, r_l);
+                let aa = centre(words[layout.aa + symmetric], a_k, a_l);
+                workspace.yy[at] = yy;
+                workspace.yy[mirror] = yy;
+                workspace.rr[at] = rr;
+                workspace.rr[mirror] = rr;
+                workspace.aa[at] = aa;
+                workspace.aa[mirror] = aa;
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `/api/v1`: the contract of `docs/api.md`.
 
 pub mod campaigns;
+pub mod desks;
+pub mod receipts;
 pub mod units;
 
 use actix_web::web;
@@ -11,6 +13,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(units::create_service_point)
         .service(campaigns::list_campaigns)
         .service(campaigns::create_campaign)
+        .service(receipts::create_receipt)
+        .service(desks::desk_qr)
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(super::ApiError::not_found(
                 "no such API endpoint; see /api/v1/openapi.json",

@@ -137,6 +137,8 @@ pub fn settings(database_url: &str, redis_url: Option<String>) -> Settings {
     settings.redis_url = redis_url;
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.secret = Some("test-secret-0123456789".to_owned());
+    // Each test its own Redis key space, so tests never see each other's counters.
+    settings.redis_prefix = format!("sipas-test-{}:", uuid::Uuid::new_v4().simple());
     settings
 }
 
@@ -151,18 +153,11 @@ pub struct TestApp {
     pub database: TestDatabase,
 }
 
+#[derive(Default)]
 pub struct AppOptions {
     pub demo: bool,
     pub redis: bool,
-}
-
-impl Default for AppOptions {
-    fn default() -> Self {
-        Self {
-            demo: false,
-            redis: false,
-        }
-    }
+    pub rate_limits: Option<sipas::rate_limit::RateLimits>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -172,7 +167,10 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
     let database = TestDatabase::create(backend).await?;
     let redis = if options.redis { Some(redis_url().await?) } else { None };
-    let settings = settings(&database.url, redis);
+    let mut settings = settings(&database.url, redis);
+    if let Some(limits) = options.rate_limits {
+        settings.rate_limits = limits;
+    }
     let app = Application::build(&settings, options.demo)
         .await
         .expect("application builds");
@@ -229,4 +227,13 @@ macro_rules! backend_tests {
             }
         )*
     };
+}
+
+/// The value of a form field in a page, e.g. the hidden `_nonce`.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
+    let value = tag.split("value=\"").nth(1)?;
+    Some(value[..value.find('"')?].to_owned())
 }

@@ -1,0 +1,281 @@
+//! The citizen's path, from a scanned QR code to a stored answer: the service layer
+//! between the survey handlers and storage. It resolves tokens, screens submissions,
+//! applies rate limits and stores each response exactly once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use moka::future::Cache;
+use sipas_domain::campaign::{CampaignStatus, Channel};
+use sipas_domain::questionnaire::{Answers, Questionnaire};
+use sipas_domain::screening::screen;
+use sipas_domain::token::{SigningKeys, SurveyToken};
+
+use crate::rate_limit::{RateLimiter, RateLimits};
+use crate::redis_store::RedisStore;
+use crate::storage::{NewResponse, Storage, StorageError, Submission, SurveyPlace};
+
+/// How long a token's place (campaign, unit, desk) is cached: a campaign closed by a
+/// manager stops taking answers within this delay.
+const PLACE_TTL: Duration = Duration::from_secs(30);
+/// The longest comment kept, in characters (the form's `maxlength`).
+pub const COMMENT_MAX_CHARS: usize = sipas_templates::survey::COMMENT_MAX_CHARS;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CitizenError {
+    /// A forged, truncated or unknown token, or an expired receipt: a 404 page.
+    #[error("no survey behind this token")]
+    NotFound,
+    /// The campaign is not taking answers (draft or closed).
+    #[error("campaign {0} is not open")]
+    Closed(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A token that verified, and what it points at.
+#[derive(Debug, Clone)]
+pub struct OpenSurvey {
+    pub token: SurveyToken,
+    pub place: Arc<SurveyPlace>,
+    pub questionnaire: Arc<Questionnaire>,
+    pub receipt_id: Option<i32>,
+    /// A receipt that was already used: show "already answered", store nothing.
+    pub already_answered: bool,
+}
+
+/// A posted form, as the handler read it.
+pub struct PostedForm<'a> {
+    pub fields: &'a HashMap<String, String>,
+    pub language: &'static str,
+    /// A random id the browser keeps in a cookie, when it has one.
+    pub device: Option<&'a str>,
+    /// The client's network address, only ever stored as a daily-salted hash.
+    pub address: Option<String>,
+}
+
+/// What became of a posted form.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored (or stored before, for a repeated form): show "thank you".
+    Accepted,
+    /// Re-show the form with these answers kept and these criteria marked.
+    Incomplete {
+        answered: Vec<(String, u8)>,
+        missing: Vec<String>,
+    },
+    /// The form's nonce did not verify (tampered, or signed with a retired key):
+    /// re-show the form, these answers kept, with a fresh nonce.
+    StaleForm { answered: Vec<(String, u8)> },
+    /// Too many submissions from this device, address or desk just now.
+    RateLimited,
+    /// The receipt was answered before: nothing stored.
+    AlreadyAnswered,
+}
+
+pub struct CitizenService {
+    storage: Storage,
+    keys: SigningKeys,
+    redis: Arc<RedisStore>,
+    limiter: RateLimiter,
+    limits: RateLimits,
+    places: Cache<(i32, i32), Arc<SurveyPlace>>,
+    questionnaires: Cache<i32, Arc<Questionnaire>>,
+}
+
+impl CitizenService {
+    pub fn new(
+        storage: Storage,
+        keys: SigningKeys,
+        redis: Arc<RedisStore>,
+        limits: RateLimits,
+        redis_prefix: &str,
+    ) -> Self {
+        Self {
+            storage,
+            keys,
+            redis,
+            limiter: RateLimiter::new(redis_prefix),
+            limits,
+            places: Cache::builder().max_capacity(50_000).time_to_live(PLACE_TTL).build(),
+            // Questionnaire versions never change once stored.
+            questionnaires: Cache::builder().max_capacity(100).build(),
+        }
+    }
+
+    pub fn keys(&self) -> &SigningKeys {
+        &self.keys
+    }
+
+    /// Resolves a token from a URL; anything wrong with it is `NotFound`.
+    pub async fn open(&self, token: &str) -> Result<OpenSurvey, CitizenError> {
+        let verified = self.keys.verify(token).map_err(|_| CitizenError::NotFound)?;
+        let id = |v: i64| i32::try_from(v).map_err(|_| CitizenError::NotFound);
+        let campaign_id = id(verified.campaign_id())?;
+        let (service_point_id, receipt) = match verified {
+            SurveyToken::Desk { service_point_id, .. } => (id(service_point_id)?, None),
+            SurveyToken::Receipt { receipt_id, .. } => {
+                let receipt = self
+                    .storage
+                    .receipt(id(receipt_id)?)
+                    .await?
+                    .filter(|r| r.campaign_id == campaign_id)
+                    .ok_or(CitizenError::NotFound)?;
+                if receipt.expires_at <= Utc::now() && receipt.answered_at.is_none() {
+                    return Err(CitizenError::NotFound);
+                }
+                (receipt.service_point_id, Some(receipt))
+            }
+        };
+        let place = self.place(campaign_id, service_point_id).await?;
+        if place.campaign.status != CampaignStatus::Open && receipt.as_ref().is_none_or(|r| r.answered_at.is_none()) {
+            return Err(CitizenError::Closed(place.campaign.code.clone()));
+        }
+        let questionnaire = self.questionnaire(place.campaign.questionnaire_id).await?;
+        Ok(OpenSurvey {
+            token: verified,
+            place,
+            questionnaire,
+            already_answered: receipt.as_ref().is_some_and(|r| r.answered_at.is_some()),
+            receipt_id: receipt.map(|r| r.id),
+        })
+    }
+
+    /// A fresh signed nonce for a new form; it also records when the form was issued.
+    pub fn new_nonce(&self) -> String {
+        self.keys.new_form_nonce(Utc::now().timestamp())
+    }
+
+    pub async fn submit(
+        &self,
+        survey: &OpenSurvey,
+        form: PostedForm<'_>,
+    ) -> Result<Outcome, CitizenError> {
+        if survey.already_answered {
+            return Ok(Outcome::AlreadyAnswered);
+        }
+        let field = |name: &str| form.fields.get(name).map(String::as_str);
+        let parsed = Answers::from_form(&survey.questionnaire, field);
+        let nonce = field(sipas_templates::survey::FIELD_NONCE).unwrap_or_default();
+        let Ok(issued) = self.keys.verify_form_nonce(nonce) else {
+            let answered = match &parsed {
+                Ok(answers) => survey
+                    .questionnaire
+                    .criteria()
+                    .zip(answers.values())
+                    .map(|((_, c), v)| (c.code.clone(), *v))
+                    .collect(),
+                Err(incomplete) => incomplete.answered.clone(),
+            };
+            return Ok(Outcome::StaleForm { answered });
+        };
+        let answers = match parsed {
+            Ok(answers) => answers,
+            Err(incomplete) => {
+                return Ok(Outcome::Incomplete {
+                    answered: incomplete.answered,
+                    missing: incomplete.missing,
+                });
+            }
+        };
+        let place = &survey.place;
+        let channel = match survey.token {
+            SurveyToken::Desk { .. } => Channel::DeskQr,
+            SurveyToken::Receipt { .. } => Channel::ReceiptQr,
+        };
+        // A receipt answers once anyway; limits guard the open desk path.
+        if channel == Channel::DeskQr && !self.within_limits(place, &form).await {
+            return Ok(Outcome::RateLimited);
+        }
+        let now = Utc::now();
+        let exclusion = screen(
+            field(sipas_templates::survey::FIELD_HONEYPOT).unwrap_or_default(),
+            issued.issued_at_unix,
+            now.timestamp(),
+            place.campaign.min_fill_seconds,
+        );
+        let comment = field(sipas_templates::survey::FIELD_COMMENT)
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| c.chars().take(COMMENT_MAX_CHARS).collect());
+        let response = NewResponse {
+            unit_id: place.unit_id,
+            service_point_id: place.service_point.id,
+            channel,
+            language: form.language,
+            answers,
+            comment,
+            submitted_at: now,
+            exclusion: exclusion.map(|e| e.as_str()),
+            nonce: Some(nonce.to_owned()),
+            receipt_id: survey.receipt_id,
+            client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
+            is_demo: place.campaign.is_demo,
+        };
+        Ok(match self.storage.submit_response(&place.campaign, response).await? {
+            Submission::Stored(_) | Submission::Repeated(_) => Outcome::Accepted,
+            Submission::AlreadyAnswered => Outcome::AlreadyAnswered,
+        })
+    }
+
+    async fn within_limits(&self, place: &SurveyPlace, form: &PostedForm<'_>) -> bool {
+        let limits = self.limits;
+        let redis = &self.redis;
+        let desk = format!("desk:{}:{}", place.campaign.id, place.service_point.id);
+        if !self.limiter.allow(redis, &desk, limits.per_desk).await {
+            return false;
+        }
+        if let Some(address) = &form.address {
+            let key = format!("addr:{}", self.address_hash(address, Utc::now()));
+            if !self.limiter.allow(redis, &key, limits.per_address).await {
+                return false;
+            }
+        }
+        match form.device {
+            Some(device) => {
+                let key = format!("dev:{}", self.keys.keyed_hash("device", device.as_bytes()));
+                self.limiter.allow(redis, &key, limits.per_device).await
+            }
+            None => true,
+        }
+    }
+
+    /// A client address is kept only as a hash salted with the day, so addresses cannot
+    /// be read back nor linked across days.
+    fn address_hash(&self, address: &str, at: chrono::DateTime<Utc>) -> String {
+        let purpose = format!("client-address:{}", at.date_naive());
+        let mut hash = self.keys.keyed_hash(&purpose, address.as_bytes());
+        hash.truncate(32);
+        hash
+    }
+
+    async fn place(
+        &self,
+        campaign_id: i32,
+        service_point_id: i32,
+    ) -> Result<Arc<SurveyPlace>, CitizenError> {
+        let key = (campaign_id, service_point_id);
+        if let Some(place) = self.places.get(&key).await {
+            return Ok(place);
+        }
+        let place = self
+            .storage
+            .survey_place(campaign_id, service_point_id)
+            .await?
+            .ok_or(CitizenError::NotFound)?;
+        let place = Arc::new(place);
+        self.places.insert(key, place.clone()).await;
+        Ok(place)
+    }
+
+    pub async fn questionnaire(&self, id: i32) -> Result<Arc<Questionnaire>, StorageError> {
+        if let Some(questionnaire) = self.questionnaires.get(&id).await {
+            return Ok(questionnaire);
+        }
+        let questionnaire = Arc::new(self.storage.questionnaire(id).await?);
+        self.questionnaires.insert(id, questionnaire.clone()).await;
+        Ok(questionnaire)
+    }
+}

@@ -1,0 +1,315 @@
+//! The citizen's pages: the survey form behind a QR code, its submission, the
+//! thank-you page, and the QR codes and posters that lead there.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
+use maud::Markup;
+use serde::Deserialize;
+use sipas_templates::{
+    AlreadyAnsweredPage, ElementView, CriterionView, ErrorPage, Lang, NotFoundPage, SurveyForm,
+    ThanksPage,
+};
+
+use super::AppState;
+use crate::citizen::{CitizenError, OpenSurvey, Outcome, PostedForm};
+
+const DEVICE_COOKIE: &str = "sipas_device";
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    fn lang(&self) -> Lang {
+        Lang::from_query(self.lang.as_deref())
+    }
+}
+
+/// The citizen pages carry a token in their URL and take no outside resource: no
+/// referrer leaves the page, no script runs, nothing frames it.
+fn citizen_page(status: StatusCode) -> HttpResponseBuilder {
+    let mut builder = HttpResponse::build(status);
+    builder
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ));
+    builder
+}
+
+fn survey_path(token: &str) -> String {
+    format!("/s/{token}")
+}
+
+fn not_found(lang: Lang, path: Option<String>) -> HttpResponse {
+    citizen_page(StatusCode::NOT_FOUND)
+        .body(sipas_templates::not_found_page(&NotFoundPage { lang, path }).into_string())
+}
+
+fn error(status: StatusCode, lang: Lang, path: Option<String>, message: Option<&str>) -> HttpResponse {
+    let page = sipas_templates::error_page(&ErrorPage {
+        lang,
+        retry_href: path.clone(),
+        path,
+        message: message.map(str::to_owned),
+        reference: None,
+    });
+    citizen_page(status).body(page.into_string())
+}
+
+/// Turns a failure on the citizen path into a page in plain words, never a bare 500.
+fn failure(err: CitizenError, lang: Lang, path: String) -> HttpResponse {
+    match err {
+        CitizenError::NotFound => not_found(lang, Some(path)),
+        CitizenError::Closed(_) => error(StatusCode::GONE, lang, None, Some(lang.text().closed)),
+        CitizenError::Storage(e) => {
+            tracing::error!(error = %e, "citizen path failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, lang, Some(path), None)
+        }
+    }
+}
+
+fn form_view(
+    survey: &OpenSurvey,
+    lang: Lang,
+    path: String,
+    nonce: String,
+    issued_at: i64,
+) -> SurveyForm {
+    let place = &survey.place;
+    let pick = |vi: &str, en: &str| match lang {
+        Lang::Vi => vi.to_owned(),
+        Lang::En => en.to_owned(),
+    };
+    SurveyForm {
+        lang,
+        path,
+        campaign_name: place.campaign.name.clone(),
+        unit_name: place.unit_name.clone(),
+        service_point_name: Some(place.service_point.name.clone()),
+        demo: place.campaign.is_demo,
+        elements: survey
+            .questionnaire
+            .elements
+            .iter()
+            .map(|e| ElementView {
+                code: e.code.clone(),
+                name: pick(&e.name.vi, &e.name.en),
+                criteria: e
+                    .criteria
+                    .iter()
+                    .map(|c| CriterionView {
+                        code: c.code.clone(),
+                        text: pick(&c.text.vi, &c.text.en),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        nonce,
+        issued_at,
+        ..Default::default()
+    }
+}
+
+fn render_form(status: StatusCode, view: &SurveyForm) -> HttpResponse {
+    citizen_page(status)
+        // History navigation may reuse the page (and its nonce); a fresh visit asks again.
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .body(sipas_templates::survey_form(view).into_string())
+}
+
+#[get("/s/{token}")]
+pub async fn show_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> HttpResponse {
+    let lang = query.lang();
+    let path = survey_path(&token);
+    let survey = match state.citizen.open(&token).await {
+        Ok(s) => s,
+        Err(e) => return failure(e, lang, path),
+    };
+    if survey.already_answered {
+        return already_answered(&survey, lang, path);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let view = form_view(&survey, lang, path, state.citizen.new_nonce(), now);
+    let mut response = render_form(StatusCode::OK, &view);
+    if req.cookie(DEVICE_COOKIE).is_none() {
+        let device = state.citizen.keys().keyed_hash("device-id", view.nonce.as_bytes());
+        let cookie = Cookie::build(DEVICE_COOKIE, device[..32].to_owned())
+            .path("/s/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = response.add_cookie(&cookie);
+    }
+    response
+}
+
+#[post("/s/{token}")]
+pub async fn submit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let lang = query.lang();
+    let path = survey_path(&token);
+    let survey = match state.citizen.open(&token).await {
+        Ok(s) => s,
+        Err(e) => return failure(e, lang, path),
+    };
+    let device = req.cookie(DEVICE_COOKIE);
+    let posted = PostedForm {
+        fields: &form,
+        language: lang.code(),
+        device: device.as_ref().map(|c| c.value()),
+        address: req.peer_addr().map(|a| a.ip().to_string()),
+    };
+    let outcome = match state.citizen.submit(&survey, posted).await {
+        Ok(o) => o,
+        Err(e) => return failure(e, lang, path),
+    };
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let issued_at = field(sipas_templates::survey::FIELD_ISSUED_AT).parse().unwrap_or(0);
+    let keep = |answers: Vec<(String, u8)>, nonce: String, issued_at: i64| {
+        let mut view = form_view(&survey, lang, path.clone(), nonce, issued_at);
+        view.answers = answers.into_iter().collect::<BTreeMap<_, _>>();
+        view.comment = field(sipas_templates::survey::FIELD_COMMENT);
+        view
+    };
+    match outcome {
+        Outcome::Accepted => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{path}/thanks?lang={}", lang.code())))
+            .finish(),
+        Outcome::Incomplete { answered, missing } => {
+            let mut view = keep(answered, field(sipas_templates::survey::FIELD_NONCE), issued_at);
+            if missing.is_empty() {
+                view.notice = Some(lang.text().all_no_opinion.to_owned());
+            }
+            view.missing = missing.into_iter().collect();
+            render_form(StatusCode::UNPROCESSABLE_ENTITY, &view)
+        }
+        Outcome::StaleForm { answered } => {
+            let now = chrono::Utc::now().timestamp();
+            let mut view = keep(answered, state.citizen.new_nonce(), now);
+            view.notice = Some(lang.text().stale_form.to_owned());
+            render_form(StatusCode::UNPROCESSABLE_ENTITY, &view)
+        }
+        Outcome::RateLimited => error(
+            StatusCode::TOO_MANY_REQUESTS,
+            lang,
+            Some(path.clone()),
+            Some(lang.text().rate_limited),
+        ),
+        Outcome::AlreadyAnswered => already_answered(&survey, lang, path),
+    }
+}
+
+fn already_answered(survey: &OpenSurvey, lang: Lang, path: String) -> HttpResponse {
+    let page = sipas_templates::already_answered_page(&AlreadyAnsweredPage {
+        lang,
+        path: Some(path),
+        unit_name: Some(survey.place.unit_name.clone()),
+        demo: survey.place.campaign.is_demo,
+    });
+    citizen_page(StatusCode::OK).body(page.into_string())
+}
+
+#[get("/s/{token}/thanks")]
+pub async fn thanks(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> HttpResponse {
+    let lang = query.lang();
+    let path = survey_path(&token);
+    match state.citizen.open(&token).await {
+        Ok(survey) => {
+            let page = sipas_templates::thanks_page(&ThanksPage {
+                lang,
+                path: Some(format!("{path}/thanks")),
+                unit_name: Some(survey.place.unit_name.clone()),
+                service_point_name: Some(survey.place.service_point.name.clone()),
+                demo: survey.place.campaign.is_demo,
+            });
+            citizen_page(StatusCode::OK).body(page.into_string())
+        }
+        Err(e) => failure(e, lang, path),
+    }
+}
+
+/// The survey URL a token's QR code encodes.
+pub fn survey_url(public_url: &str, token: &str) -> String {
+    format!("{public_url}/s/{token}")
+}
+
+#[derive(Deserialize)]
+pub struct QrQuery {
+    /// Pixels per module of a PNG (default 8).
+    px: Option<u32>,
+}
+
+/// A survey token's own QR code: what the one-stop system prints on a receipt.
+#[get("/s/{token}/qr.{format}")]
+pub async fn token_qr(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<QrQuery>,
+) -> HttpResponse {
+    let (token, format) = path.into_inner();
+    if state.citizen.keys().verify(&token).is_err() {
+        return not_found(Lang::Vi, None);
+    }
+    qr_response(&survey_url(&state.public_url, &token), &format, query.px)
+}
+
+/// Renders a URL as an SVG or PNG QR code; codes are immutable, so they cache well.
+pub fn qr_response(url: &str, format: &str, px: Option<u32>) -> HttpResponse {
+    let rendered = match format {
+        "svg" => sipas_templates::qr_svg(url).map(|svg| ("image/svg+xml", svg.into_bytes())),
+        "png" => sipas_templates::qr_png(url, px.unwrap_or(8)).map(|png| ("image/png", png)),
+        _ => return not_found(Lang::Vi, None),
+    };
+    match rendered {
+        Ok((content_type, body)) => HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e.0, "QR rendering failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, Lang::Vi, None, None)
+        }
+    }
+}
+
+/// A page for people outside the survey itself (the poster), with the same headers.
+pub fn html(markup: Markup) -> HttpResponse {
+    citizen_page(StatusCode::OK).body(markup.into_string())
+}
+
+/// The plain-Vietnamese 404 page, for any path a person may have mistyped.
+pub fn not_found_page() -> HttpResponse {
+    not_found(Lang::Vi, None)
+}
+
+/// Refusals of the form body itself (not form-encoded, too large) as a page.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(32 * 1024).error_handler(|err, _| {
+        let response = error(StatusCode::BAD_REQUEST, Lang::Vi, None, None);
+        actix_web::error::InternalError::from_response(err, response).into()
+    })
+}

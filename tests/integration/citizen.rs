@@ -1,0 +1,323 @@
+//! The citizen's path over HTTP: desk and receipt QR codes, the form, validation,
+//! idempotent submission, screening and rate limits.
+
+use std::collections::HashMap;
+
+use crate::backend_tests;
+use crate::common::{AppOptions, Backend, TestApp, field_value, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+use sipas::rate_limit::{Limit, RateLimits};
+
+backend_tests!(
+    desk_qr_leads_to_a_stored_response,
+    blank_answers_re_show_the_form_with_answers_kept,
+    repeated_form_is_stored_once,
+    honeypot_and_speed_are_flagged_not_dropped,
+    receipt_answers_once,
+    bad_tokens_get_a_plain_404_page,
+);
+
+pub async fn open_campaign(app: &TestApp, code: &str, min_fill_seconds: u32) {
+    let response = app
+        .post("/api/v1/campaigns", &app.write_token)
+        .json(&json!({"code": code, "name": "Khảo sát thử", "template": "SIPAS-2017",
+                      "starts_on": "2026-01-01", "ends_on": "2026-12-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    app.storage
+        .execute_unprepared(&format!(
+            "UPDATE campaigns SET min_fill_seconds = {min_fill_seconds} WHERE code = '{code}'"
+        ))
+        .await
+        .unwrap();
+}
+
+/// The desk's survey URL, read back from its QR code by an independent decoder.
+pub async fn desk_url(app: &TestApp, campaign: &str, unit: &str) -> String {
+    let path = format!("/api/v1/campaigns/{campaign}/units/{unit}/service-points/MC/qr.png");
+    let response = app.get(&path, &app.read_token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let png = response.bytes().await.unwrap();
+    let image = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    let (_, content) = grids[0].decode().unwrap();
+    assert!(content.starts_with(&format!("{}/s/", app.address)), "{content}");
+    content
+}
+
+pub fn full_answers(value: &str) -> Vec<(String, String)> {
+    sipas_domain::reference::questionnaires()[0]
+        .criteria()
+        .map(|(_, c)| (c.code.clone(), value.to_owned()))
+        .collect()
+}
+
+/// GETs the form and POSTs `answers` with its nonce; returns the POST's response.
+async fn answer(app: &TestApp, url: &str, answers: &[(String, String)]) -> reqwest::Response {
+    let form = app.client.get(url).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let html = form.text().await.unwrap();
+    let mut fields: Vec<(String, String)> = answers.to_vec();
+    for hidden in ["_nonce", "_issued"] {
+        fields.push((hidden.into(), field_value(&html, hidden).expect(hidden)));
+    }
+    fields.push(("website".into(), String::new()));
+    app.client.post(url).form(&fields).send().await.unwrap()
+}
+
+async fn stored(app: &TestApp) -> Vec<entity::response::Model> {
+    use sea_orm::EntityTrait;
+    entity::response::Entity::find()
+        .all(app.storage.connection())
+        .await
+        .unwrap()
+}
+
+async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+
+    let page = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<html lang=\"vi\""));
+    assert!(page.contains("Phường Nam Hà"), "the unit is named");
+    assert!(page.contains("Bộ phận Một cửa"), "the desk is named");
+    let english = app.client.get(format!("{url}?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(english.contains("<html lang=\"en\""));
+    assert!(english.contains("There are enough seats in the waiting area"));
+
+    let mut answers = full_answers("4");
+    answers[0].1 = "5".into();
+    answers[1].1 = "0".into();
+    answers.push(("comment".into(), "  Cán bộ tận tình  ".into()));
+    let response = answer(&app, &url, &answers).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.ends_with("/thanks?lang=vi"), "{location}");
+    let thanks = app.client.get(app.url(&location)).send().await.unwrap();
+    assert_eq!(thanks.status(), 200);
+    assert!(thanks.text().await.unwrap().contains("Cảm ơn"));
+
+    let rows = stored(&app).await;
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.answers, "5044444444444444444444");
+    assert_eq!(row.channel, "desk_qr");
+    assert!(!row.verified);
+    assert_eq!(row.comment.as_deref(), Some("Cán bộ tận tình"));
+    assert_eq!(row.exclusion, None);
+    assert_eq!(row.language, "vi");
+    let ward = app.storage.unit_by_code("18073").await.unwrap();
+    assert_eq!(row.unit_id, ward.id);
+    // The client address is kept only as a hash, never in the clear.
+    let hash = row.client_hash.as_deref().unwrap();
+    assert_eq!(hash.len(), 32);
+    assert!(!hash.contains("127.0.0.1"));
+}
+
+async fn blank_answers_re_show_the_form_with_answers_kept(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    let mut answers = full_answers("4");
+    answers.retain(|(code, _)| code != "TC3" && code != "TT2");
+    answers[0].1 = "2".into();
+    answers.push(("comment".into(), "Giữ lại góp ý này".into()));
+    let response = answer(&app, &url, &answers).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("role=\"alert\""), "an error summary");
+    assert!(html.contains("href=\"#q-TC3\"") && html.contains("href=\"#q-TT2\""), "links to the missing: {html}");
+    assert!(html.contains("<input type=\"radio\" name=\"TC1\" value=\"2\" checked>"), "answers kept");
+    assert!(html.contains("Giữ lại góp ý này"), "comment kept");
+    assert!(stored(&app).await.is_empty(), "nothing stored");
+
+    // Answering everything "no opinion" is complete but counts nothing: asked again.
+    let response = answer(&app, &url, &full_answers("0")).await;
+    assert_eq!(response.status(), 422);
+    assert!(stored(&app).await.is_empty());
+}
+
+async fn repeated_form_is_stored_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let mut fields = full_answers("5");
+    fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
+    fields.push(("_issued".into(), field_value(&html, "_issued").unwrap()));
+    // A double tap and a retry: three posts of the same form, at once and after.
+    let posts = (0..2).map(|_| app.client.post(&url).form(&fields).send());
+    for response in futures_util::future::join_all(posts).await {
+        assert_eq!(response.unwrap().status(), 303);
+    }
+    let retry = app.client.post(&url).form(&fields).send().await.unwrap();
+    assert_eq!(retry.status(), 303);
+    assert_eq!(stored(&app).await.len(), 1);
+
+    // A tampered nonce does not store; the form comes back with the answers kept.
+    let mut forged = fields.clone();
+    forged.iter_mut().find(|(k, _)| k == "_nonce").unwrap().1.replace_range(5..6, "Q");
+    let response = app.client.post(&url).form(&forged).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<input type=\"radio\" name=\"TC1\" value=\"5\" checked>"));
+    assert_eq!(stored(&app).await.len(), 1);
+}
+
+async fn honeypot_and_speed_are_flagged_not_dropped(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "FAST", 8).await;
+    let url = desk_url(&app, "FAST", "18073").await;
+    // Sent at once: kept, flagged too fast.
+    assert_eq!(answer(&app, &url, &full_answers("4")).await.status(), 303);
+    // A bot filling the hidden field: kept, flagged, and still thanked.
+    let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let mut fields = full_answers("5");
+    fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
+    fields.push(("_issued".into(), "0".into()));
+    fields.push(("website".into(), "http://spam.example".into()));
+    assert_eq!(app.client.post(&url).form(&fields).send().await.unwrap().status(), 303);
+    let mut exclusions: Vec<Option<String>> = stored(&app).await.into_iter().map(|r| r.exclusion).collect();
+    exclusions.sort();
+    assert_eq!(exclusions, vec![Some("honeypot".into()), Some("too_fast".into())]);
+}
+
+async fn receipt_answers_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let today = chrono::Utc::now().date_naive();
+    let body = json!({"dossier_code": "H42.18073-260101-0001", "unit_code": "18073",
+                      "service_point_code": "MC", "returned_on": today});
+    let first = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&body).send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&body).send().await.unwrap();
+    assert_eq!(again.status(), 200, "idempotent per dossier");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first, again);
+    let url = first["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&format!("{}/s/", app.address)));
+    let expires: chrono::DateTime<chrono::Utc> = first["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = (expires - chrono::Utc::now()).num_days();
+    assert!((29..=31).contains(&days), "expires in about 30 days: {days}");
+    // The dossier code itself is nowhere in the database.
+    use sea_orm::EntityTrait;
+    let receipts = entity::receipt::Entity::find().all(app.storage.connection()).await.unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert!(!receipts[0].dossier_hash.contains("H42"));
+    let svg = app.client.get(first["qr_svg_url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+
+    assert_eq!(answer(&app, &url, &full_answers("3")).await.status(), 303);
+    // The second try, from a freshly loaded form, stores nothing.
+    let page = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("đã được trả lời"), "already answered page");
+    let mut fields = full_answers("1");
+    fields.push(("_nonce".into(), app_nonce(&app).await));
+    fields.push(("_issued".into(), "0".into()));
+    let second = app.client.post(&url).form(&fields).send().await.unwrap();
+    assert_eq!(second.status(), 200);
+    assert!(second.text().await.unwrap().contains("đã được trả lời"));
+    let rows = stored(&app).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].channel, "receipt_qr");
+    assert!(rows[0].verified);
+    assert_eq!(rows[0].receipt_id, Some(receipts[0].id));
+
+    // A result returned long ago would already be expired: refused with a reason.
+    let old = json!({"dossier_code": "OLD-1", "unit_code": "18073", "returned_on": "2020-01-01"});
+    let refused = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&old).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let unknown_unit = json!({"dossier_code": "X-1", "unit_code": "99999", "returned_on": today});
+    let refused = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&unknown_unit).send().await.unwrap();
+    assert_eq!(refused.status(), 404);
+}
+
+/// A valid nonce from any form of the app (nonces are not tied to a token).
+async fn app_nonce(app: &TestApp) -> String {
+    let url = desk_url(app, "HT-2026", "18077").await;
+    let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    field_value(&html, "_nonce").unwrap()
+}
+
+async fn bad_tokens_get_a_plain_404_page(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    let mut forged = url.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let truncated = url[..url.len() - 3].to_owned();
+    for bad in [forged, truncated, app.url("/s/%00%ff"), app.url("/s/x")] {
+        let response = app.client.get(&bad).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{bad}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Mã khảo sát không hợp lệ hoặc đã hết hạn"), "{bad}");
+        let post = app.client.post(&bad).form(&full_answers("4")).send().await.unwrap();
+        assert_eq!(post.status(), 404, "POST {bad}");
+    }
+    assert!(stored(&app).await.is_empty());
+    // A closed campaign stops taking answers, with its own message.
+    app.storage
+        .execute_unprepared("UPDATE campaigns SET status = 'closed' WHERE code = 'HT-2026'")
+        .await
+        .unwrap();
+    let other_desk = desk_url(&app, "HT-2026", "18077").await;
+    let response = app.client.get(&other_desk).send().await.unwrap();
+    assert_eq!(response.status(), 410);
+}
+
+async fn posts_until_limited(app: &TestApp, url: &str, device: &str) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let html = app.client.get(url).send().await.unwrap().text().await.unwrap();
+        let mut fields: HashMap<String, String> = full_answers("4").into_iter().collect();
+        fields.insert("_nonce".into(), field_value(&html, "_nonce").unwrap());
+        let response = app
+            .client
+            .post(url)
+            .header("cookie", format!("sipas_device={device}"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+fn tight_limits() -> RateLimits {
+    let minute = std::time::Duration::from_secs(60);
+    RateLimits {
+        per_device: Limit { max: 2, window: minute },
+        per_address: Limit { max: 1000, window: minute },
+        per_desk: Limit { max: 1000, window: minute },
+    }
+}
+
+async fn rate_limits_apply(redis: bool) {
+    let options = AppOptions { redis, rate_limits: Some(tight_limits()), ..Default::default() };
+    let Some(app) = spawn_app_with(Backend::Sqlite, options).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    assert_eq!(posts_until_limited(&app, &url, "phone-a").await, vec![303, 303, 429, 429]);
+    // Another phone behind the same address is not affected.
+    assert_eq!(posts_until_limited(&app, &url, "phone-b").await[..2], [303, 303]);
+    assert_eq!(stored(&app).await.len(), 4);
+}
+
+#[tokio::test]
+async fn rate_limits_in_process() {
+    rate_limits_apply(false).await;
+}
+
+#[tokio::test]
+async fn rate_limits_in_redis() {
+    rate_limits_apply(true).await;
+}
