@@ -99,7 +99,10 @@ impl CitizenService {
             redis,
             limiter: RateLimiter::new(redis_prefix),
             limits,
-            places: Cache::builder().max_capacity(50_000).time_to_live(PLACE_TTL).build(),
+            places: Cache::builder()
+                .max_capacity(50_000)
+                .time_to_live(PLACE_TTL)
+                .build(),
             // Questionnaire versions never change once stored.
             questionnaires: Cache::builder().max_capacity(100).build(),
         }
@@ -111,11 +114,16 @@ impl CitizenService {
 
     /// Resolves a token from a URL; anything wrong with it is `NotFound`.
     pub async fn open(&self, token: &str) -> Result<OpenSurvey, CitizenError> {
-        let verified = self.keys.verify(token).map_err(|_| CitizenError::NotFound)?;
+        let verified = self
+            .keys
+            .verify(token)
+            .map_err(|_| CitizenError::NotFound)?;
         let id = |v: i64| i32::try_from(v).map_err(|_| CitizenError::NotFound);
         let campaign_id = id(verified.campaign_id())?;
         let (service_point_id, receipt) = match verified {
-            SurveyToken::Desk { service_point_id, .. } => (id(service_point_id)?, None),
+            SurveyToken::Desk {
+                service_point_id, ..
+            } => (id(service_point_id)?, None),
             SurveyToken::Receipt { receipt_id, .. } => {
                 let receipt = self
                     .storage
@@ -130,7 +138,9 @@ impl CitizenService {
             }
         };
         let place = self.place(campaign_id, service_point_id).await?;
-        if place.campaign.status != CampaignStatus::Open && receipt.as_ref().is_none_or(|r| r.answered_at.is_none()) {
+        if place.campaign.status != CampaignStatus::Open
+            && receipt.as_ref().is_none_or(|r| r.answered_at.is_none())
+        {
             return Err(CitizenError::Closed(place.campaign.code.clone()));
         }
         let questionnaire = self.questionnaire(place.campaign.questionnaire_id).await?;
@@ -214,10 +224,16 @@ impl CitizenService {
             client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
             is_demo: place.campaign.is_demo,
         };
-        Ok(match self.storage.submit_response(&place.campaign, response).await? {
-            Submission::Stored(_) | Submission::Repeated(_) => Outcome::Accepted,
-            Submission::AlreadyAnswered => Outcome::AlreadyAnswered,
-        })
+        Ok(
+            match self
+                .storage
+                .submit_response(&place.campaign, response)
+                .await?
+            {
+                Submission::Stored(_) | Submission::Repeated(_) => Outcome::Accepted,
+                Submission::AlreadyAnswered => Outcome::AlreadyAnswered,
+            },
+        )
     }
 
     async fn within_limits(&self, place: &SurveyPlace, form: &PostedForm<'_>) -> bool {

@@ -7,7 +7,11 @@ use crate::startup::Application;
 use crate::storage::{Scope, Storage};
 
 #[derive(Parser, Debug)]
-#[command(name = "sipas", version, about = "SIPAS citizen-satisfaction survey service")]
+#[command(
+    name = "sipas",
+    version,
+    about = "SIPAS citizen-satisfaction survey service"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -124,7 +128,10 @@ fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }

@@ -61,7 +61,12 @@ impl Settings {
             public_url,
             secret,
             previous_secrets: lookup("SIPAS_PREVIOUS_SECRETS")
-                .map(|s| s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+                .map(|s| {
+                    s.split(',')
+                        .map(|p| p.trim().to_owned())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
             rate_limits: crate::rate_limit::RateLimits::default(),
@@ -75,8 +80,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -92,13 +99,25 @@ mod tests {
     fn reads_and_checks_values() {
         let s = settings(&[
             ("SIPAS_PUBLIC_URL", "https://ks.hatinh.gov.vn/"),
-            ("SIPAS_PREVIOUS_SECRETS", "old-secret-0000001, old-secret-0000002"),
+            (
+                "SIPAS_PREVIOUS_SECRETS",
+                "old-secret-0000001, old-secret-0000002",
+            ),
         ])
         .unwrap();
         assert_eq!(s.public_url.as_deref(), Some("https://ks.hatinh.gov.vn"));
         assert_eq!(s.previous_secrets.len(), 2);
-        assert!(matches!(settings(&[("SIPAS_BIND", "nowhere")]), Err(ConfigError::Bind(_))));
-        assert!(matches!(settings(&[("SIPAS_PUBLIC_URL", "ks.vn")]), Err(ConfigError::PublicUrl(_))));
-        assert!(matches!(settings(&[("SIPAS_SECRET", "short")]), Err(ConfigError::Secret)));
+        assert!(matches!(
+            settings(&[("SIPAS_BIND", "nowhere")]),
+            Err(ConfigError::Bind(_))
+        ));
+        assert!(matches!(
+            settings(&[("SIPAS_PUBLIC_URL", "ks.vn")]),
+            Err(ConfigError::PublicUrl(_))
+        ));
+        assert!(matches!(
+            settings(&[("SIPAS_SECRET", "short")]),
+            Err(ConfigError::Secret)
+        ));
     }
 }

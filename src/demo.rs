@@ -57,14 +57,20 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
             population: rng.random_range(population_range(&u.unit_type)),
         })
         .collect();
-    storage.replace_frame(DEMO_ACTOR, &campaign, &frame, &units).await?;
+    storage
+        .replace_frame(DEMO_ACTOR, &campaign, &frame, &units)
+        .await?;
     let quotas = storage.quotas(campaign.id).await?;
     let desks = storage.default_service_points().await?;
     let questionnaire = storage.questionnaire(campaign.questionnaire_id).await?;
     let element_of = questionnaire.element_of_criteria();
     let last_element = questionnaire.elements.len() - 1;
 
-    let started = campaign.starts_on.and_hms_opt(7, 0, 0).expect("valid time").and_utc();
+    let started = campaign
+        .starts_on
+        .and_hms_opt(7, 0, 0)
+        .expect("valid time")
+        .and_utc();
     let elapsed_seconds = (Utc::now() - started).num_seconds().max(1);
     let campaign_seconds = (campaign.ends_on - campaign.starts_on).num_days().max(1) * 86_400;
     let elapsed_share = elapsed_seconds as f64 / campaign_seconds as f64;
@@ -89,7 +95,9 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
                     if rng.random_bool(skip) {
                         0
                     } else {
-                        (mean + mood + noise.sample(&mut rng)).round().clamp(1.0, 5.0) as u8
+                        (mean + mood + noise.sample(&mut rng))
+                            .round()
+                            .clamp(1.0, 5.0) as u8
                     }
                 })
                 .collect();
@@ -148,7 +156,12 @@ pub async fn citizen_demo_url(
         Err(e) => return Err(e),
     };
     let unit = storage.unit_by_code(DEMO_UNIT).await?;
-    let Some(desk) = storage.service_points(unit.id).await?.into_iter().find(|p| p.is_default) else {
+    let Some(desk) = storage
+        .service_points(unit.id)
+        .await?
+        .into_iter()
+        .find(|p| p.is_default)
+    else {
         return Ok(None);
     };
     let token = keys.sign(&SurveyToken::Desk {

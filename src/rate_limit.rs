@@ -27,9 +27,18 @@ impl Default for RateLimits {
     fn default() -> Self {
         let ten_minutes = Duration::from_secs(600);
         Self {
-            per_device: Limit { max: 10, window: ten_minutes },
-            per_address: Limit { max: 300, window: ten_minutes },
-            per_desk: Limit { max: 600, window: ten_minutes },
+            per_device: Limit {
+                max: 10,
+                window: ten_minutes,
+            },
+            per_address: Limit {
+                max: 300,
+                window: ten_minutes,
+            },
+            per_desk: Limit {
+                max: 600,
+                window: ten_minutes,
+            },
         }
     }
 }
@@ -99,7 +108,10 @@ impl RateLimiter {
         if local.counts.len() >= LOCAL_SWEEP_AT {
             local.counts.retain(|_, (end, _)| *end > now_ms);
         }
-        let entry = local.counts.entry(key.to_owned()).or_insert((window_end, 0));
+        let entry = local
+            .counts
+            .entry(key.to_owned())
+            .or_insert((window_end, 0));
         if entry.0 != window_end {
             *entry = (window_end, 0);
         }

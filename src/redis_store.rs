@@ -64,7 +64,9 @@ impl RedisStore {
             .await
             {
                 Ok(Ok(manager)) => *guard = Some(manager),
-                Ok(Err(error)) => tracing::warn!(%error, "Redis unreachable; using in-process fallback"),
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "Redis unreachable; using in-process fallback")
+                }
                 Err(_) => tracing::warn!("Redis connection timed out; using in-process fallback"),
             }
         }

@@ -37,7 +37,11 @@ async fn signing_keys(settings: &Settings, storage: &Storage) -> anyhow::Result<
         Some(secret) => secret.clone(),
         None => storage.signing_secret().await?,
     };
-    let previous = settings.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();
+    let previous = settings
+        .previous_secrets
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
     Ok(SigningKeys::new(current.as_bytes(), previous))
 }
 
@@ -62,15 +66,16 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let base_url = settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| {
-                // A wildcard bind is reachable on loopback; print that rather than 0.0.0.0.
-                let ip = settings.bind.ip();
-                let host = if ip.is_unspecified() { "127.0.0.1".to_owned() } else { ip.to_string() };
-                format!("http://{host}:{port}")
-            });
+        let base_url = settings.public_url.clone().unwrap_or_else(|| {
+            // A wildcard bind is reachable on loopback; print that rather than 0.0.0.0.
+            let ip = settings.bind.ip();
+            let host = if ip.is_unspecified() {
+                "127.0.0.1".to_owned()
+            } else {
+                ip.to_string()
+            };
+            format!("http://{host}:{port}")
+        });
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),

@@ -12,8 +12,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use sipas_domain::statistics::{
-    Accumulator, CampaignAnalysis, Confidence, Design, QuestionnaireShape, ScoringOptions,
-    Stratum, aggregate,
+    Accumulator, CampaignAnalysis, Confidence, Design, QuestionnaireShape, ScoringOptions, Stratum,
+    aggregate,
 };
 
 const UNITS: usize = 2_000;
@@ -220,14 +220,20 @@ fn main() {
     };
     let quotas: Vec<Option<u64>> = (0..UNITS).map(|u| Some(25 + (u % 3) as u64 * 10)).collect();
 
-    println!("statistics engine: {UNITS} units, {} criteria", shape.criteria());
+    println!(
+        "statistics engine: {UNITS} units, {} criteria",
+        shape.criteria()
+    );
     println!(
         "| responses | fold, arrival order | rebuild, bulk fold per stratum | phase 1: moments + D_ref | phase 2: intervals + flags | scoring, both phases | aggregate of all units |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     // SIPAS_BENCH_RESPONSES=10000 runs one size only (for profiling).
     let sizes: Vec<usize> = match std::env::var("SIPAS_BENCH_RESPONSES") {
-        Ok(sizes) => sizes.split(',').map(|s| s.trim().parse().expect("a number")).collect(),
+        Ok(sizes) => sizes
+            .split(',')
+            .map(|s| s.trim().parse().expect("a number"))
+            .collect(),
         Err(_) => vec![10_000, 10_000_000],
     };
     for responses in sizes {
@@ -236,9 +242,8 @@ fn main() {
         let (phase1, phase1_best) = time(|| CampaignAnalysis::compute(&shape, &designs));
         let analysis = CampaignAnalysis::compute(&shape, &designs);
         let (phase2, phase2_best) = time(|| analysis.score(&shape, options, &quotas));
-        let (total, total_best) = time(|| {
-            CampaignAnalysis::compute(&shape, &designs).score(&shape, options, &quotas)
-        });
+        let (total, total_best) =
+            time(|| CampaignAnalysis::compute(&shape, &designs).score(&shape, options, &quotas));
         let moments: Vec<_> = analysis
             .units
             .iter()

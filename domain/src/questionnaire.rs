@@ -305,11 +305,18 @@ mod tests {
             _ => None,
         };
         let incomplete = Answers::from_form(&q, form).unwrap_err();
-        assert_eq!(incomplete.answered, vec![("TC1".into(), 5), ("TC2".into(), 0)]);
+        assert_eq!(
+            incomplete.answered,
+            vec![("TC1".into(), 5), ("TC2".into(), 0)]
+        );
         assert_eq!(incomplete.missing.len(), 20);
-        assert_eq!(&incomplete.missing[..2], &["TC3".to_string(), "TC4".to_string()]);
+        assert_eq!(
+            &incomplete.missing[..2],
+            &["TC3".to_string(), "TC4".to_string()]
+        );
 
-        let complete = Answers::from_form(&q, |c| Some(if c == "TC1" { "2" } else { "4" })).unwrap();
+        let complete =
+            Answers::from_form(&q, |c| Some(if c == "TC1" { "2" } else { "4" })).unwrap();
         assert_eq!(complete.values()[0], 2);
         // Every criterion "no opinion": complete, but not a response.
         let none = Answers::from_form(&q, |_| Some("0")).unwrap_err();

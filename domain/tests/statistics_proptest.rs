@@ -81,7 +81,14 @@ fn scores(shape: &QuestionnaireShape, design: &Design<'_>, confidence: f64) -> U
         confidence: Confidence::new(confidence).unwrap(),
         ..ScoringOptions::default()
     };
-    score_unit(shape, design, options, &DesignEffectReference::pool(shape, []), None).unwrap()
+    score_unit(
+        shape,
+        design,
+        options,
+        &DesignEffectReference::pool(shape, []),
+        None,
+    )
+    .unwrap()
 }
 
 /// serde_json prints the shortest representation that round-trips, so equal text means

@@ -7,7 +7,7 @@
 
 use sipas_domain::statistics::{
     Accumulator, CampaignAnalysis, Confidence, CriterionMethod, Design, DesignEffectReference,
-    Flag, LeftOutReason, PooledDesignEffect, QuestionnaireShape, ScoringOptions, Scorer,
+    Flag, LeftOutReason, PooledDesignEffect, QuestionnaireShape, Scorer, ScoringOptions,
     StatisticsError, Stratum, UnitMoments, UnitResult, aggregate, beta_quantile,
     chi_squared_quantile, clopper_pearson, normal_quantile, score_unit, students_t_quantile,
     wilson,
@@ -36,7 +36,8 @@ fn one_criterion() -> QuestionnaireShape {
 
 /// `satisfied` answers of 5 and `dissatisfied` answers of 2 to a one-criterion form.
 fn counts(shape: &QuestionnaireShape, satisfied: usize, dissatisfied: usize) -> Accumulator {
-    let answers = std::iter::repeat_n([5u8], satisfied).chain(std::iter::repeat_n([2u8], dissatisfied));
+    let answers =
+        std::iter::repeat_n([5u8], satisfied).chain(std::iter::repeat_n([2u8], dissatisfied));
     let mut accumulator = Accumulator::new(shape);
     for answer in answers {
         assert!(accumulator.add(&answer).unwrap());
@@ -237,7 +238,11 @@ fn degenerate_unit_without_variance() {
     }
     let result = score(&shape, &sample, Some(40), &reference_of(3.0, 1));
     assert_eq!(result.sipas.estimate, Some(0.5));
-    assert_eq!(result.sipas.se, Some(0.0), "exactly zero, not rounding noise");
+    assert_eq!(
+        result.sipas.se,
+        Some(0.0),
+        "exactly zero, not rounding noise"
+    );
     assert!(!result.sipas_detail.floor_applied);
     assert_near(result.sipas_detail.n_eff.unwrap(), 13.0);
     assert_interval(
@@ -256,7 +261,9 @@ fn everyone_satisfied_is_degenerate_not_made_up() {
     let shape = QuestionnaireShape::from_element_sizes(&[2, 1]).unwrap();
     let mut sample = Accumulator::new(&shape);
     for i in 0..30u8 {
-        sample.add(&[4 + i % 2, 5, if i % 3 == 0 { 0 } else { 4 }]).unwrap();
+        sample
+            .add(&[4 + i % 2, 5, if i % 3 == 0 { 0 } else { 4 }])
+            .unwrap();
     }
     let result = score(&shape, &sample, Some(90), &reference_of(2.0, 2));
     assert_eq!(result.sipas.estimate, Some(1.0));
@@ -293,7 +300,10 @@ fn census_gives_point_intervals() {
 fn a_single_response_has_estimates_but_no_intervals() {
     let shape = QuestionnaireShape::new(vec![0, 0, 1]).unwrap();
     let mut sample = Accumulator::new(&shape);
-    assert!(!sample.add(&[0, 0, 0]).unwrap(), "no answer is not a response");
+    assert!(
+        !sample.add(&[0, 0, 0]).unwrap(),
+        "no answer is not a response"
+    );
     assert!(sample.add(&[5, 3, 4]).unwrap());
     let result = score(&shape, &sample, Some(50), &neutral(&shape));
     assert_eq!(result.n, 1);
@@ -304,7 +314,12 @@ fn a_single_response_has_estimates_but_no_intervals() {
     assert_eq!(result.sipas.ci_low, None);
     assert_eq!(result.mean_score.estimate, Some(4.0));
     assert_eq!(result.mean_score.ci_high, None);
-    assert!(result.criteria.iter().all(|c| c.ci_low.is_none() && c.se.is_none()));
+    assert!(
+        result
+            .criteria
+            .iter()
+            .all(|c| c.ci_low.is_none() && c.se.is_none())
+    );
     assert!(result.has_flag(Flag::NoVariance));
     assert!(result.has_flag(Flag::SmallSample));
     assert_eq!(result.margin_achieved(), None);
@@ -317,34 +332,71 @@ fn a_single_response_has_estimates_but_no_intervals() {
 #[test]
 fn single_respondent_stratum_is_merged() {
     let shape = one_criterion();
-    let (a, b, lonely) = (counts(&shape, 7, 3), counts(&shape, 4, 4), counts(&shape, 1, 0));
+    let (a, b, lonely) = (
+        counts(&shape, 7, 3),
+        counts(&shape, 4, 4),
+        counts(&shape, 1, 0),
+    );
     let design = Design::Stratified(vec![
-        Stratum { sample: &a, population: 50 },
-        Stratum { sample: &b, population: 30 },
-        Stratum { sample: &lonely, population: 5 },
+        Stratum {
+            sample: &a,
+            population: 50,
+        },
+        Stratum {
+            sample: &b,
+            population: 30,
+        },
+        Stratum {
+            sample: &lonely,
+            population: 5,
+        },
     ]);
-    let result = score_unit(&shape, &design, ScoringOptions::default(), &neutral(&shape), None)
-        .unwrap();
+    let result = score_unit(
+        &shape,
+        &design,
+        ScoringOptions::default(),
+        &neutral(&shape),
+        None,
+    )
+    .unwrap();
     assert!(result.has_flag(Flag::StratumMerged));
     assert_eq!(result.strata, 1);
     assert_eq!(result.population, Some(85));
     // Unweighted after merging: 12 of 19, v = (1 − 19/85)·p(1 − p)/18.
     let p = 12.0 / 19.0;
     assert_near(result.sipas.estimate.unwrap(), p);
-    assert_near(result.sipas.se.unwrap().powi(2), (1.0 - 19.0 / 85.0) * p * (1.0 - p) / 18.0);
+    assert_near(
+        result.sipas.se.unwrap().powi(2),
+        (1.0 - 19.0 / 85.0) * p * (1.0 - p) / 18.0,
+    );
     assert_eq!(result.sipas.df, Some(18));
 
     // Without the lonely stratum the unit stays stratified, weighted by N_h / n_h:
     // p = (50·0.7 + 30·0.5)/80.
     let design = Design::Stratified(vec![
-        Stratum { sample: &a, population: 50 },
-        Stratum { sample: &b, population: 30 },
+        Stratum {
+            sample: &a,
+            population: 50,
+        },
+        Stratum {
+            sample: &b,
+            population: 30,
+        },
     ]);
-    let result = score_unit(&shape, &design, ScoringOptions::default(), &neutral(&shape), None)
-        .unwrap();
+    let result = score_unit(
+        &shape,
+        &design,
+        ScoringOptions::default(),
+        &neutral(&shape),
+        None,
+    )
+    .unwrap();
     assert!(!result.has_flag(Flag::StratumMerged));
     assert_eq!(result.strata, 2);
-    assert_near(result.sipas.estimate.unwrap(), (50.0 * 0.7 + 30.0 * 0.5) / 80.0);
+    assert_near(
+        result.sipas.estimate.unwrap(),
+        (50.0 * 0.7 + 30.0 * 0.5) / 80.0,
+    );
     assert_eq!(result.sipas.df, Some(16));
 }
 
@@ -355,18 +407,34 @@ fn stratified_criterion_uses_wilson_on_the_effective_size() {
     let shape = one_criterion();
     let (a, b) = (counts(&shape, 7, 3), counts(&shape, 4, 4));
     let design = Design::Stratified(vec![
-        Stratum { sample: &a, population: 50 },
-        Stratum { sample: &b, population: 30 },
+        Stratum {
+            sample: &a,
+            population: 50,
+        },
+        Stratum {
+            sample: &b,
+            population: 30,
+        },
     ]);
-    let result = score_unit(&shape, &design, ScoringOptions::default(), &neutral(&shape), None)
-        .unwrap();
+    let result = score_unit(
+        &shape,
+        &design,
+        ScoringOptions::default(),
+        &neutral(&shape),
+        None,
+    )
+    .unwrap();
     let p = (50.0 * 0.7 + 30.0 * 0.5) / 80.0;
     let v = (50.0f64 / 80.0).powi(2) * (1.0 - 10.0 / 50.0) * 0.21 / 9.0
         + (30.0f64 / 80.0).powi(2) * (1.0 - 8.0 / 30.0) * 0.25 / 7.0;
     let criterion = result.criteria[0];
     assert_near(criterion.se.unwrap().powi(2), v);
     let expected = wilson(p, p * (1.0 - p) / v, normal_quantile(0.975).unwrap());
-    assert_interval(criterion.ci_low, criterion.ci_high, (expected.low, expected.high));
+    assert_interval(
+        criterion.ci_low,
+        criterion.ci_high,
+        (expected.low, expected.high),
+    );
 }
 
 #[test]
@@ -400,19 +468,31 @@ fn other_criterion_methods_use_the_counts() {
             method,
             confidence: Confidence::new(0.9).unwrap(),
         };
-        let result =
-            score_unit(&shape, &Design::simple(&sample, Some(80)), options, &reference, None)
-                .unwrap();
+        let result = score_unit(
+            &shape,
+            &Design::simple(&sample, Some(80)),
+            options,
+            &reference,
+            None,
+        )
+        .unwrap();
         let criterion = result.criteria[0];
         assert_eq!(criterion.method, method);
         if method == CriterionMethod::ClopperPearson {
             // binom.test(7, 25, conf.level = 0.9)$conf.int, via qbeta (the FPC is not used).
             let expected = clopper_pearson(7.0, 25.0, 0.1);
-            assert_interval(criterion.ci_low, criterion.ci_high, (expected.low, expected.high));
+            assert_interval(
+                criterion.ci_low,
+                criterion.ci_high,
+                (expected.low, expected.high),
+            );
             assert_near(expected.low, beta_quantile(0.05, 7.0, 19.0).unwrap());
         }
         let (low, high) = (criterion.ci_low.unwrap(), criterion.ci_high.unwrap());
-        assert!(0.0 <= low && low < 0.28 && 0.28 < high && high <= 1.0, "{method}");
+        assert!(
+            0.0 <= low && low < 0.28 && 0.28 < high && high <= 1.0,
+            "{method}"
+        );
     }
     // Exact and Jeffreys intervals at the edges build no Beta with a zero shape.
     for (satisfied, dissatisfied) in [(0, 10), (10, 0)] {
@@ -422,10 +502,15 @@ fn other_criterion_methods_use_the_counts() {
                 method,
                 ..ScoringOptions::default()
             };
-            let criterion =
-                score_unit(&shape, &Design::simple(&sample, None), options, &reference, None)
-                    .unwrap()
-                    .criteria[0];
+            let criterion = score_unit(
+                &shape,
+                &Design::simple(&sample, None),
+                options,
+                &reference,
+                None,
+            )
+            .unwrap()
+            .criteria[0];
             if satisfied == 0 {
                 assert_eq!(criterion.ci_low, Some(0.0));
             } else {
@@ -437,7 +522,15 @@ fn other_criterion_methods_use_the_counts() {
 
 #[test]
 fn confidence_is_validated_never_panics() {
-    for bad in [0.0, 1.0, -0.5, 1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+    for bad in [
+        0.0,
+        1.0,
+        -0.5,
+        1.5,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
         assert!(matches!(
             Confidence::new(bad),
             Err(StatisticsError::InvalidConfidence(_))
@@ -452,7 +545,10 @@ fn confidence_is_validated_never_panics() {
     assert_eq!("0.9".parse::<Confidence>().unwrap().level(), 0.9);
     assert_eq!(Confidence::default().level(), 0.95);
     assert!(serde_json::from_str::<Confidence>("1.2").is_err());
-    assert_eq!(serde_json::from_str::<Confidence>("0.8").unwrap().level(), 0.8);
+    assert_eq!(
+        serde_json::from_str::<Confidence>("0.8").unwrap().level(),
+        0.8
+    );
     // A barely valid level works end to end.
     let shape = one_criterion();
     let sample = counts(&shape, 5, 5);
@@ -461,8 +557,14 @@ fn confidence_is_validated_never_panics() {
             confidence: Confidence::new(level).unwrap(),
             ..ScoringOptions::default()
         };
-        let result = score_unit(&shape, &Design::simple(&sample, None), options, &neutral(&shape), None)
-            .unwrap();
+        let result = score_unit(
+            &shape,
+            &Design::simple(&sample, None),
+            options,
+            &neutral(&shape),
+            None,
+        )
+        .unwrap();
         assert!(result.sipas.ci_low.unwrap() <= 0.5 && 0.5 <= result.sipas.ci_high.unwrap());
     }
     // The quantile functions refuse what statrs would panic on.
@@ -538,7 +640,10 @@ fn flags_and_quota() {
     );
     // Half-width of the SIPAS interval: the margin reported next to the quota.
     let margin = met.margin_achieved().unwrap();
-    assert_near(margin, (met.sipas.ci_high.unwrap() - met.sipas.ci_low.unwrap()) / 2.0);
+    assert_near(
+        margin,
+        (met.sipas.ci_high.unwrap() - met.sipas.ci_low.unwrap()) / 2.0,
+    );
 }
 
 #[test]
@@ -549,25 +654,43 @@ fn inconsistent_inputs_are_errors() {
     let reference = neutral(&shape);
     let options = ScoringOptions::default();
     assert_eq!(
-        score_unit(&shape, &Design::simple(&sample, Some(9)), options, &reference, None),
+        score_unit(
+            &shape,
+            &Design::simple(&sample, Some(9)),
+            options,
+            &reference,
+            None
+        ),
         Err(StatisticsError::SampleExceedsFrame {
             responses: 10,
             population: 9
         })
     );
     assert!(matches!(
-        score_unit(&other, &Design::simple(&sample, None), options, &reference, None),
+        score_unit(
+            &other,
+            &Design::simple(&sample, None),
+            options,
+            &reference,
+            None
+        ),
         Err(StatisticsError::CriteriaMismatch { .. })
     ));
     // A campaign keeps going: the bad unit carries its error.
     let good = counts(&shape, 3, 3);
-    let designs = [Design::simple(&sample, Some(9)), Design::simple(&good, Some(9))];
+    let designs = [
+        Design::simple(&sample, Some(9)),
+        Design::simple(&good, Some(9)),
+    ];
     let analysis = CampaignAnalysis::compute(&shape, &designs);
     let results = analysis.score(&shape, options, &[]);
     assert!(results[0].is_err());
     assert!(results[1].is_ok());
     assert!(QuestionnaireShape::new(vec![]).is_err());
-    assert!(QuestionnaireShape::new(vec![0, 2]).is_err(), "element 1 empty");
+    assert!(
+        QuestionnaireShape::new(vec![0, 2]).is_err(),
+        "element 1 empty"
+    );
     assert!(QuestionnaireShape::new(vec![0; 65]).is_err());
 }
 
@@ -576,7 +699,11 @@ fn group_aggregate_leaves_out_units_without_frame() {
     // Two framed units of one criterion: I = (100·0.6 + 300·0.8)/400 and
     // v = Σ W²(1 − f) p(1 − p)/(n − 1).
     let shape = one_criterion();
-    let (a, b, c) = (counts(&shape, 6, 4), counts(&shape, 16, 4), counts(&shape, 3, 3));
+    let (a, b, c) = (
+        counts(&shape, 6, 4),
+        counts(&shape, 16, 4),
+        counts(&shape, 3, 3),
+    );
     let moments: Vec<UnitMoments> = [
         Design::simple(&a, Some(100)),
         Design::simple(&c, None),
@@ -592,12 +719,17 @@ fn group_aggregate_leaves_out_units_without_frame() {
     assert_eq!(group.left_out[0].reason, LeftOutReason::NoFrame);
     assert_eq!((group.n, group.population, group.strata), (30, 400, 2));
     let estimate = (100.0 * 0.6 + 300.0 * 0.8) / 400.0;
-    let v = 0.25f64.powi(2) * 0.9 * 0.24 / 9.0 + 0.75f64.powi(2) * (1.0 - 20.0 / 300.0) * 0.16 / 19.0;
+    let v =
+        0.25f64.powi(2) * 0.9 * 0.24 / 9.0 + 0.75f64.powi(2) * (1.0 - 20.0 / 300.0) * 0.16 / 19.0;
     assert_near(group.sipas.estimate.unwrap(), estimate);
     assert_near(group.sipas.se.unwrap().powi(2), v);
     let t = students_t_quantile(0.975, 28.0).unwrap();
     let expected = wilson(estimate, estimate * (1.0 - estimate) / v, t);
-    assert_interval(group.sipas.ci_low, group.sipas.ci_high, (expected.low, expected.high));
+    assert_interval(
+        group.sipas.ci_low,
+        group.sipas.ci_high,
+        (expected.low, expected.high),
+    );
 
     // Nothing to weight: no estimate, and every unit is listed.
     let group = aggregate(&moments[1..2], Confidence::default());
@@ -625,11 +757,7 @@ fn accumulator_rejects_malformed_responses() {
         })
     );
     assert_eq!(sample, Accumulator::new(&shape), "nothing half-added");
-    assert!(
-        sample
-            .merge(&Accumulator::new(&one_criterion()))
-            .is_err()
-    );
+    assert!(sample.merge(&Accumulator::new(&one_criterion())).is_err());
 }
 
 #[test]
@@ -662,12 +790,17 @@ fn accumulator_serialisation_round_trips_and_detects_damage() {
 fn scorer_reuses_quantiles_consistently() {
     // A scorer shared across units gives what a fresh one gives.
     let shape = one_criterion();
-    let samples = [counts(&shape, 10, 5), counts(&shape, 30, 3), counts(&shape, 10, 5)];
+    let samples = [
+        counts(&shape, 10, 5),
+        counts(&shape, 30, 3),
+        counts(&shape, 10, 5),
+    ];
     let reference = neutral(&shape);
     let mut shared = Scorer::new(ScoringOptions::default());
     for sample in &samples {
         let moments = UnitMoments::compute(&shape, &Design::simple(sample, None)).unwrap();
-        let fresh = Scorer::new(ScoringOptions::default()).score(&shape, &moments, &reference, None);
+        let fresh =
+            Scorer::new(ScoringOptions::default()).score(&shape, &moments, &reference, None);
         assert_eq!(shared.score(&shape, &moments, &reference, None), fresh);
     }
 }

@@ -7,7 +7,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
@@ -104,7 +108,11 @@ impl MigrationTrait for Migration {
                 .col(string("code"))
                 .col(text("name_vi"))
                 .col(text("name_en"))
-                .foreign_key(&mut fk("questionnaire_elements", "questionnaire_id", "questionnaires"))
+                .foreign_key(&mut fk(
+                    "questionnaire_elements",
+                    "questionnaire_id",
+                    "questionnaires",
+                ))
                 .to_owned(),
             // `position` is the criterion's place in a response's answer string.
             Table::create()
@@ -116,8 +124,16 @@ impl MigrationTrait for Migration {
                 .col(string("code"))
                 .col(text("text_vi"))
                 .col(text("text_en"))
-                .foreign_key(&mut fk("questionnaire_criteria", "questionnaire_id", "questionnaires"))
-                .foreign_key(&mut fk("questionnaire_criteria", "element_id", "questionnaire_elements"))
+                .foreign_key(&mut fk(
+                    "questionnaire_criteria",
+                    "questionnaire_id",
+                    "questionnaires",
+                ))
+                .foreign_key(&mut fk(
+                    "questionnaire_criteria",
+                    "element_id",
+                    "questionnaire_elements",
+                ))
                 .to_owned(),
             Table::create()
                 .table("campaigns")
@@ -247,9 +263,21 @@ impl MigrationTrait for Migration {
             index("units", &["parent_id"], false),
             index("service_points", &["unit_id", "code"], true),
             index("questionnaires", &["code", "version"], true),
-            index("questionnaire_elements", &["questionnaire_id", "code"], true),
-            index("questionnaire_criteria", &["questionnaire_id", "code"], true),
-            index("questionnaire_criteria", &["questionnaire_id", "position"], true),
+            index(
+                "questionnaire_elements",
+                &["questionnaire_id", "code"],
+                true,
+            ),
+            index(
+                "questionnaire_criteria",
+                &["questionnaire_id", "code"],
+                true,
+            ),
+            index(
+                "questionnaire_criteria",
+                &["questionnaire_id", "position"],
+                true,
+            ),
             index("frames", &["campaign_id", "unit_id"], false),
             index("quotas", &["campaign_id", "unit_id"], true),
             index("receipts", &["campaign_id", "dossier_hash"], true),
@@ -282,7 +310,9 @@ impl MigrationTrait for Migration {
             "unit_types",
             "settings",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

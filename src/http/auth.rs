@@ -49,7 +49,9 @@ async fn authorize(req: &ServiceRequest, scope: Scope) -> Result<ApiClient, ApiE
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
+        })?;
     let client = state
         .storage
         .authenticate(token)

@@ -70,7 +70,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -125,6 +131,7 @@ pub fn json_config() -> actix_web::web::JsonConfig {
 }
 
 pub fn query_config() -> actix_web::web::QueryConfig {
-    actix_web::web::QueryConfig::default()
-        .error_handler(|err, _| ApiError::bad_request(format!("invalid query string: {err}")).into())
+    actix_web::web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::bad_request(format!("invalid query string: {err}")).into()
+    })
 }

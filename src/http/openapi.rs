@@ -63,7 +63,11 @@ pub async fn api_docs() -> maud::Markup {
                 op.as_ref().map(|op| sipas_templates::api_docs::Endpoint {
                     method,
                     path: path.clone(),
-                    summary: op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default(),
+                    summary: op
+                        .summary
+                        .clone()
+                        .or_else(|| op.description.clone())
+                        .unwrap_or_default(),
                 })
             })
         })

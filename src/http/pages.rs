@@ -23,10 +23,12 @@ pub async fn home(state: web::Data<AppState>) -> Result<maud::Markup, ApiError> 
     let citizen_demo_url =
         crate::demo::citizen_demo_url(&state.storage, state.citizen.keys(), &state.public_url)
             .await?;
-    Ok(sipas_templates::home::page(&sipas_templates::home::HomeView {
-        campaigns: summaries,
-        citizen_demo_url,
-    }))
+    Ok(sipas_templates::home::page(
+        &sipas_templates::home::HomeView {
+            campaigns: summaries,
+            citizen_demo_url,
+        },
+    ))
 }
 
 /// The printable A4 poster of a desk's QR code.
@@ -36,7 +38,8 @@ pub async fn poster(
     path: web::Path<(String, String, String)>,
 ) -> HttpResponse {
     let (campaign, unit, service_point) = path.into_inner();
-    let desk = match super::api::desks::resolve_desk(&state, &campaign, &unit, &service_point).await {
+    let desk = match super::api::desks::resolve_desk(&state, &campaign, &unit, &service_point).await
+    {
         Ok(desk) => desk,
         Err(e) if e.status == actix_web::http::StatusCode::NOT_FOUND => {
             return super::survey::not_found_page();

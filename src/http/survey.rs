@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use maud::Markup;
 use serde::Deserialize;
 use sipas_templates::{
-    AlreadyAnsweredPage, ElementView, CriterionView, ErrorPage, Lang, NotFoundPage, SurveyForm,
+    AlreadyAnsweredPage, CriterionView, ElementView, ErrorPage, Lang, NotFoundPage, SurveyForm,
     ThanksPage,
 };
 
@@ -54,7 +54,12 @@ fn not_found(lang: Lang, path: Option<String>) -> HttpResponse {
         .body(sipas_templates::not_found_page(&NotFoundPage { lang, path }).into_string())
 }
 
-fn error(status: StatusCode, lang: Lang, path: Option<String>, message: Option<&str>) -> HttpResponse {
+fn error(
+    status: StatusCode,
+    lang: Lang,
+    path: Option<String>,
+    message: Option<&str>,
+) -> HttpResponse {
     let page = sipas_templates::error_page(&ErrorPage {
         lang,
         retry_href: path.clone(),
@@ -146,7 +151,10 @@ pub async fn show_form(
     let view = form_view(&survey, lang, path, state.citizen.new_nonce(), now);
     let mut response = render_form(StatusCode::OK, &view);
     if req.cookie(DEVICE_COOKIE).is_none() {
-        let device = state.citizen.keys().keyed_hash("device-id", view.nonce.as_bytes());
+        let device = state
+            .citizen
+            .keys()
+            .keyed_hash("device-id", view.nonce.as_bytes());
         let cookie = Cookie::build(DEVICE_COOKIE, device[..32].to_owned())
             .path("/s/")
             .http_only(true)
@@ -184,7 +192,9 @@ pub async fn submit_form(
         Err(e) => return failure(e, lang, path),
     };
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-    let issued_at = field(sipas_templates::survey::FIELD_ISSUED_AT).parse().unwrap_or(0);
+    let issued_at = field(sipas_templates::survey::FIELD_ISSUED_AT)
+        .parse()
+        .unwrap_or(0);
     let keep = |answers: Vec<(String, u8)>, nonce: String, issued_at: i64| {
         let mut view = form_view(&survey, lang, path.clone(), nonce, issued_at);
         view.answers = answers.into_iter().collect::<BTreeMap<_, _>>();
@@ -193,10 +203,17 @@ pub async fn submit_form(
     };
     match outcome {
         Outcome::Accepted => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("{path}/thanks?lang={}", lang.code())))
+            .insert_header((
+                header::LOCATION,
+                format!("{path}/thanks?lang={}", lang.code()),
+            ))
             .finish(),
         Outcome::Incomplete { answered, missing } => {
-            let mut view = keep(answered, field(sipas_templates::survey::FIELD_NONCE), issued_at);
+            let mut view = keep(
+                answered,
+                field(sipas_templates::survey::FIELD_NONCE),
+                issued_at,
+            );
             if missing.is_empty() {
                 view.notice = Some(lang.text().all_no_opinion.to_owned());
             }
@@ -308,8 +325,10 @@ pub fn not_found_page() -> HttpResponse {
 
 /// Refusals of the form body itself (not form-encoded, too large) as a page.
 pub fn form_config() -> web::FormConfig {
-    web::FormConfig::default().limit(32 * 1024).error_handler(|err, _| {
-        let response = error(StatusCode::BAD_REQUEST, Lang::Vi, None, None);
-        actix_web::error::InternalError::from_response(err, response).into()
-    })
+    web::FormConfig::default()
+        .limit(32 * 1024)
+        .error_handler(|err, _| {
+            let response = error(StatusCode::BAD_REQUEST, Lang::Vi, None, None);
+            actix_web::error::InternalError::from_response(err, response).into()
+        })
 }

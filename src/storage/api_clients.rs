@@ -30,7 +30,11 @@ impl Scope {
             let scope = match part {
                 "read" => Scope::Read,
                 "write" => Scope::Write,
-                other => return Err(format!("unknown scope {other:?}: use read, write or read,write")),
+                other => {
+                    return Err(format!(
+                        "unknown scope {other:?}: use read, write or read,write"
+                    ));
+                }
             };
             if !scopes.contains(&scope) {
                 scopes.push(scope);
@@ -76,8 +80,15 @@ impl Storage {
         if name.is_empty() {
             return Err(StorageError::Invalid("a client needs a name".into()));
         }
-        let token = format!("{TOKEN_PREFIX}{}", Alphanumeric.sample_string(&mut rand::rng(), 32));
-        let scope_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+        let token = format!(
+            "{TOKEN_PREFIX}{}",
+            Alphanumeric.sample_string(&mut rand::rng(), 32)
+        );
+        let scope_text = scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         let txn = self.db.begin().await?;
         let model = api_client::Entity::insert(api_client::ActiveModel {
             name: Set(name.to_owned()),

@@ -258,7 +258,10 @@ impl Storage {
     }
 
     /// How many responses each unit of a campaign has stored (excluded ones too).
-    pub async fn response_counts(&self, campaign_id: i32) -> Result<HashMap<i32, u64>, StorageError> {
+    pub async fn response_counts(
+        &self,
+        campaign_id: i32,
+    ) -> Result<HashMap<i32, u64>, StorageError> {
         use sea_orm::QuerySelect;
         let rows: Vec<(i32, i64)> = response::Entity::find()
             .select_only()
@@ -269,7 +272,10 @@ impl Storage {
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(|(u, n)| (u, n.max(0) as u64)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(u, n)| (u, n.max(0) as u64))
+            .collect())
     }
 
     async fn template_codes(&self) -> Result<HashMap<i32, String>, StorageError> {
@@ -344,13 +350,19 @@ fn campaign_record(
     c: campaign::Model,
     templates: &HashMap<i32, String>,
 ) -> Result<CampaignRecord, StorageError> {
-    let corrupt = |what: &str| StorageError::Invalid(format!("campaign {}: stored {what} is invalid", c.code));
+    let corrupt = |what: &str| {
+        StorageError::Invalid(format!("campaign {}: stored {what} is invalid", c.code))
+    };
     let method = QuotaMethod::parse(&c.quota_method).ok_or_else(|| corrupt("quota method"))?;
-    let design = SampleDesign::new(c.confidence, c.margin, method).map_err(|_| corrupt("design"))?;
+    let design =
+        SampleDesign::new(c.confidence, c.margin, method).map_err(|_| corrupt("design"))?;
     let status = CampaignStatus::parse(&c.status).ok_or_else(|| corrupt("status"))?;
     Ok(CampaignRecord {
         id: c.id,
-        template: templates.get(&c.questionnaire_id).cloned().unwrap_or_default(),
+        template: templates
+            .get(&c.questionnaire_id)
+            .cloned()
+            .unwrap_or_default(),
         questionnaire_id: c.questionnaire_id,
         starts_on: c.starts_on,
         ends_on: c.ends_on,

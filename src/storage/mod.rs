@@ -89,7 +89,9 @@ impl Storage {
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (path != ":memory:" && !path.is_empty()).then_some(path)
 }
@@ -98,7 +100,10 @@ fn sqlite_path(url: &str) -> Option<&str> {
 mod tests {
     #[test]
     fn finds_sqlite_file_paths() {
-        assert_eq!(super::sqlite_path("sqlite://data/sipas.db?mode=rwc"), Some("data/sipas.db"));
+        assert_eq!(
+            super::sqlite_path("sqlite://data/sipas.db?mode=rwc"),
+            Some("data/sipas.db")
+        );
         assert_eq!(super::sqlite_path("sqlite::memory:"), None);
         assert_eq!(super::sqlite_path("postgres://x@y/z"), None);
     }

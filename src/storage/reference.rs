@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use entity::{
-    par_points, questionnaire, questionnaire_criterion, questionnaire_element, service_point,
-    unit, unit_type,
+    par_points, questionnaire, questionnaire_criterion, questionnaire_element, service_point, unit,
+    unit_type,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -218,17 +218,18 @@ async fn insert_questionnaire(
     .last_insert_id;
     let mut position = 0;
     for (element_position, element) in q.elements.iter().enumerate() {
-        let element_id = questionnaire_element::Entity::insert(questionnaire_element::ActiveModel {
-            questionnaire_id: Set(questionnaire_id),
-            position: Set(element_position as i32),
-            code: Set(element.code.clone()),
-            name_vi: Set(element.name.vi.clone()),
-            name_en: Set(element.name.en.clone()),
-            ..Default::default()
-        })
-        .exec(txn)
-        .await?
-        .last_insert_id;
+        let element_id =
+            questionnaire_element::Entity::insert(questionnaire_element::ActiveModel {
+                questionnaire_id: Set(questionnaire_id),
+                position: Set(element_position as i32),
+                code: Set(element.code.clone()),
+                name_vi: Set(element.name.vi.clone()),
+                name_en: Set(element.name.en.clone()),
+                ..Default::default()
+            })
+            .exec(txn)
+            .await?
+            .last_insert_id;
         for criterion in &element.criteria {
             questionnaire_criterion::Entity::insert(questionnaire_criterion::ActiveModel {
                 questionnaire_id: Set(questionnaire_id),

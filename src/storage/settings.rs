@@ -14,7 +14,10 @@ impl Storage {
     /// printed QR codes stay valid across restarts when `SIPAS_SECRET` is not set.
     /// Two nodes starting at once agree: the first insert wins and both read it back.
     pub async fn signing_secret(&self) -> Result<String, StorageError> {
-        if let Some(row) = setting::Entity::find_by_id(SIGNING_SECRET).one(&self.db).await? {
+        if let Some(row) = setting::Entity::find_by_id(SIGNING_SECRET)
+            .one(&self.db)
+            .await?
+        {
             return Ok(row.value);
         }
         let mut bytes = [0u8; 32];
@@ -24,7 +27,11 @@ impl Storage {
             key: Set(SIGNING_SECRET.to_owned()),
             value: Set(generated),
         })
-        .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(setting::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(&self.db)
         .await?;
         let row = setting::Entity::find_by_id(SIGNING_SECRET)

@@ -71,11 +71,16 @@ impl Storage {
             Err(StorageError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let Some(point) = service_point::Entity::find_by_id(service_point_id).one(&self.db).await?
+        let Some(point) = service_point::Entity::find_by_id(service_point_id)
+            .one(&self.db)
+            .await?
         else {
             return Ok(None);
         };
-        let Some(unit) = unit::Entity::find_by_id(point.unit_id).one(&self.db).await? else {
+        let Some(unit) = unit::Entity::find_by_id(point.unit_id)
+            .one(&self.db)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(SurveyPlace {
@@ -88,7 +93,10 @@ impl Storage {
     }
 
     pub async fn receipt(&self, id: i32) -> Result<Option<ReceiptRecord>, StorageError> {
-        Ok(receipt::Entity::find_by_id(id).one(&self.db).await?.map(Into::into))
+        Ok(receipt::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(Into::into))
     }
 
     /// Issues the receipt of a dossier, or returns the one already issued for it (looked
@@ -152,7 +160,10 @@ impl Storage {
         let txn = self.db.begin().await?;
         if let Some(receipt_id) = receipt_id {
             let claimed = receipt::Entity::update_many()
-                .col_expr(receipt::Column::AnsweredAt, Expr::value(response.submitted_at))
+                .col_expr(
+                    receipt::Column::AnsweredAt,
+                    Expr::value(response.submitted_at),
+                )
                 .filter(receipt::Column::Id.eq(receipt_id))
                 .filter(receipt::Column::AnsweredAt.is_null())
                 .exec(&txn)

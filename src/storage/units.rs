@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::{service_point, unit, unit_type};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use sipas_domain::unit::is_valid_code;
 
 use super::{Storage, StorageError, audit};
@@ -104,7 +102,10 @@ impl Storage {
             .ok_or_else(|| StorageError::NotFound(format!("unit {code}")))
     }
 
-    pub async fn service_points(&self, unit_id: i32) -> Result<Vec<ServicePointRecord>, StorageError> {
+    pub async fn service_points(
+        &self,
+        unit_id: i32,
+    ) -> Result<Vec<ServicePointRecord>, StorageError> {
         Ok(service_point::Entity::find()
             .filter(service_point::Column::UnitId.eq(unit_id))
             .order_by_desc(service_point::Column::IsDefault)
@@ -139,7 +140,9 @@ impl Storage {
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(StorageError::Invalid("name must be 1–200 characters".into()));
+            return Err(StorageError::Invalid(
+                "name must be 1–200 characters".into(),
+            ));
         }
         let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
         let exists = service_point::Entity::find()
@@ -205,6 +208,8 @@ impl Storage {
             .one(&self.db)
             .await?
             .map(Into::into)
-            .ok_or_else(|| StorageError::NotFound(format!("service point {code} of unit {}", unit.code)))
+            .ok_or_else(|| {
+                StorageError::NotFound(format!("service point {code} of unit {}", unit.code))
+            })
     }
 }

@@ -37,8 +37,14 @@ impl Storage {
         })
         .exec_without_returning(&txn)
         .await?;
-        audit::record(&txn, "system", "user.create", "admin", serde_json::json!({ "role": ROLE_ADMIN }))
-            .await?;
+        audit::record(
+            &txn,
+            "system",
+            "user.create",
+            "admin",
+            serde_json::json!({ "role": ROLE_ADMIN }),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Some(("admin".to_owned(), password)))
     }

@@ -2,7 +2,10 @@ use crate::backend_tests;
 use crate::common::{Backend, spawn_app};
 use serde_json::{Value, json};
 
-backend_tests!(creates_and_lists_campaigns, refuses_bad_campaigns_with_every_reason);
+backend_tests!(
+    creates_and_lists_campaigns,
+    refuses_bad_campaigns_with_every_reason
+);
 
 fn campaign(code: &str) -> Value {
     json!({
@@ -15,7 +18,9 @@ fn campaign(code: &str) -> Value {
 }
 
 async fn creates_and_lists_campaigns(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     let response = app
         .post("/api/v1/campaigns", &app.write_token)
         .json(&campaign("HT-2022"))
@@ -35,7 +40,12 @@ async fn creates_and_lists_campaigns(backend: Backend) {
     let mut yamane = campaign("HT-2023");
     yamane["quota_method"] = json!("yamane");
     yamane["confidence"] = json!(0.9);
-    let response = app.post("/api/v1/campaigns", &app.write_token).json(&yamane).send().await.unwrap();
+    let response = app
+        .post("/api/v1/campaigns", &app.write_token)
+        .json(&yamane)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
 
     let list: Vec<Value> = app
@@ -63,11 +73,18 @@ async fn creates_and_lists_campaigns(backend: Backend) {
 }
 
 async fn refuses_bad_campaigns_with_every_reason(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     let mut bad = campaign("bad code!");
     bad["ends_on"] = json!("2021-01-01");
     bad["confidence"] = json!(1.5);
-    let response = app.post("/api/v1/campaigns", &app.write_token).json(&bad).send().await.unwrap();
+    let response = app
+        .post("/api/v1/campaigns", &app.write_token)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     let fields: Vec<&str> = body["error"]["details"]
@@ -80,11 +97,19 @@ async fn refuses_bad_campaigns_with_every_reason(backend: Backend) {
 
     let mut unknown = campaign("HT-X");
     unknown["template"] = json!("SIPAS-1999");
-    let response = app.post("/api/v1/campaigns", &app.write_token).json(&unknown).send().await.unwrap();
+    let response = app
+        .post("/api/v1/campaigns", &app.write_token)
+        .json(&unknown)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("SIPAS-1999") && message.contains("SIPAS-2017"), "{message}");
+    assert!(
+        message.contains("SIPAS-1999") && message.contains("SIPAS-2017"),
+        "{message}"
+    );
 
     let garbage = app
         .post("/api/v1/campaigns", &app.write_token)

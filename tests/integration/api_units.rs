@@ -18,7 +18,9 @@ async fn units(app: &crate::common::TestApp, query: &str) -> Vec<Value> {
 }
 
 async fn lists_and_filters_units(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     let reference = ha_tinh_units();
 
     let all = units(&app, "").await;
@@ -44,18 +46,34 @@ async fn lists_and_filters_units(backend: Backend) {
         .map(|u| u.code.as_str())
         .collect();
     assert!(!expected_children.is_empty());
-    let got: HashSet<&str> = children.iter().map(|u| u["code"].as_str().unwrap()).collect();
+    let got: HashSet<&str> = children
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
     assert_eq!(got, expected_children);
     let districts_communes = units(&app, "?type=district&parent=42").await;
     assert_eq!(districts_communes.len(), 12);
 }
 
 async fn manages_service_points(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     let path = "/api/v1/units/18073/service-points";
 
-    let points: Vec<Value> = app.get(path, &app.read_token).send().await.unwrap().json().await.unwrap();
-    assert_eq!(points.len(), 1, "every unit starts with its Bộ phận Một cửa");
+    let points: Vec<Value> = app
+        .get(path, &app.read_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        points.len(),
+        1,
+        "every unit starts with its Bộ phận Một cửa"
+    );
     assert_eq!(points[0]["code"], "MC");
     assert_eq!(points[0]["is_default"], true);
 
@@ -104,7 +122,14 @@ async fn manages_service_points(backend: Backend) {
         .unwrap();
     assert_eq!(missing.status(), 404);
 
-    let points: Vec<Value> = app.get(path, &app.read_token).send().await.unwrap().json().await.unwrap();
+    let points: Vec<Value> = app
+        .get(path, &app.read_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let codes: Vec<&str> = points.iter().map(|p| p["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["MC", "MC-2"]);
 }

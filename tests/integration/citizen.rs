@@ -20,8 +20,10 @@ backend_tests!(
 pub async fn open_campaign(app: &TestApp, code: &str, min_fill_seconds: u32) {
     let response = app
         .post("/api/v1/campaigns", &app.write_token)
-        .json(&json!({"code": code, "name": "Khảo sát thử", "template": "SIPAS-2017",
-                      "starts_on": "2026-01-01", "ends_on": "2026-12-31"}))
+        .json(
+            &json!({"code": code, "name": "Khảo sát thử", "template": "SIPAS-2017",
+                      "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+        )
         .send()
         .await
         .unwrap();
@@ -46,7 +48,10 @@ pub async fn desk_url(app: &TestApp, campaign: &str, unit: &str) -> String {
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code in the image");
     let (_, content) = grids[0].decode().unwrap();
-    assert!(content.starts_with(&format!("{}/s/", app.address)), "{content}");
+    assert!(
+        content.starts_with(&format!("{}/s/", app.address)),
+        "{content}"
+    );
     content
 }
 
@@ -79,15 +84,33 @@ async fn stored(app: &TestApp) -> Vec<entity::response::Model> {
 }
 
 async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
 
-    let page = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("<html lang=\"vi\""));
     assert!(page.contains("Phường Nam Hà"), "the unit is named");
     assert!(page.contains("Bộ phận Một cửa"), "the desk is named");
-    let english = app.client.get(format!("{url}?lang=en")).send().await.unwrap().text().await.unwrap();
+    let english = app
+        .client
+        .get(format!("{url}?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(english.contains("<html lang=\"en\""));
     assert!(english.contains("There are enough seats in the waiting area"));
 
@@ -121,7 +144,9 @@ async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
 }
 
 async fn blank_answers_re_show_the_form_with_answers_kept(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
     let mut answers = full_answers("4");
@@ -132,8 +157,14 @@ async fn blank_answers_re_show_the_form_with_answers_kept(backend: Backend) {
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
     assert!(html.contains("role=\"alert\""), "an error summary");
-    assert!(html.contains("href=\"#q-TC3\"") && html.contains("href=\"#q-TT2\""), "links to the missing: {html}");
-    assert!(html.contains("<input type=\"radio\" name=\"TC1\" value=\"2\" checked>"), "answers kept");
+    assert!(
+        html.contains("href=\"#q-TC3\"") && html.contains("href=\"#q-TT2\""),
+        "links to the missing: {html}"
+    );
+    assert!(
+        html.contains("<input type=\"radio\" name=\"TC1\" value=\"2\" checked>"),
+        "answers kept"
+    );
     assert!(html.contains("Giữ lại góp ý này"), "comment kept");
     assert!(stored(&app).await.is_empty(), "nothing stored");
 
@@ -144,10 +175,20 @@ async fn blank_answers_re_show_the_form_with_answers_kept(backend: Backend) {
 }
 
 async fn repeated_form_is_stored_once(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
-    let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let mut fields = full_answers("5");
     fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
     fields.push(("_issued".into(), field_value(&html, "_issued").unwrap()));
@@ -162,7 +203,12 @@ async fn repeated_form_is_stored_once(backend: Backend) {
 
     // A tampered nonce does not store; the form comes back with the answers kept.
     let mut forged = fields.clone();
-    forged.iter_mut().find(|(k, _)| k == "_nonce").unwrap().1.replace_range(5..6, "Q");
+    forged
+        .iter_mut()
+        .find(|(k, _)| k == "_nonce")
+        .unwrap()
+        .1
+        .replace_range(5..6, "Q");
     let response = app.client.post(&url).form(&forged).send().await.unwrap();
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
@@ -171,52 +217,110 @@ async fn repeated_form_is_stored_once(backend: Backend) {
 }
 
 async fn honeypot_and_speed_are_flagged_not_dropped(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "FAST", 8).await;
     let url = desk_url(&app, "FAST", "18073").await;
     // Sent at once: kept, flagged too fast.
     assert_eq!(answer(&app, &url, &full_answers("4")).await.status(), 303);
     // A bot filling the hidden field: kept, flagged, and still thanked.
-    let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let mut fields = full_answers("5");
     fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
     fields.push(("_issued".into(), "0".into()));
     fields.push(("website".into(), "http://spam.example".into()));
-    assert_eq!(app.client.post(&url).form(&fields).send().await.unwrap().status(), 303);
-    let mut exclusions: Vec<Option<String>> = stored(&app).await.into_iter().map(|r| r.exclusion).collect();
+    assert_eq!(
+        app.client
+            .post(&url)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let mut exclusions: Vec<Option<String>> = stored(&app)
+        .await
+        .into_iter()
+        .map(|r| r.exclusion)
+        .collect();
     exclusions.sort();
-    assert_eq!(exclusions, vec![Some("honeypot".into()), Some("too_fast".into())]);
+    assert_eq!(
+        exclusions,
+        vec![Some("honeypot".into()), Some("too_fast".into())]
+    );
 }
 
 async fn receipt_answers_once(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let today = chrono::Utc::now().date_naive();
     let body = json!({"dossier_code": "H42.18073-260101-0001", "unit_code": "18073",
                       "service_point_code": "MC", "returned_on": today});
-    let first = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&body).send().await.unwrap();
+    let first = app
+        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
-    let again = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&body).send().await.unwrap();
+    let again = app
+        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 200, "idempotent per dossier");
     let again: Value = again.json().await.unwrap();
     assert_eq!(first, again);
     let url = first["url"].as_str().unwrap().to_owned();
     assert!(url.starts_with(&format!("{}/s/", app.address)));
-    let expires: chrono::DateTime<chrono::Utc> = first["expires_at"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> =
+        first["expires_at"].as_str().unwrap().parse().unwrap();
     let days = (expires - chrono::Utc::now()).num_days();
-    assert!((29..=31).contains(&days), "expires in about 30 days: {days}");
+    assert!(
+        (29..=31).contains(&days),
+        "expires in about 30 days: {days}"
+    );
     // The dossier code itself is nowhere in the database.
     use sea_orm::EntityTrait;
-    let receipts = entity::receipt::Entity::find().all(app.storage.connection()).await.unwrap();
+    let receipts = entity::receipt::Entity::find()
+        .all(app.storage.connection())
+        .await
+        .unwrap();
     assert_eq!(receipts.len(), 1);
     assert!(!receipts[0].dossier_hash.contains("H42"));
-    let svg = app.client.get(first["qr_svg_url"].as_str().unwrap()).send().await.unwrap();
+    let svg = app
+        .client
+        .get(first["qr_svg_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
 
     assert_eq!(answer(&app, &url, &full_answers("3")).await.status(), 303);
     // The second try, from a freshly loaded form, stores nothing.
-    let page = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("đã được trả lời"), "already answered page");
     let mut fields = full_answers("1");
     fields.push(("_nonce".into(), app_nonce(&app).await));
@@ -232,22 +336,42 @@ async fn receipt_answers_once(backend: Backend) {
 
     // A result returned long ago would already be expired: refused with a reason.
     let old = json!({"dossier_code": "OLD-1", "unit_code": "18073", "returned_on": "2020-01-01"});
-    let refused = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&old).send().await.unwrap();
+    let refused = app
+        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
+        .json(&old)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 422);
     let unknown_unit = json!({"dossier_code": "X-1", "unit_code": "99999", "returned_on": today});
-    let refused = app.post("/api/v1/campaigns/HT-2026/receipts", &app.write_token).json(&unknown_unit).send().await.unwrap();
+    let refused = app
+        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
+        .json(&unknown_unit)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 404);
 }
 
 /// A valid nonce from any form of the app (nonces are not tied to a token).
 async fn app_nonce(app: &TestApp) -> String {
     let url = desk_url(app, "HT-2026", "18077").await;
-    let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     field_value(&html, "_nonce").unwrap()
 }
 
 async fn bad_tokens_get_a_plain_404_page(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
     let mut forged = url.clone();
@@ -258,8 +382,17 @@ async fn bad_tokens_get_a_plain_404_page(backend: Backend) {
         let response = app.client.get(&bad).send().await.unwrap();
         assert_eq!(response.status(), 404, "{bad}");
         let html = response.text().await.unwrap();
-        assert!(html.contains("Mã khảo sát không hợp lệ hoặc đã hết hạn"), "{bad}");
-        let post = app.client.post(&bad).form(&full_answers("4")).send().await.unwrap();
+        assert!(
+            html.contains("Mã khảo sát không hợp lệ hoặc đã hết hạn"),
+            "{bad}"
+        );
+        let post = app
+            .client
+            .post(&bad)
+            .form(&full_answers("4"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(post.status(), 404, "POST {bad}");
     }
     assert!(stored(&app).await.is_empty());
@@ -276,7 +409,15 @@ async fn bad_tokens_get_a_plain_404_page(backend: Backend) {
 async fn posts_until_limited(app: &TestApp, url: &str, device: &str) -> Vec<u16> {
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        let html = app.client.get(url).send().await.unwrap().text().await.unwrap();
+        let html = app
+            .client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let mut fields: HashMap<String, String> = full_answers("4").into_iter().collect();
         fields.insert("_nonce".into(), field_value(&html, "_nonce").unwrap());
         let response = app
@@ -295,20 +436,41 @@ async fn posts_until_limited(app: &TestApp, url: &str, device: &str) -> Vec<u16>
 fn tight_limits() -> RateLimits {
     let minute = std::time::Duration::from_secs(60);
     RateLimits {
-        per_device: Limit { max: 2, window: minute },
-        per_address: Limit { max: 1000, window: minute },
-        per_desk: Limit { max: 1000, window: minute },
+        per_device: Limit {
+            max: 2,
+            window: minute,
+        },
+        per_address: Limit {
+            max: 1000,
+            window: minute,
+        },
+        per_desk: Limit {
+            max: 1000,
+            window: minute,
+        },
     }
 }
 
 async fn rate_limits_apply(redis: bool) {
-    let options = AppOptions { redis, rate_limits: Some(tight_limits()), ..Default::default() };
-    let Some(app) = spawn_app_with(Backend::Sqlite, options).await else { return };
+    let options = AppOptions {
+        redis,
+        rate_limits: Some(tight_limits()),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(Backend::Sqlite, options).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
-    assert_eq!(posts_until_limited(&app, &url, "phone-a").await, vec![303, 303, 429, 429]);
+    assert_eq!(
+        posts_until_limited(&app, &url, "phone-a").await,
+        vec![303, 303, 429, 429]
+    );
     // Another phone behind the same address is not affected.
-    assert_eq!(posts_until_limited(&app, &url, "phone-b").await[..2], [303, 303]);
+    assert_eq!(
+        posts_until_limited(&app, &url, "phone-b").await[..2],
+        [303, 303]
+    );
     assert_eq!(stored(&app).await.len(), 4);
 }
 
@@ -320,4 +482,39 @@ async fn rate_limits_in_process() {
 #[tokio::test]
 async fn rate_limits_in_redis() {
     rate_limits_apply(true).await;
+}
+
+/// The printable poster carries the desk's names, the instruction, the QR code and
+/// the URL in text; it is one self-contained page.
+#[tokio::test]
+async fn desk_poster_is_printable() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    let response = app
+        .client
+        .get(app.url("/posters/HT-2026/18073/MC"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Quét mã để đánh giá mức độ hài lòng"));
+    assert!(html.contains("Phường Nam Hà") && html.contains("Bộ phận Một cửa"));
+    assert!(html.contains("<svg") && !html.contains("<?xml"));
+    assert!(html.contains(url.trim_start_matches("http://")));
+    assert!(html.contains("@page"), "print CSS");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no outside resources"
+    );
+    let missing = app
+        .client
+        .get(app.url("/posters/HT-2026/18073/NOPE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }

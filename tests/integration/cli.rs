@@ -21,21 +21,43 @@ fn sipas(database_url: &str) -> Command {
 async fn token_create_prints_the_token_alone_on_its_last_line() {
     let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
     let out = sipas(&db.url).arg("migrate").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = sipas(&db.url).arg("seed").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("245 units added"));
 
     let out = sipas(&db.url)
-        .args(["token", "create", "--name", "index-engine", "--scope", "read,write"])
+        .args([
+            "token",
+            "create",
+            "--name",
+            "index-engine",
+            "--scope",
+            "read,write",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let token = stdout.lines().last().unwrap().trim().to_owned();
-    assert!(token.starts_with("sipas_") && !token.contains(' '), "{stdout}");
+    assert!(
+        token.starts_with("sipas_") && !token.contains(' '),
+        "{stdout}"
+    );
 
     let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
-    let client = storage.authenticate(&token).await.unwrap().expect("token is stored (hashed)");
+    let client = storage
+        .authenticate(&token)
+        .await
+        .unwrap()
+        .expect("token is stored (hashed)");
     assert_eq!(client.name, "index-engine");
     assert!(client.has(sipas::storage::Scope::Write) && client.has(sipas::storage::Scope::Read));
 
@@ -80,7 +102,12 @@ async fn serve_prints_urls_logs_requests_and_stops_on_sigterm() {
         panic!("never printed {needle:?}; got:\n{}", seen.join("\n"));
     };
     let running = wait_for(&mut seen, "SIPAS is running");
-    let url = running.split_whitespace().last().unwrap().trim_end_matches('/').to_owned();
+    let url = running
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{running}");
     let first_login = wait_for(&mut seen, "log in as admin");
     assert!(first_login.contains("password"));
@@ -88,16 +115,25 @@ async fn serve_prints_urls_logs_requests_and_stops_on_sigterm() {
     let response = reqwest::get(format!("{url}/readyz")).await.unwrap();
     assert_eq!(response.status(), 200);
     let line = wait_for(&mut seen, "status=200");
-    assert!(line.contains("request_id=") && line.contains("/readyz"), "{line}");
+    assert!(
+        line.contains("request_id=") && line.contains("/readyz"),
+        "{line}"
+    );
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "did not stop within 20 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "did not stop within 20 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "exit status after SIGTERM: {status}");

@@ -6,6 +6,7 @@ mod common;
 mod api_auth;
 mod api_campaigns;
 mod api_units;
+mod browser;
 mod citizen;
 mod cli;
 mod health;

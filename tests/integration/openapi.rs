@@ -5,13 +5,24 @@ use serde_json::Value;
 /// answers (401 without a token rather than 404).
 #[tokio::test]
 async fn openapi_describes_the_implemented_routes() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else { return };
-    let response = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let response = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let doc: Value = response.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for path in ["/api/v1/units", "/api/v1/units/{unit}/service-points", "/api/v1/campaigns"] {
+    for path in [
+        "/api/v1/units",
+        "/api/v1/units/{unit}/service-points",
+        "/api/v1/campaigns",
+    ] {
         assert!(paths.contains_key(path), "{path} missing");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());

@@ -23,12 +23,23 @@ async fn storage(backend: Backend) -> Option<(Storage, TestDatabase)> {
 }
 
 async fn seeding_is_idempotent(backend: Backend) {
-    let Some((storage, _db)) = storage(backend).await else { return };
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
     let first = storage.seed_reference_data().await.unwrap();
-    assert_eq!((first.unit_types, first.questionnaires, first.units), (5, 2, 245));
+    assert_eq!(
+        (first.unit_types, first.questionnaires, first.units),
+        (5, 2, 245)
+    );
     let second = storage.seed_reference_data().await.unwrap();
-    assert_eq!((second.unit_types, second.questionnaires, second.units), (0, 0, 0));
-    assert_eq!(storage.units(&UnitFilter::default()).await.unwrap().len(), 245);
+    assert_eq!(
+        (second.unit_types, second.questionnaires, second.units),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        storage.units(&UnitFilter::default()).await.unwrap().len(),
+        245
+    );
     // Migrating again is harmless too.
     storage.migrate().await.unwrap();
     // The signing secret is generated once and then stable.
@@ -38,10 +49,15 @@ async fn seeding_is_idempotent(backend: Backend) {
 }
 
 async fn demo_campaign_has_met_and_lagging_units(backend: Backend) {
-    let Some((storage, _db)) = storage(backend).await else { return };
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
     storage.seed_reference_data().await.unwrap();
     assert!(sipas::demo::ensure_demo_campaign(&storage).await.unwrap());
-    assert!(!sipas::demo::ensure_demo_campaign(&storage).await.unwrap(), "created once");
+    assert!(
+        !sipas::demo::ensure_demo_campaign(&storage).await.unwrap(),
+        "created once"
+    );
 
     let campaign = storage.campaign_by_code("DEMO-2021").await.unwrap();
     assert!(campaign.is_demo);
@@ -55,7 +71,10 @@ async fn demo_campaign_has_met_and_lagging_units(backend: Backend) {
         assert!(*quota <= population[unit] && *quota >= 25.min(population[unit]));
     }
     let counts = storage.response_counts(campaign.id).await.unwrap();
-    let met = quotas.iter().filter(|(u, q)| counts.get(u).copied().unwrap_or(0) >= **q).count();
+    let met = quotas
+        .iter()
+        .filter(|(u, q)| counts.get(u).copied().unwrap_or(0) >= **q)
+        .count();
     let lagging = quotas.len() - met;
     assert!(met >= 10, "some units have met their quota ({met})");
     assert!(lagging >= 50, "others lag ({lagging})");
@@ -64,27 +83,55 @@ async fn demo_campaign_has_met_and_lagging_units(backend: Backend) {
 }
 
 async fn frame_replacement_is_all_or_nothing(backend: Backend) {
-    let Some((storage, _db)) = storage(backend).await else { return };
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
     storage.seed_reference_data().await.unwrap();
     let campaign = new_campaign(&storage, "F-1").await;
     let units = storage.units(&UnitFilter::default()).await.unwrap();
     let ward = units.iter().find(|u| u.code == "18073").unwrap();
-    let good = vec![FrameEntry { unit_id: ward.id, service_point_id: None, population: 120 }];
-    storage.replace_frame("test", &campaign, &good, &units).await.unwrap();
+    let good = vec![FrameEntry {
+        unit_id: ward.id,
+        service_point_id: None,
+        population: 120,
+    }];
+    storage
+        .replace_frame("test", &campaign, &good, &units)
+        .await
+        .unwrap();
     // Cochran at 95 % ± 5 % on N = 120 gives 92 (api.md's example).
     assert_eq!(storage.quotas(campaign.id).await.unwrap()[&ward.id], 92);
 
     let bad = vec![
-        FrameEntry { unit_id: ward.id, service_point_id: None, population: 500 },
-        FrameEntry { unit_id: 987_654, service_point_id: None, population: 10 },
+        FrameEntry {
+            unit_id: ward.id,
+            service_point_id: None,
+            population: 500,
+        },
+        FrameEntry {
+            unit_id: 987_654,
+            service_point_id: None,
+            population: 10,
+        },
     ];
-    assert!(storage.replace_frame("test", &campaign, &bad, &units).await.is_err());
-    assert_eq!(storage.frame(campaign.id).await.unwrap(), good, "old frame kept");
+    assert!(
+        storage
+            .replace_frame("test", &campaign, &bad, &units)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        storage.frame(campaign.id).await.unwrap(),
+        good,
+        "old frame kept"
+    );
     assert_eq!(storage.quotas(campaign.id).await.unwrap()[&ward.id], 92);
 }
 
 async fn response_batches_are_all_or_nothing(backend: Backend) {
-    let Some((storage, _db)) = storage(backend).await else { return };
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
     storage.seed_reference_data().await.unwrap();
     let campaign = new_campaign(&storage, "R-1").await;
     let ward = storage.unit_by_code("18073").await.unwrap();
@@ -103,18 +150,33 @@ async fn response_batches_are_all_or_nothing(backend: Backend) {
         client_hash: None,
         is_demo: false,
     };
-    assert_eq!(storage.insert_responses(&campaign, vec![response("a"), response("b")]).await.unwrap(), 2);
+    assert_eq!(
+        storage
+            .insert_responses(&campaign, vec![response("a"), response("b")])
+            .await
+            .unwrap(),
+        2
+    );
     // A repeated nonce inside a later batch refuses the whole batch.
     let batch = vec![response("c"), response("a")];
     assert!(storage.insert_responses(&campaign, batch).await.is_err());
-    assert_eq!(storage.response_counts(campaign.id).await.unwrap()[&ward.id], 2);
+    assert_eq!(
+        storage.response_counts(campaign.id).await.unwrap()[&ward.id],
+        2
+    );
 }
 
 async fn questionnaires_round_trip(backend: Backend) {
-    let Some((storage, _db)) = storage(backend).await else { return };
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
     storage.seed_reference_data().await.unwrap();
     for bundled in sipas_domain::reference::questionnaires() {
-        let id = storage.latest_questionnaire_id(&bundled.code).await.unwrap().unwrap();
+        let id = storage
+            .latest_questionnaire_id(&bundled.code)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(storage.questionnaire(id).await.unwrap(), bundled);
     }
 }
@@ -133,7 +195,12 @@ async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::Campaign
     .parse()
     .unwrap();
     storage
-        .create_campaign("test", &new, sipas_domain::campaign::CampaignStatus::Open, false)
+        .create_campaign(
+            "test",
+            &new,
+            sipas_domain::campaign::CampaignStatus::Open,
+            false,
+        )
         .await
         .unwrap()
 }

@@ -72,13 +72,6 @@ impl Layout {
     pub fn row(&self, k: usize) -> usize {
         k * self.criteria - k * k.saturating_sub(1) / 2
     }
-
-    /// Offset of `(k, l)` in a symmetric block, either order.
-    #[inline]
-    pub fn symmetric(&self, k: usize, l: usize) -> usize {
-        let (k, l) = if k <= l { (k, l) } else { (l, k) };
-        self.row(k) + (l - k)
-    }
 }
 
 impl Accumulator {
@@ -135,7 +128,11 @@ impl Accumulator {
             let width = criteria - k;
             add_assign(&mut self.words[layout.rr + row..][..width], &r[k..]);
             add_times(value, &mut self.words[layout.aa + row..][..width], &a[k..]);
-            add_times(value, &mut self.words[layout.ar + k * criteria..][..criteria], r);
+            add_times(
+                value,
+                &mut self.words[layout.ar + k * criteria..][..criteria],
+                r,
+            );
             if y[k] == 1 {
                 add_assign(&mut self.words[layout.yy + row..][..width], &y[k..]);
                 add_assign(&mut self.words[layout.yr + k * criteria..][..criteria], r);

@@ -1,8 +1,6 @@
 //! Phase one of scoring a unit: point estimates and linearised variances, from the
 //! strata's sufficient statistics alone.
 
-use std::borrow::Cow;
-
 use serde::Serialize;
 
 use super::accumulator::Layout;
@@ -117,15 +115,17 @@ impl UnitMoments {
     }
 }
 
-/// A stratum ready for the variance: its statistics, weight `w_h` and fraction `f_h`.
-struct ResolvedStratum<'a> {
-    sample: Cow<'a, Accumulator>,
+/// A stratum ready for the variance: its statistics' words (several service points
+/// pooled into a reused buffer), `n_h`, weight `w_h` and fraction `f_h`.
+struct ResolvedStratum<'s> {
+    words: &'s [u64],
+    n: u64,
     weight: f64,
     fraction: f64,
 }
 
-struct ResolvedDesign<'a> {
-    strata: Vec<ResolvedStratum<'a>>,
+struct ResolvedDesign<'s> {
+    strata: Vec<ResolvedStratum<'s>>,
     population: Option<u64>,
     merged: bool,
 }
@@ -152,45 +152,66 @@ fn check_frame(responses: u64, population: u64) -> Result<(), StatisticsError> {
     }
 }
 
-fn pool<'a>(shape: &QuestionnaireShape, samples: &[&'a Accumulator]) -> Cow<'a, Accumulator> {
+/// The words of these samples added up: borrowed for one sample, else summed into
+/// `buffer` (a unit has at most one pooled stratum, so one buffer serves).
+fn pooled_words<'s>(
+    shape: &QuestionnaireShape,
+    samples: &[&'s Accumulator],
+    buffer: &'s mut Vec<u64>,
+) -> &'s [u64] {
     match samples {
-        [single] => Cow::Borrowed(*single),
+        [single] => single.words(),
         _ => {
-            let mut pooled = Accumulator::new(shape);
+            buffer.clear();
+            buffer.resize(Layout::new(shape.criteria()).len, 0);
             for sample in samples {
-                pooled.merge(sample).expect("criteria checked");
+                for (total, word) in buffer.iter_mut().zip(sample.words()) {
+                    *total += word;
+                }
             }
-            Cow::Owned(pooled)
+            buffer
         }
     }
 }
 
 /// One stratum for a simple random sample of `N` (or of an unknown population): the
 /// ratio estimators do not depend on a constant weight, so `w = 1`.
-fn one_stratum<'a>(
-    sample: Cow<'a, Accumulator>,
+fn one_stratum<'s>(
+    shape: &QuestionnaireShape,
+    samples: &[&'s Accumulator],
+    buffer: &'s mut Vec<u64>,
     population: Option<u64>,
     merged: bool,
-) -> ResolvedDesign<'a> {
+) -> Result<ResolvedDesign<'s>, StatisticsError> {
+    let n: u64 = samples.iter().map(|sample| sample.responses()).sum();
     let fraction = match population {
-        Some(population) if population > 0 => sample.responses() as f64 / population as f64,
-        _ => 0.0,
+        Some(population) => {
+            check_frame(n, population)?;
+            if population > 0 {
+                n as f64 / population as f64
+            } else {
+                0.0
+            }
+        }
+        None => 0.0,
     };
-    ResolvedDesign {
+    Ok(ResolvedDesign {
         strata: vec![ResolvedStratum {
-            sample,
+            words: pooled_words(shape, samples, buffer),
+            n,
             weight: 1.0,
             fraction,
         }],
         population,
         merged,
-    }
+    })
 }
 
-fn resolve<'a>(
+fn resolve<'s>(
     shape: &QuestionnaireShape,
-    design: &Design<'a>,
-) -> Result<ResolvedDesign<'a>, StatisticsError> {
+    design: &Design<'s>,
+    buffer: &'s mut Vec<u64>,
+) -> Result<ResolvedDesign<'s>, StatisticsError> {
     match design {
         Design::Pooled {
             samples,
@@ -199,11 +220,7 @@ fn resolve<'a>(
             for sample in samples {
                 check_criteria(shape, sample)?;
             }
-            let sample = pool(shape, samples);
-            if let Some(population) = *population {
-                check_frame(sample.responses(), population)?;
-            }
-            Ok(one_stratum(sample, *population, false))
+            one_stratum(shape, samples, buffer, *population, false)
         }
         Design::Stratified(strata) => {
             for stratum in strata {
@@ -211,27 +228,25 @@ fn resolve<'a>(
                 check_frame(stratum.sample.responses(), stratum.population)?;
             }
             let population: u64 = strata.iter().map(|stratum| stratum.population).sum();
-            let occupied: Vec<&Stratum<'a>> = strata
-                .iter()
-                .filter(|stratum| stratum.sample.responses() > 0)
-                .collect();
-            // A stratum with a single respondent has no variance: pool the unit.
-            let lonely = occupied.len() > 1
-                && occupied
+            let occupied = || {
+                strata
                     .iter()
-                    .any(|stratum| stratum.sample.responses() == 1);
-            if lonely || occupied.is_empty() {
-                let samples: Vec<&Accumulator> =
-                    occupied.iter().map(|stratum| stratum.sample).collect();
-                return Ok(one_stratum(pool(shape, &samples), Some(population), lonely));
+                    .filter(|stratum| stratum.sample.responses() > 0)
+            };
+            // A stratum with a single respondent has no variance: pool the unit.
+            let lonely =
+                occupied().count() > 1 && occupied().any(|stratum| stratum.sample.responses() == 1);
+            if lonely || occupied().next().is_none() {
+                let samples: Vec<&Accumulator> = occupied().map(|stratum| stratum.sample).collect();
+                return one_stratum(shape, &samples, buffer, Some(population), lonely);
             }
-            let strata = occupied
-                .into_iter()
+            let strata = occupied()
                 .map(|stratum| {
-                    let n_h = stratum.sample.responses() as f64;
-                    let population_h = stratum.population as f64;
+                    let n = stratum.sample.responses();
+                    let (n_h, population_h) = (n as f64, stratum.population as f64);
                     ResolvedStratum {
-                        sample: Cow::Borrowed(stratum.sample),
+                        words: stratum.sample.words(),
+                        n,
                         weight: population_h / n_h,
                         fraction: n_h / population_h,
                     }
@@ -246,93 +261,175 @@ fn resolve<'a>(
     }
 }
 
-/// Scratch buffers reused across units so that scoring a campaign does not allocate
-/// per stratum.
+/// Scratch buffers reused across units so that scoring a campaign allocates little.
 #[derive(Debug, Default)]
 pub(crate) struct Workspace {
-    /// Centred cross-products `n_h Σ x_k x_l − Σ x_k Σ x_l` of one stratum, over the
-    /// answered criteria only: yy, yr, rr, aa, ar (row-major squares).
+    /// The pooled statistics of a unit's service points.
+    pooled: Vec<u64>,
+    squares: Squares,
+}
+
+/// Centred cross-products `n_h Σ x_k x_l − Σ x_k Σ x_l` of one stratum over the answered
+/// criteria (row-major squares); `ry` and `ra` are the transposes of `yr` and `ar`, kept
+/// so that every row is read contiguously.
+#[derive(Debug, Default)]
+struct Squares {
+    /// Per stratum and criterion: Σ y, Σ r, Σ a, Σ a².
+    totals: Vec<[u64; 4]>,
     yy: Vec<f64>,
     yr: Vec<f64>,
+    ry: Vec<f64>,
     rr: Vec<f64>,
     aa: Vec<f64>,
     ar: Vec<f64>,
-    /// Σ y, Σ r, Σ a of the active criteria in the stratum.
-    sums: Vec<(u64, u64, u64)>,
+    ra: Vec<f64>,
 }
 
 /// Strata up to this size have every `n·Σxy` and `Σx·Σy` below 2^53 (cross-products are at
 /// most 25·n, sums at most 5·n), so centring is exact in f64.
 const EXACT_IN_F64: u64 = 1 << 24;
 
-/// `n Σxy − Σx Σy`, exactly: each product is an integer below 2^53 and so is their
-/// difference, hence no rounding at all. Exactness makes a stratum in which a criterion
-/// is constant contribute exactly zero.
+/// `n Σxy − Σx Σy` without rounding: below `EXACT_IN_F64` each product is an integer
+/// below 2^53 and so is their difference; above, i128 then one rounding. Exactness makes
+/// a stratum in which a criterion is constant contribute exactly zero.
 #[inline]
-fn centred(n: f64, cross: u64, sum_k: f64, sum_l: f64) -> f64 {
-    n * cross as f64 - sum_k * sum_l
+fn centred(n: u64, cross: u64, sum_k: u64, sum_l: u64) -> f64 {
+    if n <= EXACT_IN_F64 {
+        // i64 (and its one-instruction conversion) is exact here too.
+        (n as i64 * cross as i64 - sum_k as i64 * sum_l as i64) as f64
+    } else {
+        (i128::from(n) * i128::from(cross) - i128::from(sum_k) * i128::from(sum_l)) as f64
+    }
 }
 
-/// The same for very large strata, in i128 then rounded once.
-#[inline]
-fn centred_wide(n: u64, cross: u64, sum_k: u64, sum_l: u64) -> f64 {
-    (i128::from(n) * i128::from(cross) - i128::from(sum_k) * i128::from(sum_l)) as f64
+/// The centred squares of one stratum, in the order of `active`.
+fn fill_centred(
+    squares: &mut Squares,
+    stratum: &ResolvedStratum<'_>,
+    totals: &[[u64; 4]],
+    active: &[usize],
+) {
+    let m = active.len();
+    let layout = Layout::new(totals.len());
+    let criteria = layout.criteria;
+    let n = stratum.n;
+    let words = stratum.words;
+    let Squares {
+        yy,
+        yr,
+        ry,
+        rr,
+        aa,
+        ar,
+        ra,
+        ..
+    } = squares;
+    for buffer in [
+        &mut *yy, &mut *yr, &mut *ry, &mut *rr, &mut *aa, &mut *ar, &mut *ra,
+    ] {
+        buffer.clear();
+        buffer.resize(m * m, 0.0);
+    }
+    for (i, &k) in active.iter().enumerate() {
+        let [y_k, r_k, a_k, _] = totals[k];
+        let row = layout.row(k);
+        for (j, &l) in active.iter().enumerate() {
+            let [y_l, r_l, a_l, _] = totals[l];
+            let (at, transposed) = (i * m + j, j * m + i);
+            let square = k * criteria + l;
+            let cross_yr = centred(n, words[layout.yr + square], y_k, r_l);
+            let cross_ar = centred(n, words[layout.ar + square], a_k, r_l);
+            yr[at] = cross_yr;
+            ry[transposed] = cross_yr;
+            ar[at] = cross_ar;
+            ra[transposed] = cross_ar;
+            // Symmetric blocks: the upper triangle, mirrored.
+            if l >= k {
+                let upper = row + (l - k);
+                let value = centred(n, words[layout.yy + upper], y_k, y_l);
+                yy[at] = value;
+                yy[transposed] = value;
+                let value = centred(n, words[layout.rr + upper], r_k, r_l);
+                rr[at] = value;
+                rr[transposed] = value;
+                let value = centred(n, words[layout.aa + upper], a_k, a_l);
+                aa[at] = value;
+                aa[transposed] = value;
+            }
+        }
+    }
 }
 
-/// Quadratic form `Σ_kl Σ_i d_ik d_il` of influence values `d_ik = β_k y_ik − γ_k r_ik`
-/// (centred within the stratum and scaled by `n_h`), split into element blocks.
-///
-/// Written as `t_kl = β_l A_kl − γ_l B_kl` with `A_kl = Σ d_ik y_il`, `B_kl = Σ d_ik r_il`:
-/// when criterion k or l has p = 0 or p = 1 (y ≡ 0 or y ≡ r), `d` is identically zero and
-/// this order of operations yields an exact 0 rather than rounding noise, so "no
-/// variance" is detected exactly.
+/// `Σ_l t_kl` over `range` for row `k` of the quadratic form below.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn row_terms(
+    range: std::ops::Range<usize>,
+    beta_k: f64,
+    gamma_k: f64,
+    xx: &[f64],
+    rx: &[f64],
+    xr: &[f64],
+    rr: &[f64],
+    beta: &[f64],
+    gamma: &[f64],
+) -> f64 {
+    let mut sum = 0.0;
+    for l in range {
+        let a = beta_k * xx[l] - gamma_k * rx[l];
+        let b = beta_k * xr[l] - gamma_k * rr[l];
+        sum += beta[l] * a - gamma[l] * b;
+    }
+    sum
+}
+
+/// The quadratic form `Σ_kl Σ_i d_ik d_il` of the (centred, `n_h`-scaled) influence values
+/// `d_ik = β_k x_ik − γ_k r_ik`, and its diagonal element blocks when `blocks` is given.
+/// Each term is `t_kl = β_l A_kl − γ_l B_kl` with `A_kl = Σ_i d_ik x_il` and
+/// `B_kl = Σ_i d_ik r_il`; criteria whose `d` vanishes identically (p = 0 or 1, constant
+/// answers) come with zero coefficients, so they add exact zeros.
 #[allow(clippy::too_many_arguments)]
 fn quadratic_form(
     m: usize,
     xx: &[f64],
     xr: &[f64],
+    rx: &[f64],
     rr: &[f64],
     beta: &[f64],
     gamma: &[f64],
-    element: &[usize],
-    blocks: &mut [f64],
+    element_range: &[std::ops::Range<usize>],
+    mut blocks: Option<&mut [f64]>,
 ) -> f64 {
     let mut total = 0.0;
     for k in 0..m {
-        let (beta_k, gamma_k) = (beta[k], gamma[k]);
-        let mut row = 0.0;
-        let mut block = 0.0;
-        for l in 0..m {
-            // Σ r_k x_l is the transpose of Σ x_l r_k.
-            let a = beta_k * xx[k * m + l] - gamma_k * xr[l * m + k];
-            let b = beta_k * xr[k * m + l] - gamma_k * rr[k * m + l];
-            let t = beta[l] * a - gamma[l] * b;
-            row += t;
-            if element[l] == element[k] {
-                block += t;
+        if beta[k] == 0.0 && gamma[k] == 0.0 {
+            if let Some(blocks) = blocks.as_deref_mut() {
+                blocks[k] = 0.0;
             }
+            continue;
         }
-        total += row;
-        blocks[element[k]] += block;
+        let row = k * m..(k + 1) * m;
+        let terms = |range: std::ops::Range<usize>| {
+            row_terms(
+                range,
+                beta[k],
+                gamma[k],
+                &xx[row.clone()],
+                &rx[row.clone()],
+                &xr[row.clone()],
+                &rr[row.clone()],
+                beta,
+                gamma,
+            )
+        };
+        let own = element_range[k].clone();
+        let block = terms(own.clone());
+        total += terms(0..own.start) + block + terms(own.end..m);
+        if let Some(blocks) = blocks.as_deref_mut() {
+            blocks[k] = block;
+        }
     }
     total
-}
-
-/// The diagonal term `t_kk` of the form (a single criterion's own variance).
-#[inline]
-fn diagonal_term(
-    k: usize,
-    m: usize,
-    xx: &[f64],
-    xr: &[f64],
-    rr: &[f64],
-    beta: f64,
-    gamma: f64,
-) -> f64 {
-    let d = k * m + k;
-    let a = beta * xx[d] - gamma * xr[d];
-    let b = beta * xr[d] - gamma * rr[d];
-    beta * a - gamma * b
 }
 
 pub(crate) fn compute(
@@ -340,45 +437,72 @@ pub(crate) fn compute(
     design: &Design<'_>,
     workspace: &mut Workspace,
 ) -> Result<UnitMoments, StatisticsError> {
-    let resolved = resolve(shape, design)?;
+    let Workspace { pooled, squares } = workspace;
+    let resolved = resolve(shape, design, pooled)?;
     let criteria = shape.criteria();
     let elements = shape.elements();
     let strata = &resolved.strata;
-    let n: u64 = strata.iter().map(|s| s.sample.responses()).sum();
+    let n: u64 = strata.iter().map(|stratum| stratum.n).sum();
+    let layout = Layout::new(criteria);
 
-    // Weighted totals per criterion: D_k = Σ w r, and Σ w y, Σ w a.
-    let mut answered = vec![0u64; criteria];
-    let mut satisfied = vec![0u64; criteria];
-    let mut weighted = vec![(0.0f64, 0.0f64, 0.0f64); criteria];
+    // Per-stratum sums are diagonals of the cross-products (y ≤ r, r² = r).
+    squares.totals.clear();
     for stratum in strata {
-        for k in 0..criteria {
-            let (r, y, a) = (
-                stratum.sample.answered(k),
-                stratum.sample.satisfied(k),
-                stratum.sample.score_sum(k),
-            );
-            answered[k] += r;
-            satisfied[k] += y;
-            let w = stratum.weight;
-            weighted[k].0 += w * y as f64;
-            weighted[k].1 += w * r as f64;
-            weighted[k].2 += w * a as f64;
+        let words = stratum.words;
+        squares.totals.extend((0..criteria).map(|k| {
+            let row = layout.row(k);
+            [
+                words[layout.yy + row],
+                words[layout.rr + row],
+                words[layout.ar + k * criteria + k],
+                words[layout.aa + row],
+            ]
+        }));
+    }
+    let totals = std::mem::take(&mut squares.totals);
+    let stratum_totals = |h: usize| &totals[h * criteria..(h + 1) * criteria];
+
+    // Unit totals, unweighted and weighted: D_k = Σ w r, Σ w y, Σ w a.
+    let mut unit = vec![[0u64; 4]; criteria];
+    let mut weighted = vec![[0.0f64; 3]; criteria];
+    for (h, stratum) in strata.iter().enumerate() {
+        for (k, sums) in stratum_totals(h).iter().enumerate() {
+            for (total, &sum) in unit[k].iter_mut().zip(sums) {
+                *total += sum;
+            }
+            let [y, r, a, _] = *sums;
+            weighted[k][0] += stratum.weight * y as f64;
+            weighted[k][1] += stratum.weight * r as f64;
+            weighted[k][2] += stratum.weight * a as f64;
         }
     }
 
-    // The answered criteria ("active") carry every estimate; the others are left out of
-    // their element's mean, and an element without one is left out of the SIPAS mean.
-    let active: Vec<usize> = (0..criteria).filter(|&k| answered[k] > 0).collect();
+    // The answered criteria ("active"), grouped by element, carry every estimate; the
+    // others are left out of their element's mean, and an element without one is left
+    // out of the SIPAS mean.
+    let mut active: Vec<usize> = (0..criteria).filter(|&k| unit[k][1] > 0).collect();
+    active.sort_by_key(|&k| shape.element_of(k));
     let m = active.len();
+    let element: Vec<usize> = active.iter().map(|&k| shape.element_of(k)).collect();
+    let element_range: Vec<std::ops::Range<usize>> = (0..m)
+        .map(|i| {
+            let start = element.iter().position(|&e| e == element[i]).unwrap_or(i);
+            let end = element
+                .iter()
+                .rposition(|&e| e == element[i])
+                .map_or(i, |j| j)
+                + 1;
+            start..end
+        })
+        .collect();
     let index: Vec<f64> = active
         .iter()
-        .map(|&k| weighted[k].0 / weighted[k].1)
+        .map(|&k| weighted[k][0] / weighted[k][1])
         .collect();
     let score: Vec<f64> = active
         .iter()
-        .map(|&k| weighted[k].2 / weighted[k].1)
+        .map(|&k| weighted[k][2] / weighted[k][1])
         .collect();
-    let element: Vec<usize> = active.iter().map(|&k| shape.element_of(k)).collect();
     let mut answered_in_element = vec![0usize; elements];
     for &e in &element {
         answered_in_element[e] += 1;
@@ -404,80 +528,94 @@ pub(crate) fn compute(
     let sipas_estimate = overall(&element_index);
     let score_estimate = overall(&element_score);
 
-    // Influence coefficients: u_i = w_i Σ_k c_k (y_ik − p_k r_ik) / D_k with
-    // c_k = 1/(E'·K'_e) the weight of criterion k in the mean of means.
+    // Influence coefficients: u_i = w_i Σ_k c_k (x_ik − p_k r_ik) / D_k with
+    // c_k = 1/(E'·K'_e) the weight of criterion k in the mean of means. A criterion whose
+    // influence is identically zero gets zero coefficients (decided on exact counts):
+    // p_k = 0 or 1 for the indices, every answer the same for the mean score.
     let mut beta = Vec::with_capacity(m);
     let mut gamma = Vec::with_capacity(m);
+    let mut beta_score = Vec::with_capacity(m);
     let mut gamma_score = Vec::with_capacity(m);
     let mut criterion_beta = Vec::with_capacity(m);
     for (i, &k) in active.iter().enumerate() {
-        let denominator = weighted[k].1;
+        let [y, r, a, a2] = unit[k];
+        let denominator = weighted[k][1];
         let c = 1.0 / (answered_elements * answered_in_element[element[i]]) as f64;
         let b = c / denominator;
-        beta.push(b);
-        gamma.push(b * index[i]);
-        gamma_score.push(b * score[i]);
-        criterion_beta.push(1.0 / denominator);
+        let varies = y != 0 && y != r;
+        let scores_vary = u128::from(a) * u128::from(a) != u128::from(a2) * u128::from(r);
+        beta.push(if varies { b } else { 0.0 });
+        gamma.push(if varies { b * index[i] } else { 0.0 });
+        beta_score.push(if scores_vary { b } else { 0.0 });
+        gamma_score.push(if scores_vary { b * score[i] } else { 0.0 });
+        criterion_beta.push(if varies { 1.0 / denominator } else { 0.0 });
     }
 
     // Σ_h (1 − f_h)·w_h²/(n_h − 1)·S_h and the same without (1 − f_h), where S_h is the
-    // quadratic form over the stratum's centred cross-products.
+    // quadratic form over the stratum's centred cross-products (scaled by n_h, hence
+    // w_h²/(n_h − 1) rather than n_h/(n_h − 1)·w_h²/n_h).
     let mut sipas_v = (0.0, 0.0);
     let mut score_v = (0.0, 0.0);
     let mut element_v = vec![(0.0, 0.0); elements];
     let mut criterion_v = vec![(0.0, 0.0); m];
-    let mut blocks = vec![0.0; elements];
-    let mut score_blocks = vec![0.0; elements];
+    let mut blocks = vec![0.0; m];
     let variance_defined = n >= 2;
-    if variance_defined {
-        for stratum in strata.iter() {
-            let n_h = stratum.sample.responses();
-            if n_h < 2 {
+    if variance_defined && m > 0 {
+        for (h, stratum) in strata.iter().enumerate() {
+            if stratum.n < 2 {
                 continue;
             }
-            fill_centred(workspace, &stratum.sample, &active);
-            let scale = stratum.weight * stratum.weight / (n_h - 1) as f64;
+            fill_centred(squares, stratum, stratum_totals(h), &active);
+            let scale = stratum.weight * stratum.weight / (stratum.n - 1) as f64;
             let fpc = 1.0 - stratum.fraction;
             let add = |target: &mut (f64, f64), form: f64| {
                 let contribution = scale * form.max(0.0);
                 target.0 += fpc * contribution;
                 target.1 += contribution;
             };
-            let ws = &*workspace;
-            blocks.fill(0.0);
+            let ws = &*squares;
             let total = quadratic_form(
                 m,
                 &ws.yy,
                 &ws.yr,
+                &ws.ry,
                 &ws.rr,
                 &beta,
                 &gamma,
-                &element,
-                &mut blocks,
+                &element_range,
+                Some(&mut blocks),
             );
             add(&mut sipas_v, total);
-            for (target, &form) in element_v.iter_mut().zip(&blocks) {
+            let mut by_element = vec![0.0; elements];
+            for (i, &block) in blocks.iter().enumerate() {
+                by_element[element[i]] += block;
+            }
+            for (target, &form) in element_v.iter_mut().zip(&by_element) {
                 add(target, form);
             }
-            score_blocks.fill(0.0);
             let total = quadratic_form(
                 m,
                 &ws.aa,
                 &ws.ar,
+                &ws.ra,
                 &ws.rr,
-                &beta,
+                &beta_score,
                 &gamma_score,
-                &element,
-                &mut score_blocks,
+                &element_range,
+                None,
             );
             add(&mut score_v, total);
             for i in 0..m {
                 let b = criterion_beta[i];
-                let form = diagonal_term(i, m, &ws.yy, &ws.yr, &ws.rr, b, b * index[i]);
-                add(&mut criterion_v[i], form);
+                let g = b * index[i];
+                let d = i * m + i;
+                let a = b * ws.yy[d] - g * ws.ry[d];
+                let r = b * ws.yr[d] - g * ws.rr[d];
+                add(&mut criterion_v[i], b * a - g * r);
             }
         }
     }
+    squares.totals = totals;
 
     let moments = |estimate: Option<f64>, (v, v0): (f64, f64)| match estimate {
         None => Moments::UNDEFINED,
@@ -496,8 +634,8 @@ pub(crate) fn compute(
         .collect();
     let mut criterion_moments: Vec<CriterionMoments> = (0..criteria)
         .map(|k| CriterionMoments {
-            answered: answered[k],
-            satisfied: satisfied[k],
+            answered: unit[k][1],
+            satisfied: unit[k][0],
             index: Moments::UNDEFINED,
             mean_score: None,
         })
@@ -510,7 +648,7 @@ pub(crate) fn compute(
     Ok(UnitMoments {
         n,
         population: resolved.population,
-        strata: strata.iter().filter(|s| s.sample.responses() > 0).count(),
+        strata: strata.iter().filter(|stratum| stratum.n > 0).count(),
         stratum_merged: resolved.merged,
         sipas: moments(sipas_estimate, sipas_v),
         mean_score: moments(score_estimate, score_v),
@@ -518,64 +656,4 @@ pub(crate) fn compute(
         element_mean_scores: element_score,
         criteria: criterion_moments,
     })
-}
-
-/// Expands a stratum's cross-products over the active criteria into centred squares.
-fn fill_centred(workspace: &mut Workspace, sample: &Accumulator, active: &[usize]) {
-    let m = active.len();
-    let layout: Layout = sample.layout();
-    let words = sample.words();
-    let n = sample.responses();
-    let criteria = layout.criteria;
-    for buffer in [
-        &mut workspace.yy,
-        &mut workspace.yr,
-        &mut workspace.rr,
-        &mut workspace.aa,
-        &mut workspace.ar,
-    ] {
-        buffer.clear();
-        buffer.resize(m * m, 0.0);
-    }
-    let sums = &mut workspace.sums;
-    sums.clear();
-    sums.extend(
-        active
-            .iter()
-            .map(|&k| (sample.satisfied(k), sample.answered(k), sample.score_sum(k))),
-    );
-    let exact_f64 = n <= EXACT_IN_F64;
-    let nf = n as f64;
-    let centre = |cross: u64, sum_k: u64, sum_l: u64| {
-        if exact_f64 {
-            centred(nf, cross, sum_k as f64, sum_l as f64)
-        } else {
-            centred_wide(n, cross, sum_k, sum_l)
-        }
-    };
-    for (i, &k) in active.iter().enumerate() {
-        let (y_k, r_k, a_k) = sums[i];
-        let row = layout.row(k);
-        for (j, &l) in active.iter().enumerate() {
-            let (y_l, r_l, a_l) = sums[j];
-            let square = k * criteria + l;
-            let at = i * m + j;
-            workspace.yr[at] = centre(words[layout.yr + square], y_k, r_l);
-            workspace.ar[at] = centre(words[layout.ar + square], a_k, r_l);
-            // Symmetric blocks: computed once from the upper triangle, mirrored.
-            if l >= k {
-                let symmetric = row + (l - k);
-                let mirror = j * m + i;
-                let yy = centre(words[layout.yy + symmetric], y_k, y_l);
-                let rr = centre(words[layout.rr + symmetric], r_k, r_l);
-                let aa = centre(words[layout.aa + symmetric], a_k, a_l);
-                workspace.yy[at] = yy;
-                workspace.yy[mirror] = yy;
-                workspace.rr[at] = rr;
-                workspace.rr[mirror] = rr;
-                workspace.aa[at] = aa;
-                workspace.aa[mirror] = aa;
-            }
-        }
-    }
 }

@@ -72,7 +72,12 @@ pub struct NewCampaign {
 #[get("/campaigns")]
 pub async fn list_campaigns(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let campaigns = state.storage.campaigns().await?;
-    Ok(HttpResponse::Ok().json(campaigns.into_iter().map(Campaign::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(
+        campaigns
+            .into_iter()
+            .map(Campaign::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// Creates a campaign in `open` status.

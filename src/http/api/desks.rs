@@ -25,7 +25,10 @@ pub async fn resolve_desk(
 ) -> Result<Desk, ApiError> {
     let campaign = state.storage.campaign_by_code(campaign).await?;
     let unit = state.storage.unit_by_code(unit).await?;
-    let service_point = state.storage.service_point_by_code(&unit, service_point).await?;
+    let service_point = state
+        .storage
+        .service_point_by_code(&unit, service_point)
+        .await?;
     let token = state.citizen.keys().sign(&SurveyToken::Desk {
         campaign_id: i64::from(campaign.id),
         service_point_id: i64::from(service_point.id),

@@ -60,14 +60,20 @@ pub async fn create_receipt(
     let body = body.into_inner();
     let dossier = body.dossier_code.trim();
     if dossier.is_empty() || dossier.chars().count() > 100 {
-        return Err(ApiError::unprocessable("dossier_code must be 1–100 characters"));
+        return Err(ApiError::unprocessable(
+            "dossier_code must be 1–100 characters",
+        ));
     }
     let campaign = state.storage.campaign_by_code(&path).await?;
     if campaign.status != CampaignStatus::Open {
         return Err(ApiError::new(
             actix_web::http::StatusCode::CONFLICT,
             "campaign_not_open",
-            format!("campaign {} is {}, not open", campaign.code, campaign.status.as_str()),
+            format!(
+                "campaign {} is {}, not open",
+                campaign.code,
+                campaign.status.as_str()
+            ),
         ));
     }
     let unit = state.storage.unit_by_code(&body.unit_code).await?;
@@ -79,7 +85,9 @@ pub async fn create_receipt(
             .await?
             .into_iter()
             .find(|p| p.is_default)
-            .ok_or_else(|| ApiError::unprocessable(format!("unit {} has no default desk", unit.code)))?,
+            .ok_or_else(|| {
+                ApiError::unprocessable(format!("unit {} has no default desk", unit.code))
+            })?,
     };
     let last_day = body.returned_on + Duration::days(i64::from(campaign.receipt_valid_days));
     let expires_at = (last_day + Duration::days(1))
@@ -97,7 +105,13 @@ pub async fn create_receipt(
     let hashes = keys.dossier_hashes(i64::from(campaign.id), dossier);
     let (receipt, created) = state
         .storage
-        .issue_receipt(&campaign, (unit.id, desk.id), &hashes, body.returned_on, expires_at)
+        .issue_receipt(
+            &campaign,
+            (unit.id, desk.id),
+            &hashes,
+            body.returned_on,
+            expires_at,
+        )
         .await?;
     let token = keys.sign(&SurveyToken::Receipt {
         campaign_id: i64::from(campaign.id),

@@ -101,7 +101,12 @@ pub async fn list_service_points(
 ) -> Result<HttpResponse, ApiError> {
     let unit = state.storage.unit_by_code(&path).await?;
     let points = state.storage.service_points(unit.id).await?;
-    Ok(HttpResponse::Ok().json(points.into_iter().map(ServicePoint::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(
+        points
+            .into_iter()
+            .map(ServicePoint::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// Adds a service point to a unit; codes are unique within the unit.

@@ -68,7 +68,10 @@ impl TestDatabase {
                     .await
                     .expect("create test database");
                 admin.close().await.ok();
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
                 Some(Self {
                     url: format!("{base}/{name}"),
                     _dir: None,
@@ -110,7 +113,8 @@ pub fn postgres_admin_url() -> String {
 /// The Redis URL for tests, or `None` (after saying so) when unreachable and optional.
 pub async fn redis_url() -> Option<String> {
     static CHECKED: OnceLock<Result<String, String>> = OnceLock::new();
-    let url = std::env::var("SIPAS_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
+    let url =
+        std::env::var("SIPAS_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
     let result = match CHECKED.get() {
         Some(r) => r.clone(),
         None => {
@@ -166,7 +170,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
     let database = TestDatabase::create(backend).await?;
-    let redis = if options.redis { Some(redis_url().await?) } else { None };
+    let redis = if options.redis {
+        Some(redis_url().await?)
+    } else {
+        None
+    };
     let mut settings = settings(&database.url, redis);
     if let Some(limits) = options.rate_limits {
         settings.rate_limits = limits;
@@ -179,7 +187,13 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
     tokio::spawn(app.run_until_stopped());
     let token = |name: &'static str, scopes: &'static [Scope]| {
         let storage = storage.clone();
-        async move { storage.create_api_client(name, scopes).await.expect("token").1 }
+        async move {
+            storage
+                .create_api_client(name, scopes)
+                .await
+                .expect("token")
+                .1
+        }
     };
     Some(TestApp {
         read_token: token("reader", &[Scope::Read]).await,
