@@ -15,6 +15,7 @@ use sipas_domain::token::{SigningKeys, SurveyToken};
 
 use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::redis_store::RedisStore;
+use crate::scores::ScoreBook;
 use crate::storage::{NewResponse, Storage, StorageError, Submission, SurveyPlace};
 
 /// How long a token's place (campaign, unit, desk) is cached: a campaign closed by a
@@ -79,6 +80,7 @@ pub struct CitizenService {
     storage: Storage,
     keys: SigningKeys,
     redis: Arc<RedisStore>,
+    scores: Arc<ScoreBook>,
     limiter: RateLimiter,
     limits: RateLimits,
     places: Cache<(i32, i32), Arc<SurveyPlace>>,
@@ -90,6 +92,7 @@ impl CitizenService {
         storage: Storage,
         keys: SigningKeys,
         redis: Arc<RedisStore>,
+        scores: Arc<ScoreBook>,
         limits: RateLimits,
         redis_prefix: &str,
     ) -> Self {
@@ -97,6 +100,7 @@ impl CitizenService {
             storage,
             keys,
             redis,
+            scores,
             limiter: RateLimiter::new(redis_prefix),
             limits,
             places: Cache::builder()
@@ -224,16 +228,19 @@ impl CitizenService {
             client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
             is_demo: place.campaign.is_demo,
         };
-        Ok(
-            match self
-                .storage
-                .submit_response(&place.campaign, response)
-                .await?
-            {
-                Submission::Stored(_) | Submission::Repeated(_) => Outcome::Accepted,
-                Submission::AlreadyAnswered => Outcome::AlreadyAnswered,
-            },
-        )
+        let stored = self.storage.submit_response(&place.campaign, response.clone()).await?;
+        Ok(match stored {
+            Submission::Stored(_) => {
+                // Committed: count it now. A failure here must not turn a stored answer
+                // into an error page; the next start (or `sipas recompute`) rebuilds.
+                if let Err(error) = self.scores.record_all(&place.campaign, &[response]).await {
+                    tracing::error!(%error, "a stored response could not be counted in the scores");
+                }
+                Outcome::Accepted
+            }
+            Submission::Repeated(_) => Outcome::Accepted,
+            Submission::AlreadyAnswered => Outcome::AlreadyAnswered,
+        })
     }
 
     async fn within_limits(&self, place: &SurveyPlace, form: &PostedForm<'_>) -> bool {

@@ -126,7 +126,7 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
         }
     }
     responses.sort_by_key(|r| r.submitted_at);
-    storage.insert_responses(&campaign, responses).await?;
+    storage.insert_responses(&campaign, &responses).await?;
     Ok(true)
 }
 

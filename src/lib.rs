@@ -11,6 +11,7 @@ pub mod demo;
 pub mod http;
 pub mod rate_limit;
 pub mod redis_store;
+pub mod scores;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -12,6 +12,7 @@ use crate::citizen::CitizenService;
 use crate::config::Settings;
 use crate::http::{AppState, RequestLine, routes};
 use crate::redis_store::RedisStore;
+use crate::scores::ScoreBook;
 use crate::storage::Storage;
 
 /// What a start did that a person should hear about.
@@ -76,10 +77,18 @@ impl Application {
             };
             format!("http://{host}:{port}")
         });
+        let (scores, rebuilt) = ScoreBook::load(storage.clone()).await?;
+        tracing::info!(
+            campaigns = rebuilt.campaigns,
+            responses = rebuilt.responses,
+            "score statistics built from stored responses"
+        );
+        let scores = Arc::new(scores);
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),
             redis.clone(),
+            scores.clone(),
             settings.rate_limits,
             &settings.redis_prefix,
         );
@@ -87,6 +96,7 @@ impl Application {
             storage: storage.clone(),
             redis,
             citizen,
+            scores,
             public_url: base_url.clone(),
         });
         let server = HttpServer::new(move || {

@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use sipas_domain::statistics::{
-    Accumulator, Confidence, Design, DesignEffectReference, QuestionnaireShape, ScoringOptions,
-    Stratum, UnitResult, score_unit,
+    Accumulator, BulkFold, Confidence, Design, DesignEffectReference, QuestionnaireShape,
+    ScoringOptions, Stratum, UnitResult, score_unit,
 };
 
 /// A questionnaire of 1–4 elements of 1–4 criteria, and responses to it (answers skewed
@@ -19,7 +19,7 @@ fn survey() -> impl Strategy<Value = (QuestionnaireShape, Vec<Vec<u8>>)> {
             1 => Just(vec![0u8; criteria]),
             12 => prop::collection::vec(answer, criteria),
         ];
-        (Just(shape), prop::collection::vec(response, 0..60))
+        (Just(shape), prop::collection::vec(response, 0..150))
     })
 }
 
@@ -103,13 +103,19 @@ proptest! {
     #[test]
     fn incremental_equals_batch(
         (shape, responses) in survey(),
-        order in prop::collection::vec(any::<usize>(), 60),
+        order in prop::collection::vec(any::<usize>(), 150),
         cuts in prop::collection::vec(any::<usize>(), 0..6),
         merges in prop::collection::vec(any::<usize>(), 16),
         extra in 0u64..200,
         confidence in 0.5f64..0.999,
     ) {
+        // `from_responses` is the bulk fold (packed counters past 32 responses).
         let batch = Accumulator::from_responses(&shape, responses.iter().map(Vec::as_slice)).unwrap();
+        let mut one_by_one = Accumulator::new(&shape);
+        for response in &responses {
+            one_by_one.add(response).unwrap();
+        }
+        prop_assert_eq!(&one_by_one, &batch);
         let pieces = fold_in_pieces(&shape, &responses, &order, &cuts, &merges);
         prop_assert_eq!(&pieces, &batch);
         prop_assert_eq!(pieces.to_words(), batch.to_words());
@@ -126,8 +132,8 @@ proptest! {
     #[test]
     fn stratified_incremental_equals_batch(
         (shape, responses) in survey(),
-        labels in prop::collection::vec(0usize..3, 60),
-        order in prop::collection::vec(any::<usize>(), 60),
+        labels in prop::collection::vec(0usize..3, 150),
+        order in prop::collection::vec(any::<usize>(), 150),
         merges in prop::collection::vec(any::<usize>(), 16),
         extra in prop::collection::vec(0u64..50, 3),
     ) {
@@ -150,4 +156,23 @@ proptest! {
         let merged = fold_in_pieces(&shape, &responses, &order, &[], &merges);
         prop_assert_eq!(bitwise(&scores(&shape, &pooled, 0.9)), bitwise(&scores(&shape, &Design::simple(&merged, None), 0.9)));
     }
+}
+
+/// The bulk fold's packed counters (21, 21 and 22 bits) are unpacked before they can
+/// overflow: the worst case (every answer 5), over twice as many responses as the widest
+/// field could count, gives the same statistics as adding one by one.
+#[test]
+fn bulk_fold_flushes_before_its_counters_overflow() {
+    let shape = QuestionnaireShape::new(vec![0, 0]).unwrap();
+    let responses = 2 * ((1u64 << 22) / 5) + 7;
+    let mut bulk = BulkFold::new(&shape);
+    let mut direct = Accumulator::new(&shape);
+    for i in 0..responses {
+        let answers = if i % 1000 == 999 { [4, 0] } else { [5, 5] };
+        assert!(bulk.add(&answers).unwrap());
+        direct.add(&answers).unwrap();
+    }
+    let bulk = bulk.finish();
+    assert_eq!(bulk.responses(), responses);
+    assert_eq!(bulk, direct);
 }

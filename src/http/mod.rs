@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use crate::citizen::CitizenService;
 use crate::redis_store::RedisStore;
+use crate::scores::ScoreBook;
 use crate::storage::Storage;
 
 /// What every handler may reach, shared by all workers.
@@ -26,6 +27,7 @@ pub struct AppState {
     pub storage: Storage,
     pub redis: Arc<RedisStore>,
     pub citizen: CitizenService,
+    pub scores: Arc<ScoreBook>,
     /// Base URL for links and QR codes, without a trailing slash.
     pub public_url: String,
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{campaigns, desks, receipts, units};
+use super::api::{campaigns, desks, imports, receipts, scores, units};
 use super::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -19,6 +19,10 @@ use super::error::{ErrorBody, ErrorDetail};
         campaigns::create_campaign,
         receipts::create_receipt,
         desks::desk_qr,
+        imports::replace_frame,
+        imports::import_responses,
+        scores::campaign_scores,
+        scores::unit_scores,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth)

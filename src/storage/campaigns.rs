@@ -212,11 +212,11 @@ impl Storage {
     pub async fn insert_responses(
         &self,
         campaign: &CampaignRecord,
-        responses: Vec<NewResponse>,
+        responses: &[NewResponse],
     ) -> Result<usize, StorageError> {
         let count = responses.len();
         let txn = self.db.begin().await?;
-        let mut rows = responses.into_iter().map(|r| response_row(campaign, r));
+        let mut rows = responses.iter().map(|r| response_row(campaign, r.clone()));
         loop {
             let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
             if chunk.is_empty() {

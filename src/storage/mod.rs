@@ -6,7 +6,9 @@ mod audit;
 mod campaigns;
 
 mod error;
+mod imports;
 mod reference;
+mod scoring;
 mod settings;
 mod survey;
 mod units;
@@ -15,6 +17,8 @@ mod users;
 pub use api_clients::{ApiClient, Scope};
 pub use campaigns::{CampaignRecord, FrameEntry, NewResponse};
 pub use error::StorageError;
+pub use imports::CodeBook;
+pub use scoring::CountedResponse;
 pub use survey::{ReceiptRecord, Submission, SurveyPlace};
 pub use units::{ServicePointRecord, UnitFilter, UnitRow};
 

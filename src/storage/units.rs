@@ -213,3 +213,15 @@ impl Storage {
             })
     }
 }
+
+impl Storage {
+    /// Every service point, for resolving codes in bulk (imports).
+    pub async fn all_service_points(&self) -> Result<Vec<ServicePointRecord>, StorageError> {
+        Ok(service_point::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}

@@ -152,14 +152,14 @@ async fn response_batches_are_all_or_nothing(backend: Backend) {
     };
     assert_eq!(
         storage
-            .insert_responses(&campaign, vec![response("a"), response("b")])
+            .insert_responses(&campaign, &[response("a"), response("b")])
             .await
             .unwrap(),
         2
     );
     // A repeated nonce inside a later batch refuses the whole batch.
     let batch = vec![response("c"), response("a")];
-    assert!(storage.insert_responses(&campaign, batch).await.is_err());
+    assert!(storage.insert_responses(&campaign, &batch).await.is_err());
     assert_eq!(
         storage.response_counts(campaign.id).await.unwrap()[&ward.id],
         2

@@ -103,10 +103,16 @@ impl Accumulator {
     /// answer. A response without any answer is not a response (it does not count in
     /// `n`): it is ignored and `Ok(false)` returned. A malformed response changes nothing.
     pub fn add(&mut self, answers: &[u8]) -> Result<bool, StatisticsError> {
-        let criteria = self.criteria;
-        if !validate(criteria, answers)? {
+        if !validate(self.criteria, answers)? {
             return Ok(false);
         }
+        self.add_valid(answers);
+        Ok(true)
+    }
+
+    /// `add` for a response already validated and with at least one answer.
+    fn add_valid(&mut self, answers: &[u8]) {
+        let criteria = self.criteria;
         const M: usize = QuestionnaireShape::MAX_CRITERIA;
         let mut y = [0u64; M];
         let mut r = [0u64; M];
@@ -138,7 +144,6 @@ impl Accumulator {
                 add_assign(&mut self.words[layout.yr + k * criteria..][..criteria], r);
             }
         }
-        Ok(true)
     }
 
     /// Adds another stratum's statistics to these (merging service points, or a
@@ -337,10 +342,15 @@ fn add_times(factor: u8, target: &mut [u64], values: &[u64]) {
 #[derive(Debug, Clone)]
 pub struct BulkFold {
     accumulator: Accumulator,
-    /// `[k][v − 1][l]` packed counters, for the responses since the last flush.
+    /// `[k][v − 1][l]` packed counters, for the responses since the last flush; allocated
+    /// once the fold is past `DIRECT_LIMIT` responses (small strata go straight in).
     rows: Vec<u64>,
     pending: u64,
 }
+
+/// Up to this many responses a fold adds directly: the packed rows would cost more to
+/// allocate and unpack than they save.
+const DIRECT_LIMIT: u64 = 32;
 
 const FIELD_BITS: u32 = 21;
 const FIELD_MASK: u64 = (1 << FIELD_BITS) - 1;
@@ -356,7 +366,7 @@ impl BulkFold {
     fn for_criteria(criteria: usize) -> Self {
         Self {
             accumulator: Accumulator::with_criteria(criteria),
-            rows: vec![0; criteria * VALUES * criteria],
+            rows: Vec::new(),
             pending: 0,
         }
     }
@@ -366,6 +376,13 @@ impl BulkFold {
         let criteria = self.accumulator.criteria;
         if !validate(criteria, answers)? {
             return Ok(false);
+        }
+        if self.rows.is_empty() {
+            if self.accumulator.responses() < DIRECT_LIMIT {
+                self.accumulator.add_valid(answers);
+                return Ok(true);
+            }
+            self.rows = vec![0; criteria * VALUES * criteria];
         }
         let mut packed = [0u64; QuestionnaireShape::MAX_CRITERIA];
         for (word, &value) in packed.iter_mut().zip(answers) {

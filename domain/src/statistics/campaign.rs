@@ -35,12 +35,14 @@ impl PooledDesignEffect {
         self.units += 1;
     }
 
-    /// `D_ref`.
+    /// `D_ref`: 1 (safe, wider) with fewer than `MIN_UNITS` qualifying units, and also if
+    /// the pooled ratio is not a positive number (sums restored from a damaged store).
     pub fn value(&self) -> f64 {
-        if self.units < Self::MIN_UNITS {
+        let ratio = self.numerator / self.denominator;
+        if self.units < Self::MIN_UNITS || !(ratio > 0.0 && ratio.is_finite()) {
             1.0
         } else {
-            self.numerator / self.denominator
+            ratio
         }
     }
 }

@@ -72,7 +72,7 @@ pub struct CriterionMoments {
 }
 
 /// Everything about a unit that does not depend on the confidence level or on the
-/// campaign: the output of phase one, the input of `UnitMoments::score`.
+/// campaign: the output of phase one, the input of `Scorer::score` and `aggregate`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnitMoments {
     /// Responses (with at least one answer).
@@ -266,170 +266,180 @@ fn resolve<'s>(
 pub(crate) struct Workspace {
     /// The pooled statistics of a unit's service points.
     pooled: Vec<u64>,
-    squares: Squares,
 }
 
-/// Centred cross-products `n_h Σ x_k x_l − Σ x_k Σ x_l` of one stratum over the answered
-/// criteria (row-major squares); `ry` and `ra` are the transposes of `yr` and `ar`, kept
-/// so that every row is read contiguously.
-#[derive(Debug, Default)]
-struct Squares {
-    /// Per stratum and criterion: Σ y, Σ r, Σ a, Σ a².
-    totals: Vec<[u64; 4]>,
-    yy: Vec<f64>,
-    yr: Vec<f64>,
-    ry: Vec<f64>,
-    rr: Vec<f64>,
-    aa: Vec<f64>,
-    ar: Vec<f64>,
-    ra: Vec<f64>,
+/// The coefficients of the influence values `d_ik = β_k x_ik − γ_k r_ik` (x = y for the
+/// indices, x = a for the mean score), by criterion; zero for a criterion nobody answered
+/// or whose influence vanishes identically.
+struct Coefficients {
+    beta: Vec<f64>,
+    gamma: Vec<f64>,
+    beta_score: Vec<f64>,
+    gamma_score: Vec<f64>,
+    /// `1/D_k` and `p_k/D_k`: a criterion's own index.
+    criterion_beta: Vec<f64>,
+    criterion_gamma: Vec<f64>,
+    /// `element_mask[e][l]` is 1 when criterion l is in element e, else 0.
+    element_mask: Vec<Vec<f64>>,
 }
 
-/// Strata up to this size have every `n·Σxy` and `Σx·Σy` below 2^53 (cross-products are at
-/// most 25·n, sums at most 5·n), so centring is exact in f64.
-const EXACT_IN_F64: u64 = 1 << 24;
-
-/// `n Σxy − Σx Σy` without rounding: below `EXACT_IN_F64` each product is an integer
-/// below 2^53 and so is their difference; above, i128 then one rounding. Exactness makes
-/// a stratum in which a criterion is constant contribute exactly zero.
-#[inline]
-fn centred(n: u64, cross: u64, sum_k: u64, sum_l: u64) -> f64 {
-    if n <= EXACT_IN_F64 {
-        // i64 (and its one-instruction conversion) is exact here too.
-        (n as i64 * cross as i64 - sum_k as i64 * sum_l as i64) as f64
-    } else {
-        (i128::from(n) * i128::from(cross) - i128::from(sum_k) * i128::from(sum_l)) as f64
-    }
+/// A sum of squares `S = n·Σ_i q_i² − (Σ_i q_i)²` (that is `n_h` times the centred sum
+/// of squares), kept in parts: `positive` and `cross` are the non-negative and the
+/// subtracted halves of `Σ q²` (every β, γ ≥ 0), `linear` is `Σ q`.
+#[derive(Debug, Default, Clone, Copy)]
+struct SumOfSquares {
+    positive: f64,
+    cross: f64,
+    linear: f64,
 }
 
-/// The centred squares of one stratum, in the order of `active`.
-fn fill_centred(
-    squares: &mut Squares,
-    stratum: &ResolvedStratum<'_>,
-    totals: &[[u64; 4]],
-    active: &[usize],
-) {
-    let m = active.len();
-    let layout = Layout::new(totals.len());
-    let criteria = layout.criteria;
-    let n = stratum.n;
-    let words = stratum.words;
-    let Squares {
-        yy,
-        yr,
-        ry,
-        rr,
-        aa,
-        ar,
-        ra,
-        ..
-    } = squares;
-    for buffer in [
-        &mut *yy, &mut *yr, &mut *ry, &mut *rr, &mut *aa, &mut *ar, &mut *ra,
-    ] {
-        buffer.clear();
-        buffer.resize(m * m, 0.0);
-    }
-    for (i, &k) in active.iter().enumerate() {
-        let [y_k, r_k, a_k, _] = totals[k];
-        let row = layout.row(k);
-        for (j, &l) in active.iter().enumerate() {
-            let [y_l, r_l, a_l, _] = totals[l];
-            let (at, transposed) = (i * m + j, j * m + i);
-            let square = k * criteria + l;
-            let cross_yr = centred(n, words[layout.yr + square], y_k, r_l);
-            let cross_ar = centred(n, words[layout.ar + square], a_k, r_l);
-            yr[at] = cross_yr;
-            ry[transposed] = cross_yr;
-            ar[at] = cross_ar;
-            ra[transposed] = cross_ar;
-            // Symmetric blocks: the upper triangle, mirrored.
-            if l >= k {
-                let upper = row + (l - k);
-                let value = centred(n, words[layout.yy + upper], y_k, y_l);
-                yy[at] = value;
-                yy[transposed] = value;
-                let value = centred(n, words[layout.rr + upper], r_k, r_l);
-                rr[at] = value;
-                rr[transposed] = value;
-                let value = centred(n, words[layout.aa + upper], a_k, a_l);
-                aa[at] = value;
-                aa[transposed] = value;
-            }
+/// The sums of squares of one stratum, for every statistic.
+struct StratumSums {
+    sipas: SumOfSquares,
+    score: SumOfSquares,
+    elements: Vec<SumOfSquares>,
+    criteria: Vec<SumOfSquares>,
+}
+
+/// Below this fraction of the magnitudes it was computed from, a sum of squares is
+/// rounding noise (the exact value is 0): the floating-point error of these sums is
+/// about 1e-16 times the number of terms, and a genuine one is at least (1 − p)/4 of it.
+const NOISE: f64 = 1e-12;
+
+impl SumOfSquares {
+    fn value(&self, n: f64) -> f64 {
+        let value = n * (self.positive - self.cross) - self.linear * self.linear;
+        let magnitude = n * (self.positive + self.cross) + self.linear * self.linear;
+        if value <= NOISE * magnitude {
+            0.0
+        } else {
+            value
         }
     }
 }
 
-/// `Σ_l t_kl` over `range` for row `k` of the quadratic form below.
+/// Converts an integer count (below 2^53 in any real survey) for floating-point use;
+/// through i64, a single instruction.
 #[inline]
-#[allow(clippy::too_many_arguments)]
-fn row_terms(
-    range: std::ops::Range<usize>,
-    beta_k: f64,
-    gamma_k: f64,
-    xx: &[f64],
-    rx: &[f64],
-    xr: &[f64],
-    rr: &[f64],
-    beta: &[f64],
-    gamma: &[f64],
-) -> f64 {
-    let mut sum = 0.0;
-    for l in range {
-        let a = beta_k * xx[l] - gamma_k * rx[l];
-        let b = beta_k * xr[l] - gamma_k * rr[l];
-        sum += beta[l] * a - gamma[l] * b;
-    }
-    sum
+fn real(count: u64) -> f64 {
+    count as i64 as f64
 }
 
-/// The quadratic form `Σ_kl Σ_i d_ik d_il` of the (centred, `n_h`-scaled) influence values
-/// `d_ik = β_k x_ik − γ_k r_ik`, and its diagonal element blocks when `blocks` is given.
-/// Each term is `t_kl = β_l A_kl − γ_l B_kl` with `A_kl = Σ_i d_ik x_il` and
-/// `B_kl = Σ_i d_ik r_il`; criteria whose `d` vanishes identically (p = 0 or 1, constant
-/// answers) come with zero coefficients, so they add exact zeros.
-#[allow(clippy::too_many_arguments)]
-fn quadratic_form(
-    m: usize,
-    xx: &[f64],
-    xr: &[f64],
-    rx: &[f64],
-    rr: &[f64],
-    beta: &[f64],
-    gamma: &[f64],
-    element_range: &[std::ops::Range<usize>],
-    mut blocks: Option<&mut [f64]>,
-) -> f64 {
-    let mut total = 0.0;
-    for k in 0..m {
-        if beta[k] == 0.0 && gamma[k] == 0.0 {
-            if let Some(blocks) = blocks.as_deref_mut() {
-                blocks[k] = 0.0;
-            }
+/// The sums of squares of one stratum, read directly off its integer cross-products:
+/// for the SIPAS index (and each element's block of it), the mean score and each
+/// criterion's own index. `Σ_i q_i² = βᵀ[xx]β − 2βᵀ[xr]γ + γᵀ[rr]γ` is a quadratic form in
+/// the stratum's cross-products and `Σ_i q_i = β·Σx − γ·Σr`; centring is the rank-one
+/// correction `n Σq² − (Σq)²`. Nothing is materialised: one pass over the words.
+fn stratum_sums(
+    words: &[u64],
+    totals: &[[u64; 4]],
+    coefficients: &Coefficients,
+    element_of: &[usize],
+    sums: &mut StratumSums,
+) {
+    let StratumSums {
+        sipas,
+        elements,
+        score,
+        criteria,
+    } = sums;
+    *sipas = SumOfSquares::default();
+    *score = SumOfSquares::default();
+    elements.fill(SumOfSquares::default());
+    let k_max = totals.len();
+    let layout = Layout::new(k_max);
+    let Coefficients {
+        beta,
+        gamma,
+        beta_score,
+        gamma_score,
+        criterion_beta,
+        criterion_gamma,
+        element_mask,
+    } = coefficients;
+    for k in 0..k_max {
+        let [y, r, a, _] = totals[k];
+        let (y, r, a) = (real(y), real(r), real(a));
+        let e = element_of[k];
+        let mask = &element_mask[e];
+        let sipas_linear = beta[k] * y - gamma[k] * r;
+        sipas.linear += sipas_linear;
+        elements[e].linear += sipas_linear;
+        score.linear += beta_score[k] * a - gamma_score[k] * r;
+        // A criterion's own index: the diagonal terms only (Σ y² = Σ yr = Σ y, Σ r² = Σ r).
+        let (b, g) = (criterion_beta[k], criterion_gamma[k]);
+        criteria[k] = SumOfSquares {
+            positive: b * b * y + g * g * r,
+            cross: 2.0 * b * g * y,
+            linear: b * y - g * r,
+        };
+        if beta[k] == 0.0 && beta_score[k] == 0.0 {
             continue;
         }
-        let row = k * m..(k + 1) * m;
-        let terms = |range: std::ops::Range<usize>| {
-            row_terms(
-                range,
-                beta[k],
-                gamma[k],
-                &xx[row.clone()],
-                &rx[row.clone()],
-                &xr[row.clone()],
-                &rr[row.clone()],
-                beta,
-                gamma,
-            )
-        };
-        let own = element_range[k].clone();
-        let block = terms(own.clone());
-        total += terms(0..own.start) + block + terms(own.end..m);
-        if let Some(blocks) = blocks.as_deref_mut() {
-            blocks[k] = block;
+
+        // Symmetric blocks, upper triangle: off-diagonal entries count twice.
+        let row = layout.row(k);
+        let upper = k + 1..k_max;
+        let (yy, rr, aa) = (
+            &words[layout.yy + row..][..k_max - k],
+            &words[layout.rr + row..][..k_max - k],
+            &words[layout.aa + row..][..k_max - k],
+        );
+        let (mut yy_total, mut yy_block, mut rr_total, mut rr_block) = (0.0, 0.0, 0.0, 0.0);
+        let (mut aa_total, mut rr_score) = (0.0, 0.0);
+        for (offset, l) in upper.clone().enumerate() {
+            let (yy, rr, aa) = (
+                real(yy[offset + 1]),
+                real(rr[offset + 1]),
+                real(aa[offset + 1]),
+            );
+            let t = beta[l] * yy;
+            yy_total += t;
+            yy_block += t * mask[l];
+            let t = gamma[l] * rr;
+            rr_total += t;
+            rr_block += t * mask[l];
+            aa_total += beta_score[l] * aa;
+            rr_score += gamma_score[l] * rr;
         }
+        let (yy_kk, rr_kk, aa_kk) = (real(yy[0]), real(rr[0]), real(aa[0]));
+        let sipas_positive = |yy_off: f64, rr_off: f64| {
+            beta[k] * (beta[k] * yy_kk + 2.0 * yy_off)
+                + gamma[k] * (gamma[k] * rr_kk + 2.0 * rr_off)
+        };
+        sipas.positive += sipas_positive(yy_total, rr_total);
+        elements[e].positive += sipas_positive(yy_block, rr_block);
+        score.positive += beta_score[k] * (beta_score[k] * aa_kk + 2.0 * aa_total)
+            + gamma_score[k] * (gamma_score[k] * rr_kk + 2.0 * rr_score);
+
+        // Full squares Σ x_k r_l: the cross terms 2·β_k γ_l Σ x_k r_l.
+        let yr = &words[layout.yr + k * k_max..][..k_max];
+        let ar = &words[layout.ar + k * k_max..][..k_max];
+        let (mut yr_total, mut yr_block, mut ar_total) = (0.0, 0.0, 0.0);
+        for l in 0..k_max {
+            let t = gamma[l] * real(yr[l]);
+            yr_total += t;
+            yr_block += t * mask[l];
+            ar_total += gamma_score[l] * real(ar[l]);
+        }
+        sipas.cross += 2.0 * beta[k] * yr_total;
+        elements[e].cross += 2.0 * beta[k] * yr_block;
+        score.cross += 2.0 * beta_score[k] * ar_total;
     }
-    total
+}
+
+/// True when every answer in the stratum is the same for each criterion: then every
+/// influence value equals its stratum mean and the stratum adds exactly nothing.
+fn constant_stratum(n: u64, totals: &[[u64; 4]]) -> bool {
+    totals
+        .iter()
+        .all(|&[y, r, a, a2]| constant_criterion(n, y, r, a, a2))
+}
+
+fn constant_criterion(n: u64, y: u64, r: u64, a: u64, a2: u64) -> bool {
+    (y == 0 || y == n)
+        && (r == 0 || r == n)
+        && u128::from(a) * u128::from(a) == u128::from(a2) * u128::from(n)
 }
 
 pub(crate) fn compute(
@@ -437,82 +447,69 @@ pub(crate) fn compute(
     design: &Design<'_>,
     workspace: &mut Workspace,
 ) -> Result<UnitMoments, StatisticsError> {
-    let Workspace { pooled, squares } = workspace;
-    let resolved = resolve(shape, design, pooled)?;
+    let resolved = resolve(shape, design, &mut workspace.pooled)?;
     let criteria = shape.criteria();
     let elements = shape.elements();
+    let element_of = shape.element_map();
     let strata = &resolved.strata;
     let n: u64 = strata.iter().map(|stratum| stratum.n).sum();
     let layout = Layout::new(criteria);
 
-    // Per-stratum sums are diagonals of the cross-products (y ≤ r, r² = r).
-    squares.totals.clear();
-    for stratum in strata {
-        let words = stratum.words;
-        squares.totals.extend((0..criteria).map(|k| {
-            let row = layout.row(k);
-            [
-                words[layout.yy + row],
-                words[layout.rr + row],
-                words[layout.ar + k * criteria + k],
-                words[layout.aa + row],
-            ]
-        }));
-    }
-    let totals = std::mem::take(&mut squares.totals);
-    let stratum_totals = |h: usize| &totals[h * criteria..(h + 1) * criteria];
+    // Per-stratum sums are diagonals of the cross-products (y ≤ r, r² = r): Σ y, Σ r,
+    // Σ a, Σ a².
+    let totals: Vec<Vec<[u64; 4]>> = strata
+        .iter()
+        .map(|stratum| {
+            let words = stratum.words;
+            (0..criteria)
+                .map(|k| {
+                    let row = layout.row(k);
+                    [
+                        words[layout.yy + row],
+                        words[layout.rr + row],
+                        words[layout.ar + k * criteria + k],
+                        words[layout.aa + row],
+                    ]
+                })
+                .collect()
+        })
+        .collect();
 
     // Unit totals, unweighted and weighted: D_k = Σ w r, Σ w y, Σ w a.
     let mut unit = vec![[0u64; 4]; criteria];
     let mut weighted = vec![[0.0f64; 3]; criteria];
-    for (h, stratum) in strata.iter().enumerate() {
-        for (k, sums) in stratum_totals(h).iter().enumerate() {
+    for (stratum, totals) in strata.iter().zip(&totals) {
+        for (k, sums) in totals.iter().enumerate() {
             for (total, &sum) in unit[k].iter_mut().zip(sums) {
                 *total += sum;
             }
             let [y, r, a, _] = *sums;
-            weighted[k][0] += stratum.weight * y as f64;
-            weighted[k][1] += stratum.weight * r as f64;
-            weighted[k][2] += stratum.weight * a as f64;
+            weighted[k][0] += stratum.weight * real(y);
+            weighted[k][1] += stratum.weight * real(r);
+            weighted[k][2] += stratum.weight * real(a);
         }
     }
 
-    // The answered criteria ("active"), grouped by element, carry every estimate; the
-    // others are left out of their element's mean, and an element without one is left
-    // out of the SIPAS mean.
-    let mut active: Vec<usize> = (0..criteria).filter(|&k| unit[k][1] > 0).collect();
-    active.sort_by_key(|&k| shape.element_of(k));
-    let m = active.len();
-    let element: Vec<usize> = active.iter().map(|&k| shape.element_of(k)).collect();
-    let element_range: Vec<std::ops::Range<usize>> = (0..m)
-        .map(|i| {
-            let start = element.iter().position(|&e| e == element[i]).unwrap_or(i);
-            let end = element
-                .iter()
-                .rposition(|&e| e == element[i])
-                .map_or(i, |j| j)
-                + 1;
-            start..end
-        })
+    // The answered criteria carry every estimate; the others are left out of their
+    // element's mean, and an element without one is left out of the SIPAS mean.
+    let answered = |k: usize| unit[k][1] > 0;
+    let index: Vec<Option<f64>> = (0..criteria)
+        .map(|k| answered(k).then(|| weighted[k][0] / weighted[k][1]))
         .collect();
-    let index: Vec<f64> = active
-        .iter()
-        .map(|&k| weighted[k][0] / weighted[k][1])
-        .collect();
-    let score: Vec<f64> = active
-        .iter()
-        .map(|&k| weighted[k][2] / weighted[k][1])
+    let score: Vec<Option<f64>> = (0..criteria)
+        .map(|k| answered(k).then(|| weighted[k][2] / weighted[k][1]))
         .collect();
     let mut answered_in_element = vec![0usize; elements];
-    for &e in &element {
-        answered_in_element[e] += 1;
+    for k in (0..criteria).filter(|&k| answered(k)) {
+        answered_in_element[element_of[k]] += 1;
     }
     let answered_elements = answered_in_element.iter().filter(|&&c| c > 0).count();
-
-    let mean_by_element = |values: &[f64]| -> Vec<Option<f64>> {
+    let mean_by_element = |values: &[Option<f64>]| -> Vec<Option<f64>> {
         let mut sums = vec![0.0; elements];
-        for (i, &value) in values.iter().enumerate() {
-            sums[element[i]] += value;
+        for (k, value) in values.iter().enumerate() {
+            if let Some(value) = value {
+                sums[element_of[k]] += value;
+            }
         }
         sums.iter()
             .zip(&answered_in_element)
@@ -530,92 +527,83 @@ pub(crate) fn compute(
 
     // Influence coefficients: u_i = w_i Σ_k c_k (x_ik − p_k r_ik) / D_k with
     // c_k = 1/(E'·K'_e) the weight of criterion k in the mean of means. A criterion whose
-    // influence is identically zero gets zero coefficients (decided on exact counts):
-    // p_k = 0 or 1 for the indices, every answer the same for the mean score.
-    let mut beta = Vec::with_capacity(m);
-    let mut gamma = Vec::with_capacity(m);
-    let mut beta_score = Vec::with_capacity(m);
-    let mut gamma_score = Vec::with_capacity(m);
-    let mut criterion_beta = Vec::with_capacity(m);
-    for (i, &k) in active.iter().enumerate() {
+    // influence is identically zero gets zero coefficients, decided on exact counts
+    // (p_k = 0 or 1 for the indices, every answer the same for the mean score), so it
+    // adds exact zeros rather than rounding noise.
+    let mut coefficients = Coefficients {
+        beta: vec![0.0; criteria],
+        gamma: vec![0.0; criteria],
+        beta_score: vec![0.0; criteria],
+        gamma_score: vec![0.0; criteria],
+        criterion_beta: vec![0.0; criteria],
+        criterion_gamma: vec![0.0; criteria],
+        element_mask: (0..elements)
+            .map(|e| {
+                element_of
+                    .iter()
+                    .map(|&of| f64::from(u8::from(of == e)))
+                    .collect()
+            })
+            .collect(),
+    };
+    for k in (0..criteria).filter(|&k| answered(k)) {
         let [y, r, a, a2] = unit[k];
+        let (p, mean) = (index[k].unwrap_or(0.0), score[k].unwrap_or(0.0));
         let denominator = weighted[k][1];
-        let c = 1.0 / (answered_elements * answered_in_element[element[i]]) as f64;
+        let c = 1.0 / (answered_elements * answered_in_element[element_of[k]]) as f64;
         let b = c / denominator;
-        let varies = y != 0 && y != r;
-        let scores_vary = u128::from(a) * u128::from(a) != u128::from(a2) * u128::from(r);
-        beta.push(if varies { b } else { 0.0 });
-        gamma.push(if varies { b * index[i] } else { 0.0 });
-        beta_score.push(if scores_vary { b } else { 0.0 });
-        gamma_score.push(if scores_vary { b * score[i] } else { 0.0 });
-        criterion_beta.push(if varies { 1.0 / denominator } else { 0.0 });
+        if y != 0 && y != r {
+            coefficients.beta[k] = b;
+            coefficients.gamma[k] = b * p;
+            coefficients.criterion_beta[k] = 1.0 / denominator;
+            coefficients.criterion_gamma[k] = p / denominator;
+        }
+        if u128::from(a) * u128::from(a) != u128::from(a2) * u128::from(r) {
+            coefficients.beta_score[k] = b;
+            coefficients.gamma_score[k] = b * mean;
+        }
     }
 
-    // Σ_h (1 − f_h)·w_h²/(n_h − 1)·S_h and the same without (1 − f_h), where S_h is the
-    // quadratic form over the stratum's centred cross-products (scaled by n_h, hence
-    // w_h²/(n_h − 1) rather than n_h/(n_h − 1)·w_h²/n_h).
+    // v = Σ_h (1 − f_h)·n_h/(n_h − 1)·w_h²·Σ_i (q_i − q̄_h)² = Σ_h (1 − f_h)·w_h²/(n_h − 1)·S_h
+    // with S_h = n_h·Σ_i (q_i − q̄_h)²; v₀ the same without (1 − f_h).
     let mut sipas_v = (0.0, 0.0);
     let mut score_v = (0.0, 0.0);
     let mut element_v = vec![(0.0, 0.0); elements];
-    let mut criterion_v = vec![(0.0, 0.0); m];
-    let mut blocks = vec![0.0; m];
+    let mut criterion_v = vec![(0.0, 0.0); criteria];
     let variance_defined = n >= 2;
-    if variance_defined && m > 0 {
-        for (h, stratum) in strata.iter().enumerate() {
-            if stratum.n < 2 {
+    if variance_defined && answered_elements > 0 {
+        let mut sums = StratumSums {
+            sipas: SumOfSquares::default(),
+            score: SumOfSquares::default(),
+            elements: vec![SumOfSquares::default(); elements],
+            criteria: vec![SumOfSquares::default(); criteria],
+        };
+        for (stratum, totals) in strata.iter().zip(&totals) {
+            if stratum.n < 2 || constant_stratum(stratum.n, totals) {
                 continue;
             }
-            fill_centred(squares, stratum, stratum_totals(h), &active);
-            let scale = stratum.weight * stratum.weight / (stratum.n - 1) as f64;
+            stratum_sums(stratum.words, totals, &coefficients, element_of, &mut sums);
+            let n_h = real(stratum.n);
+            let scale = stratum.weight * stratum.weight / (n_h - 1.0);
             let fpc = 1.0 - stratum.fraction;
-            let add = |target: &mut (f64, f64), form: f64| {
-                let contribution = scale * form.max(0.0);
+            let add = |target: &mut (f64, f64), sums: &SumOfSquares| {
+                let contribution = scale * sums.value(n_h);
                 target.0 += fpc * contribution;
                 target.1 += contribution;
             };
-            let ws = &*squares;
-            let total = quadratic_form(
-                m,
-                &ws.yy,
-                &ws.yr,
-                &ws.ry,
-                &ws.rr,
-                &beta,
-                &gamma,
-                &element_range,
-                Some(&mut blocks),
-            );
-            add(&mut sipas_v, total);
-            let mut by_element = vec![0.0; elements];
-            for (i, &block) in blocks.iter().enumerate() {
-                by_element[element[i]] += block;
+            add(&mut sipas_v, &sums.sipas);
+            add(&mut score_v, &sums.score);
+            for (target, sums) in element_v.iter_mut().zip(&sums.elements) {
+                add(target, sums);
             }
-            for (target, &form) in element_v.iter_mut().zip(&by_element) {
-                add(target, form);
-            }
-            let total = quadratic_form(
-                m,
-                &ws.aa,
-                &ws.ar,
-                &ws.ra,
-                &ws.rr,
-                &beta_score,
-                &gamma_score,
-                &element_range,
-                None,
-            );
-            add(&mut score_v, total);
-            for i in 0..m {
-                let b = criterion_beta[i];
-                let g = b * index[i];
-                let d = i * m + i;
-                let a = b * ws.yy[d] - g * ws.ry[d];
-                let r = b * ws.yr[d] - g * ws.rr[d];
-                add(&mut criterion_v[i], b * a - g * r);
+            for (k, (target, sums)) in criterion_v.iter_mut().zip(&sums.criteria).enumerate() {
+                let [y, r, a, a2] = totals[k];
+                if !constant_criterion(stratum.n, y, r, a, a2) {
+                    add(target, sums);
+                }
             }
         }
     }
-    squares.totals = totals;
 
     let moments = |estimate: Option<f64>, (v, v0): (f64, f64)| match estimate {
         None => Moments::UNDEFINED,
@@ -632,18 +620,14 @@ pub(crate) fn compute(
         .zip(&element_v)
         .map(|(&estimate, &(v, v0))| moments(estimate, (e2 * v, e2 * v0)))
         .collect();
-    let mut criterion_moments: Vec<CriterionMoments> = (0..criteria)
+    let criterion_moments = (0..criteria)
         .map(|k| CriterionMoments {
             answered: unit[k][1],
             satisfied: unit[k][0],
-            index: Moments::UNDEFINED,
-            mean_score: None,
+            index: moments(index[k], criterion_v[k]),
+            mean_score: score[k],
         })
         .collect();
-    for (i, &k) in active.iter().enumerate() {
-        criterion_moments[k].index = moments(Some(index[i]), criterion_v[i]);
-        criterion_moments[k].mean_score = Some(score[i]);
-    }
 
     Ok(UnitMoments {
         n,

@@ -121,5 +121,6 @@ pub async fn create_campaign(
         .storage
         .create_campaign(&client.name, &new, CampaignStatus::Open, false)
         .await?;
+    state.scores.campaign_created(&campaign).await?;
     Ok(HttpResponse::Created().json(Campaign::from(campaign)))
 }

@@ -1,0 +1,354 @@
+//! CSV imports from survey staff: a campaign's frame (completed dossiers per unit or
+//! service point) and paper or interviewer responses. Parsing is all-or-nothing and
+//! reports every bad line at once, by line (the header is line 1) and column.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::campaign::Channel;
+use crate::questionnaire::{Answers, AnswersError, Questionnaire, parse_answer};
+
+/// At most this many problems are listed; a file with more is summarised.
+pub const MAX_REPORTED: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineError {
+    pub line: u64,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl LineError {
+    pub fn new(line: u64, column: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            column: column.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+/// One line of a frame file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameLine {
+    pub line: u64,
+    pub unit_code: String,
+    /// Empty: the line gives the whole unit's N.
+    pub service_point_code: Option<String>,
+    pub population: u64,
+}
+
+/// One paper or interviewer form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseLine {
+    pub line: u64,
+    pub unit_code: String,
+    /// Empty: the unit's own one-stop desk.
+    pub service_point_code: Option<String>,
+    pub channel: Channel,
+    pub answers: Answers,
+}
+
+/// Collects problems up to [`MAX_REPORTED`], counting the rest.
+#[derive(Debug, Default)]
+pub struct Problems {
+    listed: Vec<LineError>,
+    more: usize,
+}
+
+impl Problems {
+    pub fn push(&mut self, error: LineError) {
+        if self.listed.len() < MAX_REPORTED {
+            self.listed.push(error);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// The listed problems, in line order, and how many more were not listed.
+    pub fn into_parts(mut self) -> (Vec<LineError>, usize) {
+        self.listed.sort_by_key(|e| e.line);
+        (self.listed, self.more)
+    }
+}
+
+fn reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+/// Finds each required column in the header; reports the missing ones on line 1.
+fn columns(
+    headers: &csv::StringRecord,
+    required: &[&str],
+    problems: &mut Problems,
+) -> HashMap<String, usize> {
+    let mut found = HashMap::new();
+    for (i, name) in headers.iter().enumerate() {
+        let name = name.trim_start_matches('\u{feff}').to_owned();
+        if found.insert(name.clone(), i).is_some() {
+            problems.push(LineError::new(1, Some(&name), format!("column {name} appears twice")));
+        }
+    }
+    for name in required {
+        if !found.contains_key(*name) {
+            problems.push(LineError::new(1, Some(name), format!("the header has no column {name}")));
+        }
+    }
+    found
+}
+
+fn optional(value: &str) -> Option<String> {
+    Some(value.to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Parses `unit_code,service_point_code,population`. A unit is given either once
+/// as a whole or per service point, never both; no line twice.
+pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
+    let mut problems = Problems::default();
+    let mut reader = reader(text);
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            problems.push(LineError::new(1, None, format!("unreadable header: {e}")));
+            return Err(problems);
+        }
+    };
+    let cols = columns(&headers, &["unit_code", "service_point_code", "population"], &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut lines = Vec::new();
+    let mut seen: HashSet<(String, Option<String>)> = HashSet::new();
+    let mut shape: HashMap<String, bool> = HashMap::new(); // unit → given per service point
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(LineError::new(line, None, format!("unreadable line: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |name: &str| record.get(cols[name]).unwrap_or("");
+        let unit_code = get("unit_code").to_owned();
+        if unit_code.is_empty() {
+            problems.push(LineError::new(line, Some("unit_code"), "unit_code is empty"));
+            continue;
+        }
+        let service_point_code = optional(get("service_point_code"));
+        let population = match get("population").parse::<u64>() {
+            Ok(n) => n,
+            Err(_) => {
+                problems.push(LineError::new(
+                    line,
+                    Some("population"),
+                    format!("population {:?} is not a whole number ≥ 0", get("population")),
+                ));
+                continue;
+            }
+        };
+        if !seen.insert((unit_code.clone(), service_point_code.clone())) {
+            problems.push(LineError::new(line, Some("unit_code"), format!("{unit_code} is given twice")));
+            continue;
+        }
+        let per_point = service_point_code.is_some();
+        if *shape.entry(unit_code.clone()).or_insert(per_point) != per_point {
+            problems.push(LineError::new(
+                line,
+                Some("service_point_code"),
+                format!("unit {unit_code} is given both as a whole and per service point"),
+            ));
+            continue;
+        }
+        lines.push(FrameLine {
+            line,
+            unit_code,
+            service_point_code,
+            population,
+        });
+    }
+    if problems.is_empty() { Ok(lines) } else { Err(problems) }
+}
+
+/// Parses `unit_code,service_point_code,channel,<criterion codes>`: channel `paper`
+/// or `interviewer`; answers `1`–`5`, `0` or empty for no answer.
+pub fn parse_responses(text: &str, questionnaire: &Questionnaire) -> Result<Vec<ResponseLine>, Problems> {
+    let mut problems = Problems::default();
+    let mut reader = reader(text);
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            problems.push(LineError::new(1, None, format!("unreadable header: {e}")));
+            return Err(problems);
+        }
+    };
+    let criteria: Vec<&str> = questionnaire.criteria().map(|(_, c)| c.code.as_str()).collect();
+    let mut required = vec!["unit_code", "service_point_code", "channel"];
+    required.extend(&criteria);
+    let cols = columns(&headers, &required, &mut problems);
+    let known: HashSet<&str> = required.iter().copied().collect();
+    for name in cols.keys().filter(|n| !known.contains(n.as_str())) {
+        problems.push(LineError::new(
+            1,
+            Some(name),
+            format!("unknown column {name}: not a criterion of {}", questionnaire.code),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut lines = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(LineError::new(line, None, format!("unreadable line: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |name: &str| record.get(cols[name]).unwrap_or("");
+        let mut ok = true;
+        let unit_code = get("unit_code").to_owned();
+        if unit_code.is_empty() {
+            problems.push(LineError::new(line, Some("unit_code"), "unit_code is empty"));
+            ok = false;
+        }
+        let channel = match Channel::parse(get("channel")) {
+            Some(c @ (Channel::Paper | Channel::Interviewer)) => Some(c),
+            _ => {
+                problems.push(LineError::new(
+                    line,
+                    Some("channel"),
+                    format!("channel {:?} must be paper or interviewer", get("channel")),
+                ));
+                ok = false;
+                None
+            }
+        };
+        let mut values = Vec::with_capacity(criteria.len());
+        for code in &criteria {
+            match parse_answer(code, Some(get(code))) {
+                Ok(v) => values.push(v),
+                Err(_) => {
+                    problems.push(LineError::new(
+                        line,
+                        Some(code),
+                        format!("answer {:?} must be 1–5, or 0 or empty for no answer", get(code)),
+                    ));
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        match Answers::from_values(values) {
+            Ok(answers) => lines.push(ResponseLine {
+                line,
+                unit_code,
+                service_point_code: optional(get("service_point_code")),
+                channel: channel.expect("checked above"),
+                answers,
+            }),
+            Err(AnswersError::AllUnanswered) => problems.push(LineError::new(
+                line,
+                None,
+                "every criterion is unanswered: this is not a response",
+            )),
+            Err(e) => problems.push(LineError::new(line, None, e.to_string())),
+        }
+    }
+    if problems.is_empty() { Ok(lines) } else { Err(problems) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sipas2017() -> Questionnaire {
+        crate::reference::questionnaires().remove(0)
+    }
+
+    fn header(q: &Questionnaire) -> String {
+        let codes: Vec<&str> = q.criteria().map(|(_, c)| c.code.as_str()).collect();
+        format!("unit_code,service_point_code,channel,{}\n", codes.join(","))
+    }
+
+    #[test]
+    fn frame_lines_parse_and_every_problem_is_reported() {
+        let ok = parse_frame("unit_code,service_point_code,population\n18073,,120\nS-NV,MC,40\nS-NV,MC-2,60\n").unwrap();
+        assert_eq!(ok.len(), 3);
+        assert_eq!(ok[0], FrameLine { line: 2, unit_code: "18073".into(), service_point_code: None, population: 120 });
+        assert_eq!(ok[2].line, 4);
+
+        let text = "unit_code,service_point_code,population\n18073,,-5\n,,3\n18077,,1\n18077,,2\nS-NV,,10\nS-NV,MC,5\n";
+        let (errors, more) = parse_frame(text).unwrap_err().into_parts();
+        assert_eq!(more, 0);
+        let found: Vec<(u64, Option<&str>)> = errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (2, Some("population")),
+                (3, Some("unit_code")),
+                (5, Some("unit_code")),
+                (7, Some("service_point_code")),
+            ]
+        );
+        let (errors, _) = parse_frame("unit,population\n1,2\n").unwrap_err().into_parts();
+        assert!(errors.iter().all(|e| e.line == 1));
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn response_lines_parse_with_empty_as_no_answer() {
+        let q = sipas2017();
+        let row = |channel: &str, first: &str| format!("18073,,{channel},{first}{}\n", ",4".repeat(21));
+        let text = format!("{}{}{}", header(&q), row("paper", "5"), row("interviewer", ""));
+        let lines = parse_responses(&text, &q).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].answers.to_digits(), format!("5{}", "4".repeat(21)));
+        assert_eq!(lines[1].answers.values()[0], 0);
+        assert_eq!(lines[1].channel, Channel::Interviewer);
+        assert_eq!(lines[1].line, 3);
+    }
+
+    #[test]
+    fn response_problems_name_line_and_column() {
+        let q = sipas2017();
+        let good = format!("18073,,paper{}\n", ",4".repeat(22));
+        let bad_answer = format!("18073,,paper,7{}\n", ",4".repeat(21));
+        let bad_channel = format!("18073,,email{}\n", ",4".repeat(22));
+        let empty = format!("18073,,paper{}\n", ",".repeat(22));
+        let text = format!("{}{good}{bad_answer}{bad_channel}{empty}", header(&q));
+        let (errors, _) = parse_responses(&text, &q).unwrap_err().into_parts();
+        let found: Vec<(u64, Option<&str>)> = errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
+        assert_eq!(found, vec![(3, Some("TC1")), (4, Some("channel")), (5, None)]);
+
+        let missing_column = "unit_code,service_point_code,channel,TC1,XX9\n";
+        let (errors, _) = parse_responses(missing_column, &q).unwrap_err().into_parts();
+        assert!(errors.iter().any(|e| e.column.as_deref() == Some("TC2")));
+        assert!(errors.iter().any(|e| e.column.as_deref() == Some("XX9")));
+    }
+
+    #[test]
+    fn problems_are_capped() {
+        let mut text = String::from("unit_code,service_point_code,population\n");
+        for _ in 0..(MAX_REPORTED + 5) {
+            text.push_str("1,,x\n");
+        }
+        let (errors, more) = parse_frame(&text).unwrap_err().into_parts();
+        assert_eq!(errors.len(), MAX_REPORTED);
+        assert_eq!(more, 5);
+    }
+}

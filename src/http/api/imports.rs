@@ -1,0 +1,125 @@
+//! CSV imports: a campaign's frame, and paper or interviewer responses. Both are
+//! all-or-nothing; a refused file lists every bad line with its column.
+
+use actix_web::{HttpRequest, HttpResponse, post, put, web};
+use serde::Serialize;
+use sipas_domain::import::{LineError, Problems, parse_frame, parse_responses};
+use utoipa::ToSchema;
+
+use crate::http::{ApiError, AppState, ErrorBody};
+
+/// Up to 100,000 forms of 22 answers fit comfortably.
+pub const MAX_CSV_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Serialize, ToSchema)]
+pub struct FrameReplaced {
+    /// Lines read.
+    pub lines: usize,
+    /// Units with a population N.
+    pub units: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Imported {
+    pub imported: usize,
+}
+
+/// A body must be CSV text; anything else is refused before it is parsed.
+fn csv_text(req: &HttpRequest, body: web::Bytes) -> Result<String, ApiError> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !["text/csv", "text/plain", "application/csv"].iter().any(|t| content_type.starts_with(t)) {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file as `Content-Type: text/csv` (UTF-8)",
+        ));
+    }
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        ApiError::unprocessable(format!(
+            "the file is not UTF-8 text (byte {}): save it as CSV UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+fn refused(problems: Problems) -> ApiError {
+    let (listed, more) = problems.into_parts();
+    let mut message = format!(
+        "{} problem{} found; nothing was stored",
+        listed.len() + more,
+        if listed.len() + more == 1 { "" } else { "s" }
+    );
+    if more > 0 {
+        message.push_str(&format!(" (the first {} are listed)", listed.len()));
+    }
+    ApiError::unprocessable(message).with_details(listed.iter().map(|e: &LineError| e))
+}
+
+/// Replaces the campaign's frame: completed dossiers per unit (empty service point) or
+/// per service point; quotas that no manager overrode are recomputed.
+#[utoipa::path(
+    put, path = "/api/v1/campaigns/{campaign}/frame", tag = "imports",
+    params(("campaign" = String, Path)),
+    request_body(content = String, content_type = "text/csv",
+                 description = "header `unit_code,service_point_code,population`"),
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, body = FrameReplaced),
+        (status = 422, description = "every bad line in `details` as {line, column, message}", body = ErrorBody)
+    )
+)]
+#[put("/campaigns/{campaign}/frame")]
+pub async fn replace_frame(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    client: crate::http::auth::Client,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let text = csv_text(&req, body)?;
+    let campaign = state.storage.campaign_by_code(&path).await?;
+    let lines = parse_frame(&text).map_err(refused)?;
+    let codes = state.storage.code_book(&campaign).await?;
+    let entries = codes.frame(&lines).map_err(refused)?;
+    state
+        .storage
+        .replace_frame(&client.name, &campaign, &entries, &codes.units)
+        .await?;
+    state.scores.frame_changed(&campaign).await?;
+    let units: std::collections::HashSet<i32> = entries.iter().map(|e| e.unit_id).collect();
+    Ok(HttpResponse::Ok().json(FrameReplaced { lines: entries.len(), units: units.len() }))
+}
+
+/// Imports responses collected on paper or by interviewers.
+#[utoipa::path(
+    post, path = "/api/v1/campaigns/{campaign}/responses", tag = "imports",
+    params(("campaign" = String, Path)),
+    request_body(content = String, content_type = "text/csv",
+                 description = "header `unit_code,service_point_code,channel,<criterion codes>`; channel `paper` or `interviewer`; answers 1–5, 0 or empty = no answer"),
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 201, body = Imported),
+        (status = 422, description = "every bad line in `details` as {line, column, message}", body = ErrorBody)
+    )
+)]
+#[post("/campaigns/{campaign}/responses")]
+pub async fn import_responses(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let text = csv_text(&req, body)?;
+    let campaign = state.storage.campaign_by_code(&path).await?;
+    let questionnaire = state.citizen.questionnaire(campaign.questionnaire_id).await?;
+    let lines = parse_responses(&text, &questionnaire).map_err(refused)?;
+    let codes = state.storage.code_book(&campaign).await?;
+    let responses = codes.responses(&campaign, lines).map_err(refused)?;
+    let imported = state.storage.insert_responses(&campaign, &responses).await?;
+    state.scores.record_all(&campaign, &responses).await?;
+    Ok(HttpResponse::Created().json(Imported { imported }))
+}

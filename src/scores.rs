@@ -1,0 +1,413 @@
+//! The score book: each campaign's sufficient statistics, kept in memory and up to date
+//! as responses arrive, so a read never scans responses. It is built by one pass over
+//! the stored responses (at start, and by `sipas recompute`), then fed every response
+//! this process stores.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+
+use sha2::{Digest, Sha256};
+use sipas_domain::campaign::Channel;
+use sipas_domain::questionnaire::Questionnaire;
+use sipas_domain::statistics::{
+    Accumulator, BulkFold, CampaignAnalysis, Confidence, CriterionMethod, Design,
+    QuestionnaireShape, ScoringOptions, StatisticsError, Stratum, UnitMoments, UnitResult,
+};
+
+use crate::storage::{CampaignRecord, NewResponse, Storage, StorageError, UnitFilter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    Statistics(#[from] StatisticsError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A unit of a campaign as scores name it.
+#[derive(Debug, Clone)]
+pub struct UnitInfo {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub unit_type: String,
+    pub parent_code: Option<String>,
+    pub survey_max_points: Option<f64>,
+}
+
+/// The channels whose responses count. A bit set over [`Channel::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Channels(u8);
+
+impl Channels {
+    pub fn all() -> Self {
+        Self((1 << Channel::ALL.len()) - 1)
+    }
+
+    /// The campaign's official choice: every channel, or only verified ones.
+    pub fn official(campaign: &CampaignRecord) -> Self {
+        if campaign.count_unverified {
+            Self::all()
+        } else {
+            Self::only(Channel::ALL.iter().copied().filter(|c| c.is_verified()))
+        }
+    }
+
+    pub fn only(channels: impl IntoIterator<Item = Channel>) -> Self {
+        Self(channels.into_iter().fold(0, |bits, c| bits | Self::bit(c)))
+    }
+
+    fn bit(channel: Channel) -> u8 {
+        1 << Channel::ALL.iter().position(|c| *c == channel).expect("known channel")
+    }
+
+    pub fn contains(self, channel: Channel) -> bool {
+        self.0 & Self::bit(channel) != 0
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        Channel::ALL.into_iter().filter(|c| self.contains(*c)).map(Channel::as_str).collect()
+    }
+}
+
+/// What a reader asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreQuery {
+    pub options: ScoringOptions,
+    pub channels: Channels,
+}
+
+/// One unit's scores with what is needed to aggregate it.
+#[derive(Debug, Clone)]
+pub struct UnitScores {
+    pub unit: UnitInfo,
+    pub quota: Option<u64>,
+    pub result: UnitResult,
+    pub moments: UnitMoments,
+}
+
+/// Every unit of a campaign at one query, computed once per change of the statistics.
+#[derive(Debug)]
+pub struct CampaignScores {
+    pub questionnaire: Arc<Questionnaire>,
+    pub units: Vec<UnitScores>,
+    /// Identifies the statistics and query the figures come from (the `ETag`).
+    pub digest: String,
+}
+
+/// A unit's frame: its `N`, or `N_h` per service point (then it is stratified).
+#[derive(Debug, Clone, PartialEq)]
+enum UnitFrame {
+    Whole(u64),
+    ByServicePoint(BTreeMap<i32, u64>),
+}
+
+struct CampaignBook {
+    questionnaire: Arc<Questionnaire>,
+    shape: QuestionnaireShape,
+    units: BTreeMap<String, UnitInfo>,
+    frames: HashMap<i32, UnitFrame>,
+    quotas: HashMap<i32, u64>,
+    samples: BTreeMap<(i32, i32, usize), Accumulator>,
+    /// Counts changes, so cached scores know when they are stale.
+    version: u64,
+    cache: HashMap<(u64, u8, u8), (u64, Arc<CampaignScores>)>,
+}
+
+fn channel_index(channel: Channel) -> usize {
+    Channel::ALL.iter().position(|c| *c == channel).expect("known channel")
+}
+
+impl CampaignBook {
+    fn empty(questionnaire: Arc<Questionnaire>, shape: QuestionnaireShape) -> Self {
+        Self {
+            questionnaire,
+            shape,
+            units: BTreeMap::new(),
+            frames: HashMap::new(),
+            quotas: HashMap::new(),
+            samples: BTreeMap::new(),
+            version: 0,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, unit_id: i32, service_point_id: i32, channel: Channel, answers: &[u8]) -> Result<(), StatisticsError> {
+        let shape = &self.shape;
+        let sample = self
+            .samples
+            .entry((unit_id, service_point_id, channel_index(channel)))
+            .or_insert_with(|| Accumulator::new(shape));
+        sample.add(answers)?;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// The design of one unit from its frame and the samples of the counted channels.
+    fn design<'a>(&self, unit: i32, samples: &'a BTreeMap<i32, Accumulator>, empty: &'a Accumulator) -> Design<'a> {
+        match self.frames.get(&unit) {
+            Some(UnitFrame::ByServicePoint(points))
+                if samples.keys().all(|sp| points.contains_key(sp)) =>
+            {
+                Design::Stratified(
+                    points
+                        .iter()
+                        .map(|(sp, population)| Stratum {
+                            sample: samples.get(sp).unwrap_or(empty),
+                            population: *population,
+                        })
+                        .collect(),
+                )
+            }
+            // Responses at a desk the frame does not name: the unit cannot be
+            // stratified, but its N is still known.
+            Some(UnitFrame::ByServicePoint(points)) => Design::Pooled {
+                samples: samples.values().collect(),
+                population: Some(points.values().sum()),
+            },
+            Some(UnitFrame::Whole(population)) => Design::Pooled {
+                samples: samples.values().collect(),
+                population: Some(*population),
+            },
+            None => Design::Pooled { samples: samples.values().collect(), population: None },
+        }
+    }
+
+    fn score(&mut self, query: ScoreQuery) -> Result<Arc<CampaignScores>, ScoreError> {
+        let key = (
+            query.options.confidence.level().to_bits(),
+            query.options.method as u8,
+            query.channels.0,
+        );
+        if let Some((version, scores)) = self.cache.get(&key)
+            && *version == self.version
+        {
+            return Ok(scores.clone());
+        }
+        // Each unit's samples by service point, the counted channels merged.
+        let mut by_unit: BTreeMap<i32, BTreeMap<i32, Accumulator>> = BTreeMap::new();
+        for ((unit, sp, channel), sample) in &self.samples {
+            if !query.channels.contains(Channel::ALL[*channel]) {
+                continue;
+            }
+            let merged = by_unit
+                .entry(*unit)
+                .or_default()
+                .entry(*sp)
+                .or_insert_with(|| Accumulator::new(&self.shape));
+            merged.merge(sample)?;
+        }
+        let listed: Vec<&UnitInfo> = self
+            .units
+            .values()
+            .filter(|u| self.frames.contains_key(&u.id) || by_unit.contains_key(&u.id))
+            .collect();
+        let empty = Accumulator::new(&self.shape);
+        let no_samples = BTreeMap::new();
+        let designs: Vec<Design<'_>> = listed
+            .iter()
+            .map(|u| self.design(u.id, by_unit.get(&u.id).unwrap_or(&no_samples), &empty))
+            .collect();
+        let quotas: Vec<Option<u64>> = listed.iter().map(|u| self.quotas.get(&u.id).copied()).collect();
+        let analysis = CampaignAnalysis::compute(&self.shape, &designs);
+        let results = analysis.score(&self.shape, query.options, &quotas);
+        let mut units = Vec::with_capacity(listed.len());
+        for ((unit, moments), result) in listed.iter().zip(analysis.units).zip(results) {
+            units.push(UnitScores {
+                unit: (*unit).clone(),
+                quota: self.quotas.get(&unit.id).copied(),
+                result: result?,
+                moments: moments?,
+            });
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(key.0.to_be_bytes());
+        hasher.update([key.1, key.2]);
+        for (k, sample) in &self.samples {
+            hasher.update(format!("{k:?}"));
+            hasher.update(sample.to_bytes());
+        }
+        hasher.update(format!("{:?}{:?}", sorted(&self.frames), sorted(&self.quotas)));
+        let digest: String = hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let scores = Arc::new(CampaignScores { questionnaire: self.questionnaire.clone(), units, digest });
+        self.cache.insert(key, (self.version, scores.clone()));
+        Ok(scores)
+    }
+}
+
+fn sorted<V: std::fmt::Debug>(map: &HashMap<i32, V>) -> Vec<(&i32, &V)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by_key(|(k, _)| **k);
+    entries
+}
+
+/// What a rebuild read, for `sipas recompute`.
+#[derive(Debug, Default)]
+pub struct RebuildReport {
+    pub campaigns: usize,
+    pub responses: u64,
+}
+
+pub struct ScoreBook {
+    storage: Storage,
+    campaigns: RwLock<HashMap<i32, Arc<Mutex<CampaignBook>>>>,
+}
+
+impl ScoreBook {
+    /// Builds every campaign's statistics from the stored responses.
+    pub async fn load(storage: Storage) -> Result<(Self, RebuildReport), ScoreError> {
+        let book = Self { storage, campaigns: RwLock::new(HashMap::new()) };
+        let mut report = RebuildReport::default();
+        for campaign in book.storage.campaigns().await? {
+            let (campaign_book, responses) = book.build(&campaign).await?;
+            report.campaigns += 1;
+            report.responses += responses;
+            book.campaigns
+                .write()
+                .expect("score book lock")
+                .insert(campaign.id, Arc::new(Mutex::new(campaign_book)));
+        }
+        Ok((book, report))
+    }
+
+    /// One campaign's statistics from scratch: its units, frame, quotas and one pass
+    /// over its counted responses.
+    async fn build(&self, campaign: &CampaignRecord) -> Result<(CampaignBook, u64), ScoreError> {
+        let questionnaire = Arc::new(self.storage.questionnaire(campaign.questionnaire_id).await?);
+        let shape = QuestionnaireShape::new(questionnaire.element_of_criteria())?;
+        let mut book = CampaignBook::empty(questionnaire, shape);
+        self.load_units_and_frame(campaign, &mut book).await?;
+        let mut folds: HashMap<(i32, i32, usize), BulkFold> = HashMap::new();
+        let mut responses = 0u64;
+        let shape = book.shape.clone();
+        let mut values = Vec::with_capacity(shape.criteria());
+        self.storage
+            .fold_counted_responses(campaign.id, |r| {
+                values.clear();
+                values.extend(r.answers.iter().map(|d| d.wrapping_sub(b'0')));
+                folds
+                    .entry((r.unit_id, r.service_point_id, channel_index(r.channel)))
+                    .or_insert_with(|| BulkFold::new(&shape))
+                    .add(&values)
+                    .map_err(|e| StorageError::Invalid(format!("response {}: {e}", r.id)))?;
+                responses += 1;
+                Ok(())
+            })
+            .await?;
+        book.samples = folds.into_iter().map(|(k, fold)| (k, fold.finish())).collect();
+        Ok((book, responses))
+    }
+
+    async fn load_units_and_frame(&self, campaign: &CampaignRecord, book: &mut CampaignBook) -> Result<(), ScoreError> {
+        let points = self.storage.survey_points(&campaign.par_scheme).await?;
+        let units = self
+            .storage
+            .units(&UnitFilter { on: Some(campaign.starts_on), ..Default::default() })
+            .await?;
+        book.units = units
+            .into_iter()
+            .map(|u| {
+                let info = UnitInfo {
+                    id: u.id,
+                    survey_max_points: points.get(&u.unit_type).copied(),
+                    code: u.code.clone(),
+                    name: u.name,
+                    unit_type: u.unit_type,
+                    parent_code: u.parent_code,
+                };
+                (u.code, info)
+            })
+            .collect();
+        let mut frames: HashMap<i32, UnitFrame> = HashMap::new();
+        for entry in self.storage.frame(campaign.id).await? {
+            match entry.service_point_id {
+                None => {
+                    frames.insert(entry.unit_id, UnitFrame::Whole(entry.population));
+                }
+                Some(sp) => {
+                    let frame = frames
+                        .entry(entry.unit_id)
+                        .or_insert_with(|| UnitFrame::ByServicePoint(BTreeMap::new()));
+                    if let UnitFrame::ByServicePoint(points) = frame {
+                        points.insert(sp, entry.population);
+                    }
+                }
+            }
+        }
+        book.frames = frames;
+        book.quotas = self.storage.quotas(campaign.id).await?;
+        book.version += 1;
+        Ok(())
+    }
+
+    /// The book of a campaign, and whether it was built from storage just now (then it
+    /// already counts every committed response). Campaigns created by this process get
+    /// their (empty) book at creation; this builds the others on first use.
+    async fn book_or_build(&self, campaign: &CampaignRecord) -> Result<(Arc<Mutex<CampaignBook>>, bool), ScoreError> {
+        if let Some(book) = self.campaigns.read().expect("score book lock").get(&campaign.id) {
+            return Ok((book.clone(), false));
+        }
+        let (built, _) = self.build(campaign).await?;
+        let mut campaigns = self.campaigns.write().expect("score book lock");
+        Ok((campaigns.entry(campaign.id).or_insert_with(|| Arc::new(Mutex::new(built))).clone(), true))
+    }
+
+    async fn book(&self, campaign: &CampaignRecord) -> Result<Arc<Mutex<CampaignBook>>, ScoreError> {
+        Ok(self.book_or_build(campaign).await?.0)
+    }
+
+    /// Gives a campaign just created its book: it cannot have responses yet.
+    pub async fn campaign_created(&self, campaign: &CampaignRecord) -> Result<(), ScoreError> {
+        self.book(campaign).await.map(|_| ())
+    }
+
+    /// Counts responses this process has just committed.
+    pub async fn record_all(&self, campaign: &CampaignRecord, responses: &[NewResponse]) -> Result<(), ScoreError> {
+        let (book, built_now) = self.book_or_build(campaign).await?;
+        if built_now {
+            return Ok(());
+        }
+        let mut book = book.lock().expect("campaign book lock");
+        for r in responses.iter().filter(|r| r.exclusion.is_none()) {
+            book.add(r.unit_id, r.service_point_id, r.channel, r.answers.values())?;
+        }
+        Ok(())
+    }
+
+    /// Reloads a campaign's frame and quotas after they changed.
+    pub async fn frame_changed(&self, campaign: &CampaignRecord) -> Result<(), ScoreError> {
+        let book = self.book(campaign).await?;
+        let mut fresh = {
+            let book = book.lock().expect("campaign book lock");
+            CampaignBook::empty(book.questionnaire.clone(), book.shape.clone())
+        };
+        self.load_units_and_frame(campaign, &mut fresh).await?;
+        let mut book = book.lock().expect("campaign book lock");
+        book.units = fresh.units;
+        book.frames = fresh.frames;
+        book.quotas = fresh.quotas;
+        book.version += 1;
+        Ok(())
+    }
+
+    /// Every unit's scores for a query (cached until the statistics change).
+    pub async fn scores(&self, campaign: &CampaignRecord, query: ScoreQuery) -> Result<Arc<CampaignScores>, ScoreError> {
+        let book = self.book(campaign).await?;
+        let mut book = book.lock().expect("campaign book lock");
+        book.score(query)
+    }
+}
+
+/// Parses a reader's `confidence=` and `method=` (defaults: the campaign's level and
+/// Wilson with FPC); a bad value is a typed error, never a panic.
+pub fn scoring_options(campaign: &CampaignRecord, confidence: Option<&str>, method: Option<&str>) -> Result<ScoringOptions, StatisticsError> {
+    let confidence = match confidence {
+        Some(text) => text.parse::<Confidence>()?,
+        None => Confidence::new(campaign.design.confidence())?,
+    };
+    let method = match method {
+        Some(text) => text.parse::<CriterionMethod>()?,
+        None => CriterionMethod::default(),
+    };
+    Ok(ScoringOptions { confidence, method })
+}

@@ -1,0 +1,123 @@
+//! Turning parsed import lines into rows: unit and service point codes are resolved
+//! against the units valid when the campaign starts, and every unknown code is
+//! reported by line before anything is written.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sipas_domain::import::{FrameLine, LineError, Problems, ResponseLine};
+
+use super::campaigns::{FrameEntry, NewResponse};
+use super::{CampaignRecord, Storage, StorageError, UnitFilter, UnitRow};
+
+/// Codes of a campaign's units and their service points.
+pub struct CodeBook {
+    pub units: Vec<UnitRow>,
+    unit_ids: HashMap<String, i32>,
+    service_points: HashMap<(i32, String), i32>,
+    default_points: HashMap<i32, i32>,
+}
+
+impl CodeBook {
+    fn unit(&self, line: u64, code: &str, problems: &mut Problems) -> Option<i32> {
+        let id = self.unit_ids.get(code).copied();
+        if id.is_none() {
+            problems.push(LineError::new(line, Some("unit_code"), format!("unknown unit {code}")));
+        }
+        id
+    }
+
+    /// The named service point of a unit, or its default desk when no code is given.
+    fn service_point(
+        &self,
+        line: u64,
+        unit_id: i32,
+        unit_code: &str,
+        code: Option<&str>,
+        problems: &mut Problems,
+    ) -> Option<i32> {
+        let id = match code {
+            Some(code) => self.service_points.get(&(unit_id, code.to_owned())).copied(),
+            None => self.default_points.get(&unit_id).copied(),
+        };
+        if id.is_none() {
+            let message = match code {
+                Some(code) => format!("unit {unit_code} has no service point {code}"),
+                None => format!("unit {unit_code} has no default service point"),
+            };
+            problems.push(LineError::new(line, Some("service_point_code"), message));
+        }
+        id
+    }
+
+    /// Resolves frame lines; a line per service point keeps its service point.
+    pub fn frame(&self, lines: &[FrameLine]) -> Result<Vec<FrameEntry>, Problems> {
+        let mut problems = Problems::default();
+        let mut entries = Vec::with_capacity(lines.len());
+        for l in lines {
+            let Some(unit_id) = self.unit(l.line, &l.unit_code, &mut problems) else { continue };
+            let service_point_id = match &l.service_point_code {
+                Some(code) => {
+                    match self.service_point(l.line, unit_id, &l.unit_code, Some(code), &mut problems) {
+                        Some(id) => Some(id),
+                        None => continue,
+                    }
+                }
+                None => None,
+            };
+            entries.push(FrameEntry { unit_id, service_point_id, population: l.population });
+        }
+        if problems.is_empty() { Ok(entries) } else { Err(problems) }
+    }
+
+    /// Resolves paper and interviewer forms into responses stored now.
+    pub fn responses(
+        &self,
+        campaign: &CampaignRecord,
+        lines: Vec<ResponseLine>,
+    ) -> Result<Vec<NewResponse>, Problems> {
+        let mut problems = Problems::default();
+        let mut responses = Vec::with_capacity(lines.len());
+        let now = Utc::now();
+        for l in lines {
+            let Some(unit_id) = self.unit(l.line, &l.unit_code, &mut problems) else { continue };
+            let code = l.service_point_code.as_deref();
+            let Some(service_point_id) =
+                self.service_point(l.line, unit_id, &l.unit_code, code, &mut problems)
+            else {
+                continue;
+            };
+            responses.push(NewResponse {
+                unit_id,
+                service_point_id,
+                channel: l.channel,
+                language: "vi",
+                answers: l.answers,
+                comment: None,
+                submitted_at: now,
+                exclusion: None,
+                nonce: None,
+                receipt_id: None,
+                client_hash: None,
+                is_demo: campaign.is_demo,
+            });
+        }
+        if problems.is_empty() { Ok(responses) } else { Err(problems) }
+    }
+}
+
+impl Storage {
+    /// The codes valid for a campaign: units valid when it starts, and their desks.
+    pub async fn code_book(&self, campaign: &CampaignRecord) -> Result<CodeBook, StorageError> {
+        let units = self
+            .units(&UnitFilter { on: Some(campaign.starts_on), ..Default::default() })
+            .await?;
+        let points = self.all_service_points().await?;
+        Ok(CodeBook {
+            unit_ids: units.iter().map(|u| (u.code.clone(), u.id)).collect(),
+            default_points: points.iter().filter(|p| p.is_default).map(|p| (p.unit_id, p.id)).collect(),
+            service_points: points.into_iter().map(|p| ((p.unit_id, p.code), p.id)).collect(),
+            units,
+        })
+    }
+}
