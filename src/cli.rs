@@ -29,6 +29,9 @@ pub enum Command {
     Migrate,
     /// Load the reference data (questionnaires, units, PAR points) where missing.
     Seed,
+    /// Rebuild every campaign's score statistics from the stored responses and print
+    /// a digest of each campaign's scores (the same statistics a start builds).
+    Recompute,
     /// API tokens.
     Token {
         #[command(subcommand)]
@@ -67,6 +70,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Recompute => recompute(&settings).await,
         Command::Token {
             command: TokenCommand::Create { name, scope },
         } => {
@@ -107,6 +111,33 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     println!("Press Ctrl-C to stop.");
     app.run_until_stopped().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn recompute(settings: &Settings) -> anyhow::Result<()> {
+    use crate::scores::{Channels, ScoreBook, ScoreQuery, scoring_options};
+    let storage = Storage::connect(&settings.database_url).await?;
+    storage.migrate().await?;
+    let started = std::time::Instant::now();
+    let (book, report) = ScoreBook::load(storage.clone()).await?;
+    let elapsed = started.elapsed();
+    println!(
+        "Rebuilt the statistics of {} campaigns from {} counted responses in {:.2} s.",
+        report.campaigns,
+        report.responses,
+        elapsed.as_secs_f64()
+    );
+    for campaign in storage.campaigns().await? {
+        let options = scoring_options(&campaign, None, None)?;
+        let query = ScoreQuery { options, channels: Channels::official(&campaign) };
+        let scores = book.scores(&campaign, query).await?;
+        println!(
+            "{}: {} units, statistics digest {}",
+            campaign.code,
+            scores.units.len(),
+            scores.digest
+        );
+    }
     Ok(())
 }
 

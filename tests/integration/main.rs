@@ -11,4 +11,5 @@ mod citizen;
 mod cli;
 mod health;
 mod openapi;
+mod scores;
 mod storage;

@@ -4,6 +4,8 @@
 //!
 //! * [`Accumulator`]: the integer sufficient statistics of one stratum (a unit's
 //!   service point). Responses are added one by one or merged; reads never scan them.
+//!   [`BulkFold`] (behind [`Accumulator::from_responses`]) folds many responses of one
+//!   stratum fast, to identical statistics.
 //! * [`UnitMoments::compute`] (phase one): point estimates and linearised variances of
 //!   a unit from its strata's statistics and the frame ([`Design`]).
 //! * [`DesignEffectReference`]: `D_ref`, pooled over the campaign's units.
@@ -21,6 +23,18 @@
 //!   stratified unit with variance they use the effective counts `p·n_eff` of
 //!   `n_eff = p(1 − p)/v`. Agresti–Coull is truncated to [0, 1].
 //! * In a stratified unit, service points without responses count in `N` but not in `H`.
+//! * A group aggregate's `H` counts every stratum of its units (a unit stratified by
+//!   service point brings its service points), so `df = n − H` is that of the combined
+//!   design; units without a frame, responses or variance are left out and listed.
+//!   When the group's `v = 0` or `I` is 0 or 1, `n_eff = n(N − 1)/(N − n)` as for a unit.
+//! * "v = 0" is decided exactly where it can be (a criterion with p = 0 or 1, or with
+//!   every answer the same, a stratum whose answers are all identical, a census); a sum
+//!   of squares below 1e-12 of the magnitudes it is computed from is rounding noise and
+//!   counts as 0.
+//! * Quantiles come from statrs, except two places where statrs is not accurate enough
+//!   for the 1e-9 contract: Student's t above 500 degrees of freedom uses the
+//!   Cornish–Fisher expansion around statrs' normal quantile, and χ² quantiles are
+//!   polished by Newton steps on statrs' own cdf (both checked against R).
 
 mod accumulator;
 mod aggregate;

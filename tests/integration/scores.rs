@@ -1,0 +1,289 @@
+//! Imports and scores through the API: all-or-nothing CSV imports with line errors,
+//! scores that agree with the data, the stratified design, ETags, bad parameters, and
+//! incremental statistics that equal a rebuild from storage.
+
+use crate::backend_tests;
+use crate::citizen::{desk_url, full_answers, open_campaign};
+use crate::common::{Backend, TestApp, field_value, spawn_app};
+use serde_json::Value;
+
+backend_tests!(
+    imports_are_all_or_nothing_with_line_errors,
+    scores_follow_the_imported_answers,
+    stratified_frame_gives_strata_and_aggregate,
+    incremental_statistics_equal_a_rebuild,
+);
+
+fn header() -> String {
+    let codes: Vec<String> = full_answers("").into_iter().map(|(c, _)| c).collect();
+    format!("unit_code,service_point_code,channel,{}\n", codes.join(","))
+}
+
+/// A CSV line of 22 answers: the first `satisfied` criteria get 5, the rest get 2.
+fn line(unit: &str, channel: &str, first: &str, rest: &str) -> String {
+    format!("{unit},,{channel},{first}{}\n", format!(",{rest}").repeat(21))
+}
+
+async fn put_frame(app: &TestApp, campaign: &str, csv: &str) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/api/v1/campaigns/{campaign}/frame")))
+        .bearer_auth(&app.write_token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_responses(app: &TestApp, campaign: &str, csv: &str) -> reqwest::Response {
+    app.post(&format!("/api/v1/campaigns/{campaign}/responses"), &app.write_token)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get_json(app: &TestApp, path: &str) -> Value {
+    let response = app.get(path, &app.read_token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+fn details(body: &Value) -> Vec<(u64, Option<String>)> {
+    body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_str().map(str::to_owned)))
+        .collect()
+}
+
+async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+
+    let bad_frame = "unit_code,service_point_code,population\n18073,,120\n99999,,50\n18077,NOPE,10\n18079,,x\n";
+    let response = put_frame(&app, "HT-2026", bad_frame).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    // Parsing problems first (line 5), then unknown codes (lines 3, 4): all of them.
+    let mut found = details(&body);
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (5, Some("population".into())),
+        ],
+        "a file with parse errors is refused before codes are looked up"
+    );
+    let response = put_frame(&app, "HT-2026", &bad_frame.replace(",,x", ",,30")).await;
+    assert_eq!(response.status(), 422);
+    let found = details(&response.json().await.unwrap());
+    assert_eq!(found, vec![(3, Some("unit_code".into())), (4, Some("service_point_code".into()))]);
+    assert!(app.storage.frame(1).await.unwrap().is_empty(), "nothing stored");
+
+    let good = "unit_code,service_point_code,population\n18073,,120\n18077,,1000\n";
+    let response = put_frame(&app, "HT-2026", good).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["units"], 2);
+
+    let wrong_type = app
+        .client
+        .put(app.url("/api/v1/campaigns/HT-2026/frame"))
+        .bearer_auth(&app.write_token)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 415);
+
+    let csv = format!(
+        "{}{}{}{}",
+        header(),
+        line("18073", "paper", "5", "4"),
+        line("18073", "email", "9", "4"),
+        line("99999", "paper", "5", "4")
+    );
+    let response = post_responses(&app, "HT-2026", &csv).await;
+    assert_eq!(response.status(), 422);
+    let found = details(&response.json().await.unwrap());
+    assert_eq!(found, vec![(3, Some("channel".into())), (3, Some("TC1".into()))]);
+    let csv = format!("{}{}{}", header(), line("18073", "paper", "5", "4"), line("99999", "paper", "5", "4"));
+    let response = post_responses(&app, "HT-2026", &csv).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(details(&response.json().await.unwrap()), vec![(3, Some("unit_code".into()))]);
+    assert!(app.storage.response_counts(1).await.unwrap().is_empty(), "nothing stored");
+
+    let csv = format!("{}{}{}", header(), line("18073", "paper", "5", "4"), line("18073", "interviewer", "", "3"));
+    let response = post_responses(&app, "HT-2026", &csv).await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["imported"], 2);
+}
+
+async fn scores_follow_the_imported_answers(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    assert_eq!(put_frame(&app, "HT-2026", "unit_code,service_point_code,population\n18073,,120\n").await.status(), 200);
+    // 30 forms: TC1 satisfied in 21 of 30 (answers 5 or 2); every other criterion 4.
+    let mut csv = header();
+    for i in 0..30 {
+        csv.push_str(&line("18073", "paper", if i < 21 { "5" } else { "2" }, "4"));
+    }
+    // And 3 forms TC1 "no answer", which count in n but not in TC1's denominator.
+    for _ in 0..3 {
+        csv.push_str(&line("18073", "interviewer", "0", "4"));
+    }
+    assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
+
+    let unit = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores").await;
+    assert_eq!(unit["unit_name"], "Phường Nam Hà");
+    assert_eq!(unit["n"], 33);
+    assert_eq!(unit["population"], 120);
+    assert_eq!(unit["quota"], 92);
+    let tc1 = &unit["criteria"][0];
+    assert_eq!((tc1["answered"].as_u64(), tc1["satisfied"].as_u64()), (Some(30), Some(21)));
+    assert_eq!(tc1["estimate"], 0.7);
+    assert_eq!(tc1["method"], "wilson-fpc");
+    let (low, high) = (tc1["ci_low"].as_f64().unwrap(), tc1["ci_high"].as_f64().unwrap());
+    assert!(low < 0.7 && 0.7 < high && low > 0.4 && high < 0.9, "[{low}, {high}]");
+    // Element 1 = mean of (0.7, 1, 1, 1); the SIPAS index = mean of the 5 elements.
+    let e1 = unit["elements"][0]["estimate"].as_f64().unwrap();
+    assert!((e1 - 0.925).abs() < 1e-12, "{e1}");
+    let sipas = unit["sipas"]["estimate"].as_f64().unwrap();
+    assert!((sipas - (0.925 + 4.0) / 5.0).abs() < 1e-12, "{sipas}");
+    assert!(unit["sipas"]["ci_low"].as_f64().unwrap() < sipas);
+    // PAR points: a commune's survey part is worth 30.
+    assert_eq!(unit["par"]["survey_max_points"], 30.0);
+    assert!((unit["par"]["points"].as_f64().unwrap() - sipas * 30.0).abs() < 1e-9);
+    let flags: Vec<&str> = unit["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(flags.contains(&"below_quota"), "{flags:?}");
+
+    // Another method, another confidence: the same point, other intervals.
+    let cp = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores?method=clopper-pearson&confidence=0.99").await;
+    assert_eq!(cp["criteria"][0]["method"], "clopper-pearson");
+    assert_eq!(cp["criteria"][0]["estimate"], 0.7);
+    assert!(cp["sipas"]["ci_low"].as_f64().unwrap() < unit["sipas"]["ci_low"].as_f64().unwrap());
+
+    // Split by channel: interviewers' forms alone.
+    let interviewers = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores?channel=interviewer").await;
+    assert_eq!(interviewers["n"], 3);
+
+    for bad in ["confidence=1", "confidence=0", "confidence=abc", "method=wald", "channel=email"] {
+        let response = app
+            .get(&format!("/api/v1/campaigns/HT-2026/scores?{bad}"), &app.read_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{bad}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"]["message"].as_str().unwrap().len() > 10);
+    }
+    let missing = app.get("/api/v1/campaigns/HT-2026/units/18077/scores", &app.read_token).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let missing = app.get("/api/v1/campaigns/NOPE/scores", &app.read_token).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+
+    // ETag: unchanged data answers 304; a new response changes the tag.
+    let first = app.get("/api/v1/campaigns/HT-2026/scores", &app.read_token).send().await.unwrap();
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .get("/api/v1/campaigns/HT-2026/scores", &app.read_token)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(post_responses(&app, "HT-2026", &format!("{}{}", header(), line("18073", "paper", "1", "1"))).await.status(), 201);
+    let changed = app
+        .get("/api/v1/campaigns/HT-2026/scores", &app.read_token)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let body: Value = changed.json().await.unwrap();
+    assert_eq!(body["units"][0]["n"], 34);
+    assert!(body["units"][0].get("criteria").is_none(), "the list is brief without detail=true");
+}
+
+async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let created = app
+        .post("/api/v1/units/18073/service-points", &app.write_token)
+        .json(&serde_json::json!({"code": "MC-2", "name": "Quầy 2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let frame = "unit_code,service_point_code,population\n18073,MC,200\n18073,MC-2,100\n18077,,80\n18079,,60\n";
+    assert_eq!(put_frame(&app, "HT-2026", frame).await.status(), 200);
+    let mut csv = header();
+    for i in 0..20 {
+        csv.push_str(&format!("18073,MC,paper{}\n", format!(",{}", if i % 4 == 0 { 2 } else { 5 }).repeat(22)));
+        csv.push_str(&format!("18073,MC-2,paper{}\n", format!(",{}", if i % 2 == 0 { 3 } else { 4 }).repeat(22)));
+        csv.push_str(&line("18077", "paper", if i % 5 == 0 { "1" } else { "4" }, "4"));
+    }
+    assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
+
+    let unit = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores").await;
+    assert_eq!(unit["strata"], 2);
+    assert_eq!(unit["population"], 300);
+    // Weighted by N_h: (200·0.75 + 100·0.5) / 300 for every criterion.
+    let expected = (200.0 * 0.75 + 100.0 * 0.5) / 300.0;
+    assert!((unit["sipas"]["estimate"].as_f64().unwrap() - expected).abs() < 1e-12);
+    assert_eq!(unit["sipas"]["df"], 38, "n − H");
+
+    let all = get_json(&app, "/api/v1/campaigns/HT-2026/scores?parent=436").await;
+    let codes: Vec<&str> = all["units"].as_array().unwrap().iter().map(|u| u["unit_code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["18073", "18077", "18079"]);
+    let aggregate = &all["aggregate"];
+    assert_eq!(aggregate["units_included"], 2);
+    assert_eq!(aggregate["population"], 380);
+    assert_eq!(aggregate["left_out"][0]["unit_code"], "18079");
+    assert_eq!(aggregate["left_out"][0]["reason"], "no_responses");
+    let i1 = unit["sipas"]["estimate"].as_f64().unwrap();
+    let i2 = all["units"][1]["sipas"]["estimate"].as_f64().unwrap();
+    let weighted = (300.0 * i1 + 80.0 * i2) / 380.0;
+    assert!((aggregate["sipas"]["estimate"].as_f64().unwrap() - weighted).abs() < 1e-12);
+}
+
+async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let frame = "unit_code,service_point_code,population\n18073,,400\n18077,,300\n";
+    assert_eq!(put_frame(&app, "HT-2026", frame).await.status(), 200);
+    // Some responses by import, some through the citizen's form, interleaved.
+    for round in 0..3 {
+        let mut csv = header();
+        for i in 0..15 {
+            let first = ["1", "2", "3", "4", "5", "0"][(i + round) % 6];
+            csv.push_str(&line(if i % 2 == 0 { "18073" } else { "18077" }, "paper", first, ["4", "5", "3"][i % 3]));
+        }
+        assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
+        let url = desk_url(&app, "HT-2026", "18073").await;
+        let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+        let mut fields = full_answers(["2", "4", "5"][round]);
+        fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
+        assert_eq!(app.client.post(&url).form(&fields).send().await.unwrap().status(), 303);
+    }
+    let path = "/api/v1/campaigns/HT-2026/scores?detail=true";
+    let incremental = app.get(path, &app.read_token).send().await.unwrap();
+    let incremental_tag = incremental.headers()["etag"].to_str().unwrap().to_owned();
+    let incremental: Value = incremental.json().await.unwrap();
+    assert_eq!(incremental["units"][0]["n"].as_u64().unwrap() + incremental["units"][1]["n"].as_u64().unwrap(), 48);
+
+    // A second node on the same database builds its statistics from storage.
+    let settings = crate::common::settings(&app.database.url, None);
+    let rebuilt = sipas::startup::Application::build(&settings, false).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", rebuilt.port());
+    tokio::spawn(rebuilt.run_until_stopped());
+    let batch = app.client.get(format!("{address}{path}")).bearer_auth(&app.read_token).send().await.unwrap();
+    assert_eq!(batch.headers()["etag"].to_str().unwrap(), incremental_tag);
+    let batch: Value = batch.json().await.unwrap();
+    assert_eq!(batch, incremental, "identical numbers, bit for bit");
+}
