@@ -119,6 +119,10 @@ async fn main() {
     let page = reqwest::get(&survey).await.unwrap().text().await.unwrap();
     println!("survey page: {} bytes uncompressed", page.len());
     println!();
+    if std::env::var("SIPAS_BENCH_ONLY_REBUILD").is_ok() {
+        rebuild(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
+        return;
+    }
     println!("| phase ({seconds} s, {concurrency} connections) | rate | count | p50 | p99 | failed |");
     println!("|---|---:|---:|---:|---:|---:|");
 
@@ -201,27 +205,34 @@ async fn main() {
     let bytes = r.bytes().await.unwrap().len();
     println!("scores of all units, first read after the import: {:.1} ms ({bytes} bytes)", t.elapsed().as_secs_f64() * 1e3);
 
-    if rebuild_rows > 0 {
-        fill_responses(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
-        let t = Instant::now();
-        let (book, report) = sipas::scores::ScoreBook::load(storage.clone()).await.unwrap();
-        println!(
-            "rebuild (sipas recompute) of {} counted responses: {:.2} s",
-            report.responses,
-            t.elapsed().as_secs_f64()
-        );
-        let campaign = storage.campaign_by_code("DEMO-2021").await.unwrap();
-        let options = sipas::scores::scoring_options(&campaign, None, None).unwrap();
-        let query = sipas::scores::ScoreQuery { options, channels: sipas::scores::Channels::official(&campaign) };
-        let t = Instant::now();
-        let scores = book.scores(&campaign, query).await.unwrap();
-        println!(
-            "scores of all {} units over {} responses, computed: {:.1} ms",
-            scores.units.len(),
-            report.responses,
-            t.elapsed().as_secs_f64() * 1e3
-        );
+    rebuild(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
+}
+
+/// Fills the database to `rows` more responses, then times a rebuild of the statistics
+/// (what `sipas recompute` and a start do) and a scoring of every unit from them.
+async fn rebuild(storage: &Storage, rows: u64, postgres: bool) {
+    if rows == 0 {
+        return;
     }
+    fill_responses(storage, rows, postgres).await;
+    let t = Instant::now();
+    let (book, report) = sipas::scores::ScoreBook::load(storage.clone()).await.unwrap();
+    println!(
+        "rebuild (sipas recompute) of {} counted responses: {:.2} s",
+        report.responses,
+        t.elapsed().as_secs_f64()
+    );
+    let campaign = storage.campaign_by_code("DEMO-2021").await.unwrap();
+    let options = sipas::scores::scoring_options(&campaign, None, None).unwrap();
+    let query = sipas::scores::ScoreQuery { options, channels: sipas::scores::Channels::official(&campaign) };
+    let t = Instant::now();
+    let scores = book.scores(&campaign, query).await.unwrap();
+    println!(
+        "scores of all {} units over {} responses, computed: {:.1} ms",
+        scores.units.len(),
+        report.responses,
+        t.elapsed().as_secs_f64() * 1e3
+    );
 }
 
 fn answers_codes() -> Vec<String> {

@@ -33,6 +33,9 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
         confidence: None,
         margin: None,
         quota_method: None,
+        count_unverified: None,
+        min_fill_seconds: None,
+        receipt_valid_days: None,
     }
     .parse()
     .map_err(|e| StorageError::Invalid(format!("demo campaign: {e:?}")))?;

@@ -144,10 +144,14 @@ impl CampaignBook {
     }
 
     /// The design of one unit from its frame and the samples of the counted channels.
+    /// A frame smaller than the responses it should contain is wrong: the unit is then
+    /// scored as if it had no frame (flagged `no_frame`) rather than not at all.
     fn design<'a>(&self, unit: i32, samples: &'a BTreeMap<i32, Accumulator>, empty: &'a Accumulator) -> Design<'a> {
+        let pooled = |population| Design::Pooled { samples: samples.values().collect(), population };
+        let n: u64 = samples.values().map(Accumulator::responses).sum();
         match self.frames.get(&unit) {
             Some(UnitFrame::ByServicePoint(points))
-                if samples.keys().all(|sp| points.contains_key(sp)) =>
+                if samples.iter().all(|(sp, s)| points.get(sp).is_some_and(|n_h| s.responses() <= *n_h)) =>
             {
                 Design::Stratified(
                     points
@@ -161,15 +165,15 @@ impl CampaignBook {
             }
             // Responses at a desk the frame does not name: the unit cannot be
             // stratified, but its N is still known.
-            Some(UnitFrame::ByServicePoint(points)) => Design::Pooled {
-                samples: samples.values().collect(),
-                population: Some(points.values().sum()),
-            },
-            Some(UnitFrame::Whole(population)) => Design::Pooled {
-                samples: samples.values().collect(),
-                population: Some(*population),
-            },
-            None => Design::Pooled { samples: samples.values().collect(), population: None },
+            Some(UnitFrame::ByServicePoint(points)) if n <= points.values().sum() => {
+                pooled(Some(points.values().sum()))
+            }
+            Some(UnitFrame::Whole(population)) if n <= *population => pooled(Some(*population)),
+            Some(_) => {
+                tracing::warn!(unit, n, "more responses than the frame's population; scored without frame");
+                pooled(None)
+            }
+            None => pooled(None),
         }
     }
 
@@ -220,25 +224,31 @@ impl CampaignBook {
                 moments: moments?,
             });
         }
-        let mut hasher = Sha256::new();
-        hasher.update(key.0.to_be_bytes());
-        hasher.update([key.1, key.2]);
-        for (k, sample) in &self.samples {
-            hasher.update(format!("{k:?}"));
-            hasher.update(sample.to_bytes());
-        }
-        hasher.update(format!("{:?}{:?}", sorted(&self.frames), sorted(&self.quotas)));
-        let digest: String = hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let digest = digest(key, &units);
         let scores = Arc::new(CampaignScores { questionnaire: self.questionnaire.clone(), units, digest });
         self.cache.insert(key, (self.version, scores.clone()));
         Ok(scores)
     }
 }
 
-fn sorted<V: std::fmt::Debug>(map: &HashMap<i32, V>) -> Vec<(&i32, &V)> {
-    let mut entries: Vec<_> = map.iter().collect();
-    entries.sort_by_key(|(k, _)| **k);
-    entries
+/// Identifies a set of scores: the query and, per unit, what any change of responses
+/// or frame moves (every counted response changes some unit's `n`). Cheap, and the
+/// same on every node that holds the same statistics.
+fn digest(key: (u64, u8, u8), units: &[UnitScores]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(key.0.to_be_bytes());
+    hasher.update([key.1, key.2]);
+    for u in units {
+        let r = &u.result;
+        hasher.update(u.unit.code.as_bytes());
+        for value in [Some(r.n), r.population, u.quota, Some(r.strata as u64)] {
+            hasher.update(value.map_or(u64::MAX, |v| v).to_be_bytes());
+        }
+        for value in [r.sipas.estimate, r.mean_score.estimate] {
+            hasher.update(value.map_or(u64::MAX, f64::to_bits).to_be_bytes());
+        }
+    }
+    hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a rebuild read, for `sipas recompute`.
@@ -289,7 +299,7 @@ impl ScoreBook {
                     .entry((r.unit_id, r.service_point_id, channel_index(r.channel)))
                     .or_insert_with(|| BulkFold::new(&shape))
                     .add(&values)
-                    .map_err(|e| StorageError::Invalid(format!("response {}: {e}", r.id)))?;
+                    .map_err(|e| StorageError::Invalid(format!("a stored response: {e}")))?;
                 responses += 1;
                 Ok(())
             })
@@ -388,6 +398,13 @@ impl ScoreBook {
         book.quotas = fresh.quotas;
         book.version += 1;
         Ok(())
+    }
+
+    /// How many counted responses a campaign has, per channel, without scanning them.
+    pub async fn counted(&self, campaign: &CampaignRecord) -> Result<u64, ScoreError> {
+        let book = self.book(campaign).await?;
+        let book = book.lock().expect("campaign book lock");
+        Ok(book.samples.values().map(Accumulator::responses).sum())
     }
 
     /// Every unit's scores for a query (cached until the statistics change).

@@ -85,6 +85,30 @@ pub struct CampaignRequest {
     pub confidence: Option<f64>,
     pub margin: Option<f64>,
     pub quota_method: Option<String>,
+    /// Whether unverified (desk QR) responses count in the official scores; default yes.
+    pub count_unverified: Option<bool>,
+    /// Responses sent sooner after the form was issued are flagged; default 8 seconds.
+    pub min_fill_seconds: Option<u32>,
+    /// Days a receipt token stays valid after the result is returned; default 30.
+    pub receipt_valid_days: Option<u32>,
+}
+
+/// How a campaign treats its citizens' answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CampaignRules {
+    pub count_unverified: bool,
+    pub min_fill_seconds: u32,
+    pub receipt_valid_days: u32,
+}
+
+impl Default for CampaignRules {
+    fn default() -> Self {
+        Self {
+            count_unverified: true,
+            min_fill_seconds: 8,
+            receipt_valid_days: 30,
+        }
+    }
 }
 
 /// A campaign that passed every check that does not need the database.
@@ -96,6 +120,7 @@ pub struct NewCampaign {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub design: SampleDesign,
+    pub rules: CampaignRules,
 }
 
 /// One problem with a field of a request.
@@ -139,6 +164,20 @@ impl CampaignRequest {
                 None
             }),
         };
+        let defaults = CampaignRules::default();
+        let min_fill_seconds = self.min_fill_seconds.unwrap_or(defaults.min_fill_seconds);
+        if min_fill_seconds > 600 {
+            fail("min_fill_seconds", "min_fill_seconds must be 0–600".into());
+        }
+        let receipt_valid_days = self.receipt_valid_days.unwrap_or(defaults.receipt_valid_days);
+        if !(1..=366).contains(&receipt_valid_days) {
+            fail("receipt_valid_days", "receipt_valid_days must be 1–366".into());
+        }
+        let rules = CampaignRules {
+            count_unverified: self.count_unverified.unwrap_or(defaults.count_unverified),
+            min_fill_seconds,
+            receipt_valid_days,
+        };
         let design = method.and_then(|method| {
             SampleDesign::new(
                 self.confidence.unwrap_or(0.95),
@@ -159,6 +198,7 @@ impl CampaignRequest {
                 starts_on: self.starts_on,
                 ends_on: self.ends_on,
                 design,
+                rules,
             }),
             _ => Err(errors),
         }
@@ -179,6 +219,9 @@ mod tests {
             confidence: None,
             margin: None,
             quota_method: None,
+            count_unverified: None,
+            min_fill_seconds: None,
+            receipt_valid_days: None,
         }
     }
 
@@ -189,6 +232,22 @@ mod tests {
         assert_eq!(c.design.confidence(), 0.95);
         assert_eq!(c.design.margin(), 0.05);
         assert_eq!(c.design.method(), QuotaMethod::Cochran);
+        assert_eq!(c.rules, CampaignRules::default());
+    }
+
+    #[test]
+    fn rules_are_checked() {
+        let mut r = request();
+        r.min_fill_seconds = Some(601);
+        r.receipt_valid_days = Some(0);
+        let fields: Vec<&str> = r.parse().unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["min_fill_seconds", "receipt_valid_days"]);
+        let mut r = request();
+        r.count_unverified = Some(false);
+        r.min_fill_seconds = Some(0);
+        let rules = r.parse().unwrap().rules;
+        assert!(!rules.count_unverified);
+        assert_eq!(rules.min_fill_seconds, 0);
     }
 
     #[test]

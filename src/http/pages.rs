@@ -6,10 +6,11 @@ use super::{ApiError, AppState};
 
 #[get("/")]
 pub async fn home(state: web::Data<AppState>) -> Result<maud::Markup, ApiError> {
+    // Counts come from the score book: the front page never scans responses.
     let campaigns = state.storage.campaigns().await?;
     let mut summaries = Vec::with_capacity(campaigns.len());
     for c in campaigns {
-        let responses = state.storage.response_counts(c.id).await?.values().sum();
+        let responses = state.scores.counted(&c).await?;
         summaries.push(sipas_templates::home::CampaignSummary {
             code: c.code,
             name: c.name,

@@ -3,16 +3,15 @@
 
 use std::collections::HashMap;
 
-use entity::{par_points, response, unit_type};
+use entity::{par_points, unit_type};
 use futures_util::TryStreamExt;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sipas_domain::campaign::Channel;
 
 use super::{Storage, StorageError};
 
 /// One counted response as the statistics read it.
 pub struct CountedResponse<'a> {
-    pub id: i64,
     pub unit_id: i32,
     pub service_point_id: i32,
     pub channel: Channel,
@@ -21,39 +20,44 @@ pub struct CountedResponse<'a> {
 }
 
 impl Storage {
-    /// Streams every response of a campaign that counts (not excluded as a bot), in id
-    /// order, through `fold`. Only the columns the statistics need are read.
+    /// Streams every response of a campaign that counts (not excluded as a bot)
+    /// through `fold`, in no particular order (the statistics are sums). This is the
+    /// one full scan of responses (start-up and `sipas recompute`), so it reads through
+    /// sqlx directly, four columns, without building a model per row.
     pub async fn fold_counted_responses(
         &self,
         campaign_id: i32,
         mut fold: impl FnMut(CountedResponse<'_>) -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
-        let mut rows = response::Entity::find()
-            .select_only()
-            .columns([
-                response::Column::Id,
-                response::Column::UnitId,
-                response::Column::ServicePointId,
-                response::Column::Channel,
-                response::Column::Answers,
-            ])
-            .filter(response::Column::CampaignId.eq(campaign_id))
-            .filter(response::Column::Exclusion.is_null())
-            .order_by_asc(response::Column::Id)
-            .into_tuple::<(i64, i32, i32, String, String)>()
-            .stream(&self.db)
-            .await?;
-        while let Some((id, unit_id, service_point_id, channel, answers)) = rows.try_next().await? {
-            let channel = Channel::parse(&channel).ok_or_else(|| {
-                StorageError::Invalid(format!("response {id} has unknown channel {channel:?}"))
+        use sea_orm::sqlx::{self, Row};
+        let mut apply = |unit_id: i32, service_point_id: i32, channel: &str, answers: &str| {
+            let channel = Channel::parse(channel).ok_or_else(|| {
+                StorageError::Invalid(format!("a response has unknown channel {channel:?}"))
             })?;
-            fold(CountedResponse {
-                id,
-                unit_id,
-                service_point_id,
-                channel,
-                answers: answers.as_bytes(),
-            })?;
+            fold(CountedResponse { unit_id, service_point_id, channel, answers: answers.as_bytes() })
+        };
+        let sql_err = |e: sqlx::Error| StorageError::Unavailable(e.to_string());
+        match self.backend() {
+            sea_orm::DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                let sql = "SELECT unit_id, service_point_id, channel, answers FROM responses \
+                           WHERE campaign_id = $1 AND exclusion IS NULL";
+                let mut rows = sqlx::query(sql).bind(campaign_id).fetch(pool);
+                while let Some(row) = rows.try_next().await.map_err(sql_err)? {
+                    apply(row.try_get(0).map_err(sql_err)?, row.try_get(1).map_err(sql_err)?,
+                          row.try_get(2).map_err(sql_err)?, row.try_get(3).map_err(sql_err)?)?;
+                }
+            }
+            _ => {
+                let pool = self.db.get_sqlite_connection_pool();
+                let sql = "SELECT unit_id, service_point_id, channel, answers FROM responses \
+                           WHERE campaign_id = ? AND exclusion IS NULL";
+                let mut rows = sqlx::query(sql).bind(campaign_id).fetch(pool);
+                while let Some(row) = rows.try_next().await.map_err(sql_err)? {
+                    apply(row.try_get(0).map_err(sql_err)?, row.try_get(1).map_err(sql_err)?,
+                          row.try_get(2).map_err(sql_err)?, row.try_get(3).map_err(sql_err)?)?;
+                }
+            }
         }
         Ok(())
     }

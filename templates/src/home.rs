@@ -42,7 +42,7 @@ pub fn page(view: &HomeView) -> Markup {
                         table {
                             thead { tr {
                                 th scope="col" { "Mã" } th scope="col" { "Tên" } th scope="col" { "Thời gian" }
-                                th scope="col" { "Trạng thái" } th scope="col" class="num" { "Phiếu" }
+                                th scope="col" { "Trạng thái" } th scope="col" class="num" { "Phiếu hợp lệ" }
                             } }
                             tbody {
                                 @for c in &view.campaigns {

@@ -18,22 +18,18 @@ backend_tests!(
 );
 
 pub async fn open_campaign(app: &TestApp, code: &str, min_fill_seconds: u32) {
-    let response = app
-        .post("/api/v1/campaigns", &app.write_token)
-        .json(
-            &json!({"code": code, "name": "Khảo sát thử", "template": "SIPAS-2017",
-                      "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_campaign(app, json!({"code": code, "min_fill_seconds": min_fill_seconds})).await;
+}
+
+/// Creates an open SIPAS-2017 campaign; `fields` add to or override the defaults.
+pub async fn create_campaign(app: &TestApp, fields: Value) {
+    let mut body = json!({"name": "Khảo sát thử", "template": "SIPAS-2017",
+                          "starts_on": "2026-01-01", "ends_on": "2026-12-31"});
+    for (k, v) in fields.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let response = app.post("/api/v1/campaigns", &app.write_token).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 201);
-    app.storage
-        .execute_unprepared(&format!(
-            "UPDATE campaigns SET min_fill_seconds = {min_fill_seconds} WHERE code = '{code}'"
-        ))
-        .await
-        .unwrap();
 }
 
 /// The desk's survey URL, read back from its QR code by an independent decoder.
@@ -517,4 +513,57 @@ async fn desk_poster_is_printable() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+}
+
+/// A receipt past its window is a plain 404, like a forged token.
+#[tokio::test]
+async fn expired_receipt_is_not_found() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else { return };
+    create_campaign(&app, json!({"code": "HT-2026", "receipt_valid_days": 1})).await;
+    let body = json!({"dossier_code": "D-1", "unit_code": "18073",
+                      "returned_on": chrono::Utc::now().date_naive()});
+    let receipt: Value = app
+        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = receipt["url"].as_str().unwrap();
+    assert_eq!(app.client.get(url).send().await.unwrap().status(), 200);
+    app.storage
+        .execute_unprepared("UPDATE receipts SET expires_at = '2020-01-01T00:00:00Z'")
+        .await
+        .unwrap();
+    let response = app.client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("đã hết hạn"));
+}
+
+/// A new signing key does not break printed codes while the old one is kept in
+/// `SIPAS_PREVIOUS_SECRETS`; dropping it retires them.
+#[tokio::test]
+async fn key_rotation_keeps_printed_codes() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else { return };
+    open_campaign(&app, "HT-2026", 0).await;
+    let printed = desk_url(&app, "HT-2026", "18073").await;
+    let token = printed.rsplit('/').next().unwrap().to_owned();
+
+    let mut settings = crate::common::settings(&app.database.url, None);
+    let old = settings.secret.replace("a-brand-new-secret-456789".into()).unwrap();
+    settings.previous_secrets = vec![old];
+    let rotated = sipas::startup::Application::build(&settings, false).await.unwrap();
+    let rotated_base = format!("http://127.0.0.1:{}", rotated.port());
+    tokio::spawn(rotated.run_until_stopped());
+    let response = app.client.get(format!("{rotated_base}/s/{token}")).send().await.unwrap();
+    assert_eq!(response.status(), 200, "the printed code still works");
+
+    settings.previous_secrets.clear();
+    let retired = sipas::startup::Application::build(&settings, false).await.unwrap();
+    let retired_base = format!("http://127.0.0.1:{}", retired.port());
+    tokio::spawn(retired.run_until_stopped());
+    let response = app.client.get(format!("{retired_base}/s/{token}")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
 }

@@ -3,11 +3,12 @@
 //! incremental statistics that equal a rebuild from storage.
 
 use crate::backend_tests;
-use crate::citizen::{desk_url, full_answers, open_campaign};
+use crate::citizen::{create_campaign, desk_url, full_answers, open_campaign};
 use crate::common::{Backend, TestApp, field_value, spawn_app};
 use serde_json::Value;
 
 backend_tests!(
+    unverified_responses_count_only_if_the_campaign_says_so,
     imports_are_all_or_nothing_with_line_errors,
     scores_follow_the_imported_answers,
     stratified_frame_gives_strata_and_aggregate,
@@ -286,4 +287,30 @@ async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
     assert_eq!(batch.headers()["etag"].to_str().unwrap(), incremental_tag);
     let batch: Value = batch.json().await.unwrap();
     assert_eq!(batch, incremental, "identical numbers, bit for bit");
+}
+
+async fn unverified_responses_count_only_if_the_campaign_says_so(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    create_campaign(&app, serde_json::json!({"code": "STRICT", "count_unverified": false, "min_fill_seconds": 0})).await;
+    let mut csv = header();
+    for _ in 0..4 {
+        csv.push_str(&line("18073", "paper", "5", "4"));
+    }
+    assert_eq!(post_responses(&app, "STRICT", &csv).await.status(), 201);
+    let url = desk_url(&app, "STRICT", "18073").await;
+    for _ in 0..3 {
+        let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+        let mut fields = full_answers("1");
+        fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
+        assert_eq!(app.client.post(&url).form(&fields).send().await.unwrap().status(), 303);
+    }
+    let official = get_json(&app, "/api/v1/campaigns/STRICT/units/18073/scores").await;
+    assert_eq!(official["n"], 4, "desk (unverified) responses left out");
+    let all = get_json(&app, "/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr,paper").await;
+    assert_eq!(all["n"], 7);
+    let desk = get_json(&app, "/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr").await;
+    assert_eq!(desk["n"], 3);
+    assert_eq!(desk["sipas"]["estimate"], 0.0);
+    let list = get_json(&app, "/api/v1/campaigns/STRICT/scores").await;
+    assert_eq!(list["channels"], serde_json::json!(["receipt_qr", "paper", "interviewer"]));
 }

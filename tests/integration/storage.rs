@@ -191,6 +191,9 @@ async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::Campaign
         confidence: None,
         margin: None,
         quota_method: None,
+        count_unverified: None,
+        min_fill_seconds: None,
+        receipt_valid_days: None,
     }
     .parse()
     .unwrap();

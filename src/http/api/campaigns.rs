@@ -26,6 +26,8 @@ pub struct Campaign {
     pub status: String,
     /// Whether unverified (desk QR) responses count in the official scores.
     pub count_unverified: bool,
+    pub min_fill_seconds: u32,
+    pub receipt_valid_days: u32,
     /// Demo data, not a real survey.
     pub is_demo: bool,
 }
@@ -43,6 +45,8 @@ impl From<CampaignRecord> for Campaign {
             quota_method: c.design.method().as_str().to_owned(),
             status: c.status.as_str().to_owned(),
             count_unverified: c.count_unverified,
+            min_fill_seconds: c.min_fill_seconds,
+            receipt_valid_days: c.receipt_valid_days,
             is_demo: c.is_demo,
         }
     }
@@ -61,6 +65,12 @@ pub struct NewCampaign {
     pub margin: Option<f64>,
     /// Default `cochran`.
     pub quota_method: Option<String>,
+    /// Whether unverified (desk QR) responses count in the official scores; default true.
+    pub count_unverified: Option<bool>,
+    /// Seconds a person needs at least; faster responses are kept but flagged (default 8).
+    pub min_fill_seconds: Option<u32>,
+    /// Days a receipt token stays valid after the result is returned (default 30).
+    pub receipt_valid_days: Option<u32>,
 }
 
 /// Every campaign, oldest first.
@@ -107,6 +117,9 @@ pub async fn create_campaign(
         confidence: body.confidence,
         margin: body.margin,
         quota_method: body.quota_method,
+        count_unverified: body.count_unverified,
+        min_fill_seconds: body.min_fill_seconds,
+        receipt_valid_days: body.receipt_valid_days,
     }
     .parse()
     .map_err(|errors| {
