@@ -14,7 +14,9 @@ use sipas_domain::statistics::{
     QuestionnaireShape, ScoringOptions, StatisticsError, Stratum, UnitMoments, UnitResult,
 };
 
-use crate::storage::{CampaignRecord, NewResponse, Storage, StorageError, UnitFilter};
+use crate::storage::{
+    CampaignRecord, CountedResponse, NewResponse, ResponseScan, Storage, StorageError, UnitFilter,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
@@ -251,6 +253,38 @@ fn digest(key: (u64, u8, u8), units: &[UnitScores]) -> String {
     hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Folds responses read from storage, one [`BulkFold`] per stratum and channel.
+struct Folder {
+    shapes: Arc<HashMap<i32, QuestionnaireShape>>,
+    folds: HashMap<(i32, i32, i32, usize), BulkFold>,
+    values: Vec<u8>,
+    responses: u64,
+}
+
+impl Folder {
+    fn new(shapes: Arc<HashMap<i32, QuestionnaireShape>>) -> Self {
+        Self { shapes, folds: HashMap::new(), values: Vec::new(), responses: 0 }
+    }
+
+    fn add(&mut self, r: CountedResponse<'_>) -> Result<(), StorageError> {
+        // A campaign created after the scan began: its own book reads it.
+        let Some(shape) = self.shapes.get(&r.campaign_id) else { return Ok(()) };
+        self.values.clear();
+        self.values.extend(r.answers.iter().map(|d| d.wrapping_sub(b'0')));
+        self.folds
+            .entry((r.campaign_id, r.unit_id, r.service_point_id, channel_index(r.channel)))
+            .or_insert_with(|| BulkFold::new(shape))
+            .add(&self.values)
+            .map_err(|e| StorageError::Invalid(format!("a stored response: {e}")))?;
+        self.responses += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> impl Iterator<Item = ((i32, i32, i32, usize), Accumulator)> {
+        self.folds.into_iter().map(|(k, fold)| (k, fold.finish()))
+    }
+}
+
 /// What a rebuild read, for `sipas recompute`.
 #[derive(Debug, Default)]
 pub struct RebuildReport {
@@ -267,44 +301,70 @@ impl ScoreBook {
     /// Builds every campaign's statistics from the stored responses.
     pub async fn load(storage: Storage) -> Result<(Self, RebuildReport), ScoreError> {
         let book = Self { storage, campaigns: RwLock::new(HashMap::new()) };
-        let mut report = RebuildReport::default();
+        let mut books = HashMap::new();
         for campaign in book.storage.campaigns().await? {
-            let (campaign_book, responses) = book.build(&campaign).await?;
-            report.campaigns += 1;
-            report.responses += responses;
-            book.campaigns
-                .write()
-                .expect("score book lock")
-                .insert(campaign.id, Arc::new(Mutex::new(campaign_book)));
+            books.insert(campaign.id, book.describe(&campaign).await?);
+        }
+        let shapes: Arc<HashMap<i32, QuestionnaireShape>> =
+            Arc::new(books.iter().map(|(id, b)| (*id, b.shape.clone())).collect());
+        // One sequential read of the whole table, shared out between the cores: each
+        // task folds its id range, and the integer statistics merge exactly.
+        let mut tasks = Vec::new();
+        if let Some((min, max)) = book.storage.response_id_bounds().await? {
+            let parts = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8) as i64;
+            let step = (max - min) / parts + 1;
+            for part in 0..parts {
+                let (storage, shapes) = (book.storage.clone(), shapes.clone());
+                let scan = ResponseScan::Ids { from: min + part * step, to: min + (part + 1) * step };
+                tasks.push(tokio::spawn(async move {
+                    let mut folder = Folder::new(shapes);
+                    storage.fold_counted_responses(scan, |r| folder.add(r)).await?;
+                    Ok::<_, ScoreError>(folder)
+                }));
+            }
+        }
+        let mut report = RebuildReport { campaigns: books.len(), responses: 0 };
+        for task in tasks {
+            let folder = task.await.map_err(|e| StorageError::Invalid(format!("rebuild task: {e}")))??;
+            report.responses += folder.responses;
+            for ((campaign, unit, sp, channel), sample) in folder.finish() {
+                let Some(book) = books.get_mut(&campaign) else { continue };
+                match book.samples.entry((unit, sp, channel)) {
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(sample);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(&sample)?,
+                }
+            }
+        }
+        {
+            let mut campaigns = book.campaigns.write().expect("score book lock");
+            for (id, campaign_book) in books {
+                campaigns.insert(id, Arc::new(Mutex::new(campaign_book)));
+            }
         }
         Ok((book, report))
     }
 
-    /// One campaign's statistics from scratch: its units, frame, quotas and one pass
-    /// over its counted responses.
-    async fn build(&self, campaign: &CampaignRecord) -> Result<(CampaignBook, u64), ScoreError> {
+    /// A campaign's book without responses yet: questionnaire, units, frame, quotas.
+    async fn describe(&self, campaign: &CampaignRecord) -> Result<CampaignBook, ScoreError> {
         let questionnaire = Arc::new(self.storage.questionnaire(campaign.questionnaire_id).await?);
         let shape = QuestionnaireShape::new(questionnaire.element_of_criteria())?;
         let mut book = CampaignBook::empty(questionnaire, shape);
         self.load_units_and_frame(campaign, &mut book).await?;
-        let mut folds: HashMap<(i32, i32, usize), BulkFold> = HashMap::new();
-        let mut responses = 0u64;
-        let shape = book.shape.clone();
-        let mut values = Vec::with_capacity(shape.criteria());
+        Ok(book)
+    }
+
+    /// One campaign's statistics from scratch (a campaign this process met after its
+    /// start): its description and one pass over its counted responses.
+    async fn build(&self, campaign: &CampaignRecord) -> Result<(CampaignBook, u64), ScoreError> {
+        let mut book = self.describe(campaign).await?;
+        let mut folder = Folder::new(Arc::new(HashMap::from([(campaign.id, book.shape.clone())])));
         self.storage
-            .fold_counted_responses(campaign.id, |r| {
-                values.clear();
-                values.extend(r.answers.iter().map(|d| d.wrapping_sub(b'0')));
-                folds
-                    .entry((r.unit_id, r.service_point_id, channel_index(r.channel)))
-                    .or_insert_with(|| BulkFold::new(&shape))
-                    .add(&values)
-                    .map_err(|e| StorageError::Invalid(format!("a stored response: {e}")))?;
-                responses += 1;
-                Ok(())
-            })
+            .fold_counted_responses(ResponseScan::Campaign(campaign.id), |r| folder.add(r))
             .await?;
-        book.samples = folds.into_iter().map(|(k, fold)| (k, fold.finish())).collect();
+        let responses = folder.responses;
+        book.samples = folder.finish().into_iter().map(|((_, u, sp, ch), a)| ((u, sp, ch), a)).collect();
         Ok((book, responses))
     }
 

@@ -12,6 +12,7 @@ use super::{Storage, StorageError};
 
 /// One counted response as the statistics read it.
 pub struct CountedResponse<'a> {
+    pub campaign_id: i32,
     pub unit_id: i32,
     pub service_point_id: i32,
     pub channel: Channel,
@@ -19,45 +20,79 @@ pub struct CountedResponse<'a> {
     pub answers: &'a [u8],
 }
 
+/// Which responses a scan reads.
+#[derive(Debug, Clone, Copy)]
+pub enum ResponseScan {
+    /// One campaign's (through its index: for a campaign met after start).
+    Campaign(i32),
+    /// Every campaign's, with ids in `[from, to)`: a sequential read of the table,
+    /// which several tasks can share out.
+    Ids { from: i64, to: i64 },
+}
+
 impl Storage {
-    /// Streams every response of a campaign that counts (not excluded as a bot)
-    /// through `fold`, in no particular order (the statistics are sums). This is the
-    /// one full scan of responses (start-up and `sipas recompute`), so it reads through
-    /// sqlx directly, four columns, without building a model per row.
+    /// The smallest and largest response id, if there is any response.
+    pub async fn response_id_bounds(&self) -> Result<Option<(i64, i64)>, StorageError> {
+        use sea_orm::QuerySelect;
+        let bounds: Option<(Option<i64>, Option<i64>)> = entity::response::Entity::find()
+            .select_only()
+            .column_as(entity::response::Column::Id.min(), "min")
+            .column_as(entity::response::Column::Id.max(), "max")
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(match bounds {
+            Some((Some(min), Some(max))) => Some((min, max)),
+            _ => None,
+        })
+    }
+
+    /// Streams every counted response (not excluded as a bot) of the scan through
+    /// `fold`, in no particular order (the statistics are sums). This is the one full
+    /// read of responses (start-up and `sipas recompute`), so it goes through sqlx
+    /// directly: five columns, no model built per row.
     pub async fn fold_counted_responses(
         &self,
-        campaign_id: i32,
+        scan: ResponseScan,
         mut fold: impl FnMut(CountedResponse<'_>) -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
         use sea_orm::sqlx::{self, Row};
-        let mut apply = |unit_id: i32, service_point_id: i32, channel: &str, answers: &str| {
+        let mut apply = |campaign_id: i32, unit_id: i32, service_point_id: i32, channel: &str, answers: &str| {
             let channel = Channel::parse(channel).ok_or_else(|| {
                 StorageError::Invalid(format!("a response has unknown channel {channel:?}"))
             })?;
-            fold(CountedResponse { unit_id, service_point_id, channel, answers: answers.as_bytes() })
+            fold(CountedResponse { campaign_id, unit_id, service_point_id, channel, answers: answers.as_bytes() })
         };
         let sql_err = |e: sqlx::Error| StorageError::Unavailable(e.to_string());
-        match self.backend() {
-            sea_orm::DbBackend::Postgres => {
-                let pool = self.db.get_postgres_connection_pool();
-                let sql = "SELECT unit_id, service_point_id, channel, answers FROM responses \
-                           WHERE campaign_id = $1 AND exclusion IS NULL";
-                let mut rows = sqlx::query(sql).bind(campaign_id).fetch(pool);
-                while let Some(row) = rows.try_next().await.map_err(sql_err)? {
-                    apply(row.try_get(0).map_err(sql_err)?, row.try_get(1).map_err(sql_err)?,
-                          row.try_get(2).map_err(sql_err)?, row.try_get(3).map_err(sql_err)?)?;
+        let postgres = self.backend() == sea_orm::DbBackend::Postgres;
+        let (sql, first, second) = match (scan, postgres) {
+            (ResponseScan::Campaign(id), true) => (CAMPAIGN_PG, i64::from(id), None),
+            (ResponseScan::Campaign(id), false) => (CAMPAIGN_SQLITE, i64::from(id), None),
+            (ResponseScan::Ids { from, to }, true) => (IDS_PG, from, Some(to)),
+            (ResponseScan::Ids { from, to }, false) => (IDS_SQLITE, from, Some(to)),
+        };
+        macro_rules! stream {
+            ($pool:expr) => {{
+                let mut query = sqlx::query(sql).bind(first);
+                if let Some(second) = second {
+                    query = query.bind(second);
                 }
-            }
-            _ => {
-                let pool = self.db.get_sqlite_connection_pool();
-                let sql = "SELECT unit_id, service_point_id, channel, answers FROM responses \
-                           WHERE campaign_id = ? AND exclusion IS NULL";
-                let mut rows = sqlx::query(sql).bind(campaign_id).fetch(pool);
+                let mut rows = query.fetch($pool);
                 while let Some(row) = rows.try_next().await.map_err(sql_err)? {
-                    apply(row.try_get(0).map_err(sql_err)?, row.try_get(1).map_err(sql_err)?,
-                          row.try_get(2).map_err(sql_err)?, row.try_get(3).map_err(sql_err)?)?;
+                    apply(
+                        row.try_get(0).map_err(sql_err)?,
+                        row.try_get(1).map_err(sql_err)?,
+                        row.try_get(2).map_err(sql_err)?,
+                        row.try_get(3).map_err(sql_err)?,
+                        row.try_get(4).map_err(sql_err)?,
+                    )?;
                 }
-            }
+            }};
+        }
+        if postgres {
+            stream!(self.db.get_postgres_connection_pool())
+        } else {
+            stream!(self.db.get_sqlite_connection_pool())
         }
         Ok(())
     }
@@ -79,3 +114,12 @@ impl Storage {
             .collect())
     }
 }
+
+const CAMPAIGN_SQLITE: &str = "SELECT campaign_id, unit_id, service_point_id, channel, answers \
+    FROM responses WHERE campaign_id = ? AND exclusion IS NULL";
+const CAMPAIGN_PG: &str = "SELECT campaign_id, unit_id, service_point_id, channel, answers \
+    FROM responses WHERE campaign_id = $1 AND exclusion IS NULL";
+const IDS_SQLITE: &str = "SELECT campaign_id, unit_id, service_point_id, channel, answers \
+    FROM responses WHERE id >= ? AND id < ? AND exclusion IS NULL";
+const IDS_PG: &str = "SELECT campaign_id, unit_id, service_point_id, channel, answers \
+    FROM responses WHERE id >= $1 AND id < $2 AND exclusion IS NULL";
