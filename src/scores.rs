@@ -15,7 +15,7 @@ use sipas_domain::statistics::{
 };
 
 use crate::storage::{
-    CampaignRecord, CountedResponse, NewResponse, ResponseScan, Storage, StorageError, UnitFilter,
+    CampaignRecord, CountedResponses, NewResponse, ResponseScan, Storage, StorageError, UnitFilter,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -266,17 +266,18 @@ impl Folder {
         Self { shapes, folds: HashMap::new(), values: Vec::new(), responses: 0 }
     }
 
-    fn add(&mut self, r: CountedResponse<'_>) -> Result<(), StorageError> {
+    fn add(&mut self, group: CountedResponses<'_>) -> Result<(), StorageError> {
         // A campaign created after the scan began: its own book reads it.
-        let Some(shape) = self.shapes.get(&r.campaign_id) else { return Ok(()) };
-        self.values.clear();
-        self.values.extend(r.answers.iter().map(|d| d.wrapping_sub(b'0')));
-        self.folds
-            .entry((r.campaign_id, r.unit_id, r.service_point_id, channel_index(r.channel)))
-            .or_insert_with(|| BulkFold::new(shape))
-            .add(&self.values)
-            .map_err(|e| StorageError::Invalid(format!("a stored response: {e}")))?;
-        self.responses += 1;
+        let Some(shape) = self.shapes.get(&group.campaign_id) else { return Ok(()) };
+        let key = (group.campaign_id, group.unit_id, group.service_point_id, channel_index(group.channel));
+        let fold = self.folds.entry(key).or_insert_with(|| BulkFold::new(shape));
+        for answers in group.answers.split(',') {
+            self.values.clear();
+            self.values.extend(answers.bytes().map(|d| d.wrapping_sub(b'0')));
+            fold.add(&self.values)
+                .map_err(|e| StorageError::Invalid(format!("a stored response: {e}")))?;
+            self.responses += 1;
+        }
         Ok(())
     }
 

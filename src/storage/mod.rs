@@ -18,7 +18,7 @@ pub use api_clients::{ApiClient, Scope};
 pub use campaigns::{CampaignRecord, FrameEntry, NewResponse};
 pub use error::StorageError;
 pub use imports::CodeBook;
-pub use scoring::{CountedResponse, ResponseScan};
+pub use scoring::{CountedResponses, ResponseScan};
 pub use survey::{ReceiptRecord, Submission, SurveyPlace};
 pub use units::{ServicePointRecord, UnitFilter, UnitRow};
 

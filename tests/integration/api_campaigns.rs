@@ -40,12 +40,7 @@ async fn creates_and_lists_campaigns(backend: Backend) {
     let mut yamane = campaign("HT-2023");
     yamane["quota_method"] = json!("yamane");
     yamane["confidence"] = json!(0.9);
-    let response = app
-        .post("/api/v1/campaigns", &app.write_token)
-        .json(&yamane)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_json("/api/v1/campaigns", &yamane).await;
     assert_eq!(response.status(), 201);
 
     let list: Vec<Value> = app
@@ -79,12 +74,7 @@ async fn refuses_bad_campaigns_with_every_reason(backend: Backend) {
     let mut bad = campaign("bad code!");
     bad["ends_on"] = json!("2021-01-01");
     bad["confidence"] = json!(1.5);
-    let response = app
-        .post("/api/v1/campaigns", &app.write_token)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_json("/api/v1/campaigns", &bad).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     let fields: Vec<&str> = body["error"]["details"]
@@ -97,12 +87,7 @@ async fn refuses_bad_campaigns_with_every_reason(backend: Backend) {
 
     let mut unknown = campaign("HT-X");
     unknown["template"] = json!("SIPAS-1999");
-    let response = app
-        .post("/api/v1/campaigns", &app.write_token)
-        .json(&unknown)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_json("/api/v1/campaigns", &unknown).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap();

@@ -28,7 +28,7 @@ pub async fn create_campaign(app: &TestApp, fields: Value) {
     for (k, v) in fields.as_object().unwrap() {
         body[k] = v.clone();
     }
-    let response = app.post("/api/v1/campaigns", &app.write_token).json(&body).send().await.unwrap();
+    let response = app.post_json("/api/v1/campaigns", &body).await;
     assert_eq!(response.status(), 201);
 }
 
@@ -58,19 +58,6 @@ pub fn full_answers(value: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// GETs the form and POSTs `answers` with its nonce; returns the POST's response.
-async fn answer(app: &TestApp, url: &str, answers: &[(String, String)]) -> reqwest::Response {
-    let form = app.client.get(url).send().await.unwrap();
-    assert_eq!(form.status(), 200);
-    let html = form.text().await.unwrap();
-    let mut fields: Vec<(String, String)> = answers.to_vec();
-    for hidden in ["_nonce", "_issued"] {
-        fields.push((hidden.into(), field_value(&html, hidden).expect(hidden)));
-    }
-    fields.push(("website".into(), String::new()));
-    app.client.post(url).form(&fields).send().await.unwrap()
-}
-
 async fn stored(app: &TestApp) -> Vec<entity::response::Model> {
     use sea_orm::EntityTrait;
     entity::response::Entity::find()
@@ -86,15 +73,7 @@ async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
 
-    let page = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&url).await;
     assert!(page.contains("<html lang=\"vi\""));
     assert!(page.contains("Phường Nam Hà"), "the unit is named");
     assert!(page.contains("Bộ phận Một cửa"), "the desk is named");
@@ -114,7 +93,7 @@ async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
     answers[0].1 = "5".into();
     answers[1].1 = "0".into();
     answers.push(("comment".into(), "  Cán bộ tận tình  ".into()));
-    let response = answer(&app, &url, &answers).await;
+    let response = app.answer(&url, &answers).await;
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.ends_with("/thanks?lang=vi"), "{location}");
@@ -149,7 +128,7 @@ async fn blank_answers_re_show_the_form_with_answers_kept(backend: Backend) {
     answers.retain(|(code, _)| code != "TC3" && code != "TT2");
     answers[0].1 = "2".into();
     answers.push(("comment".into(), "Giữ lại góp ý này".into()));
-    let response = answer(&app, &url, &answers).await;
+    let response = app.answer(&url, &answers).await;
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
     assert!(html.contains("role=\"alert\""), "an error summary");
@@ -165,7 +144,7 @@ async fn blank_answers_re_show_the_form_with_answers_kept(backend: Backend) {
     assert!(stored(&app).await.is_empty(), "nothing stored");
 
     // Answering everything "no opinion" is complete but counts nothing: asked again.
-    let response = answer(&app, &url, &full_answers("0")).await;
+    let response = app.answer(&url, &full_answers("0")).await;
     assert_eq!(response.status(), 422);
     assert!(stored(&app).await.is_empty());
 }
@@ -176,15 +155,7 @@ async fn repeated_form_is_stored_once(backend: Backend) {
     };
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
-    let html = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&url).await;
     let mut fields = full_answers("5");
     fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
     fields.push(("_issued".into(), field_value(&html, "_issued").unwrap()));
@@ -219,17 +190,9 @@ async fn honeypot_and_speed_are_flagged_not_dropped(backend: Backend) {
     open_campaign(&app, "FAST", 8).await;
     let url = desk_url(&app, "FAST", "18073").await;
     // Sent at once: kept, flagged too fast.
-    assert_eq!(answer(&app, &url, &full_answers("4")).await.status(), 303);
+    assert_eq!(app.answer(&url, &full_answers("4")).await.status(), 303);
     // A bot filling the hidden field: kept, flagged, and still thanked.
-    let html = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&url).await;
     let mut fields = full_answers("5");
     fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
     fields.push(("_issued".into(), "0".into()));
@@ -264,20 +227,10 @@ async fn receipt_answers_once(backend: Backend) {
     let today = chrono::Utc::now().date_naive();
     let body = json!({"dossier_code": "H42.18073-260101-0001", "unit_code": "18073",
                       "service_point_code": "MC", "returned_on": today});
-    let first = app
-        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let first = app.post_json("/api/v1/campaigns/HT-2026/receipts", &body).await;
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
-    let again = app
-        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let again = app.post_json("/api/v1/campaigns/HT-2026/receipts", &body).await;
     assert_eq!(again.status(), 200, "idempotent per dossier");
     let again: Value = again.json().await.unwrap();
     assert_eq!(first, again);
@@ -306,17 +259,9 @@ async fn receipt_answers_once(backend: Backend) {
         .unwrap();
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
 
-    assert_eq!(answer(&app, &url, &full_answers("3")).await.status(), 303);
+    assert_eq!(app.answer(&url, &full_answers("3")).await.status(), 303);
     // The second try, from a freshly loaded form, stores nothing.
-    let page = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&url).await;
     assert!(page.contains("đã được trả lời"), "already answered page");
     let mut fields = full_answers("1");
     fields.push(("_nonce".into(), app_nonce(&app).await));
@@ -332,35 +277,17 @@ async fn receipt_answers_once(backend: Backend) {
 
     // A result returned long ago would already be expired: refused with a reason.
     let old = json!({"dossier_code": "OLD-1", "unit_code": "18073", "returned_on": "2020-01-01"});
-    let refused = app
-        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
-        .json(&old)
-        .send()
-        .await
-        .unwrap();
+    let refused = app.post_json("/api/v1/campaigns/HT-2026/receipts", &old).await;
     assert_eq!(refused.status(), 422);
     let unknown_unit = json!({"dossier_code": "X-1", "unit_code": "99999", "returned_on": today});
-    let refused = app
-        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
-        .json(&unknown_unit)
-        .send()
-        .await
-        .unwrap();
+    let refused = app.post_json("/api/v1/campaigns/HT-2026/receipts", &unknown_unit).await;
     assert_eq!(refused.status(), 404);
 }
 
 /// A valid nonce from any form of the app (nonces are not tied to a token).
 async fn app_nonce(app: &TestApp) -> String {
     let url = desk_url(app, "HT-2026", "18077").await;
-    let html = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&url).await;
     field_value(&html, "_nonce").unwrap()
 }
 
@@ -522,12 +449,7 @@ async fn expired_receipt_is_not_found() {
     create_campaign(&app, json!({"code": "HT-2026", "receipt_valid_days": 1})).await;
     let body = json!({"dossier_code": "D-1", "unit_code": "18073",
                       "returned_on": chrono::Utc::now().date_naive()});
-    let receipt: Value = app
-        .post("/api/v1/campaigns/HT-2026/receipts", &app.write_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    let receipt: Value = app.post_json("/api/v1/campaigns/HT-2026/receipts", &body).await
         .json()
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 
 use crate::backend_tests;
 use crate::citizen::{create_campaign, desk_url, full_answers, open_campaign};
-use crate::common::{Backend, TestApp, field_value, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
 use serde_json::Value;
 
 backend_tests!(
@@ -43,12 +43,6 @@ async fn post_responses(app: &TestApp, campaign: &str, csv: &str) -> reqwest::Re
         .send()
         .await
         .unwrap()
-}
-
-async fn get_json(app: &TestApp, path: &str) -> Value {
-    let response = app.get(path, &app.read_token).send().await.unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.unwrap()
 }
 
 fn details(body: &Value) -> Vec<(u64, Option<String>)> {
@@ -140,7 +134,7 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
     }
     assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
 
-    let unit = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores").await;
+    let unit = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores").await;
     assert_eq!(unit["unit_name"], "Phường Nam Hà");
     assert_eq!(unit["n"], 33);
     assert_eq!(unit["population"], 120);
@@ -164,13 +158,13 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
     assert!(flags.contains(&"below_quota"), "{flags:?}");
 
     // Another method, another confidence: the same point, other intervals.
-    let cp = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores?method=clopper-pearson&confidence=0.99").await;
+    let cp = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores?method=clopper-pearson&confidence=0.99").await;
     assert_eq!(cp["criteria"][0]["method"], "clopper-pearson");
     assert_eq!(cp["criteria"][0]["estimate"], 0.7);
     assert!(cp["sipas"]["ci_low"].as_f64().unwrap() < unit["sipas"]["ci_low"].as_f64().unwrap());
 
     // Split by channel: interviewers' forms alone.
-    let interviewers = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores?channel=interviewer").await;
+    let interviewers = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores?channel=interviewer").await;
     assert_eq!(interviewers["n"], 3);
 
     for bad in ["confidence=1", "confidence=0", "confidence=abc", "method=wald", "channel=email"] {
@@ -231,7 +225,7 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
     }
     assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
 
-    let unit = get_json(&app, "/api/v1/campaigns/HT-2026/units/18073/scores").await;
+    let unit = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores").await;
     assert_eq!(unit["strata"], 2);
     assert_eq!(unit["population"], 300);
     // Weighted by N_h: (200·0.75 + 100·0.5) / 300 for every criterion.
@@ -239,7 +233,7 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
     assert!((unit["sipas"]["estimate"].as_f64().unwrap() - expected).abs() < 1e-12);
     assert_eq!(unit["sipas"]["df"], 38, "n − H");
 
-    let all = get_json(&app, "/api/v1/campaigns/HT-2026/scores?parent=436").await;
+    let all = app.read_json("/api/v1/campaigns/HT-2026/scores?parent=436").await;
     let codes: Vec<&str> = all["units"].as_array().unwrap().iter().map(|u| u["unit_code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["18073", "18077", "18079"]);
     let aggregate = &all["aggregate"];
@@ -267,10 +261,8 @@ async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
         }
         assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
         let url = desk_url(&app, "HT-2026", "18073").await;
-        let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
-        let mut fields = full_answers(["2", "4", "5"][round]);
-        fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
-        assert_eq!(app.client.post(&url).form(&fields).send().await.unwrap().status(), 303);
+        let answers = full_answers(["2", "4", "5"][round]);
+        assert_eq!(app.answer(&url, &answers).await.status(), 303);
     }
     let path = "/api/v1/campaigns/HT-2026/scores?detail=true";
     let incremental = app.get(path, &app.read_token).send().await.unwrap();
@@ -299,18 +291,15 @@ async fn unverified_responses_count_only_if_the_campaign_says_so(backend: Backen
     assert_eq!(post_responses(&app, "STRICT", &csv).await.status(), 201);
     let url = desk_url(&app, "STRICT", "18073").await;
     for _ in 0..3 {
-        let html = app.client.get(&url).send().await.unwrap().text().await.unwrap();
-        let mut fields = full_answers("1");
-        fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
-        assert_eq!(app.client.post(&url).form(&fields).send().await.unwrap().status(), 303);
+        assert_eq!(app.answer(&url, &full_answers("1")).await.status(), 303);
     }
-    let official = get_json(&app, "/api/v1/campaigns/STRICT/units/18073/scores").await;
+    let official = app.read_json("/api/v1/campaigns/STRICT/units/18073/scores").await;
     assert_eq!(official["n"], 4, "desk (unverified) responses left out");
-    let all = get_json(&app, "/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr,paper").await;
+    let all = app.read_json("/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr,paper").await;
     assert_eq!(all["n"], 7);
-    let desk = get_json(&app, "/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr").await;
+    let desk = app.read_json("/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr").await;
     assert_eq!(desk["n"], 3);
     assert_eq!(desk["sipas"]["estimate"], 0.0);
-    let list = get_json(&app, "/api/v1/campaigns/STRICT/scores").await;
+    let list = app.read_json("/api/v1/campaigns/STRICT/scores").await;
     assert_eq!(list["channels"], serde_json::json!(["receipt_qr", "paper", "interviewer"]));
 }

@@ -221,6 +221,35 @@ impl TestApp {
     pub fn post(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.client.post(self.url(path)).bearer_auth(token)
     }
+
+    /// A page's HTML, from a full URL.
+    pub async fn page(&self, url: &str) -> String {
+        self.client.get(url).send().await.unwrap().text().await.unwrap()
+    }
+
+    /// POSTs JSON with the write token.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.post(path, &self.write_token).json(body).send().await.unwrap()
+    }
+
+    /// GETs JSON with the read token, expecting 200.
+    pub async fn read_json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path, &self.read_token).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.unwrap()
+    }
+
+    /// Answers the survey at `url` as a browser would: loads the form, then posts
+    /// `answers` with the form's hidden fields.
+    pub async fn answer(&self, url: &str, answers: &[(String, String)]) -> reqwest::Response {
+        let html = self.page(url).await;
+        let mut fields: Vec<(String, String)> = answers.to_vec();
+        for hidden in ["_nonce", "_issued"] {
+            fields.push((hidden.into(), field_value(&html, hidden).expect(hidden)));
+        }
+        fields.push(("website".into(), String::new()));
+        self.client.post(url).form(&fields).send().await.unwrap()
+    }
 }
 
 /// Runs an async test body once per backend, as separate tests so they run in parallel:
