@@ -6,7 +6,8 @@
 //! `SIPAS_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test` (a fresh database
 //! is created in it), `SIPAS_BENCH_REDIS_URL=redis://127.0.0.1:6379`,
 //! `SIPAS_BENCH_SECONDS` (per load phase, default 10), `SIPAS_BENCH_CONCURRENCY`
-//! (default 32), `SIPAS_BENCH_RESPONSES` (rows for the rebuild, default 10000000).
+//! (default 32), `SIPAS_BENCH_RESPONSES` (rows for the rebuild, default 10000000),
+//! `SIPAS_BENCH_UNITS` (units of the campaign for the rebuild, default 2000).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -239,9 +240,46 @@ fn answers_codes() -> Vec<String> {
     sipas_domain::reference::questionnaires()[0].criteria().map(|(_, c)| c.code.clone()).collect()
 }
 
+/// Adds synthetic communes (with a desk and a frame) until the demo campaign has
+/// `units` units, as a province of the 2,000-unit scale the targets speak of.
+async fn add_units(storage: &Storage, units: u64, postgres: bool) {
+    let existing = storage.units(&Default::default()).await.unwrap().len() as u64;
+    let extra = units.saturating_sub(existing.saturating_sub(1));
+    if extra == 0 {
+        return;
+    }
+    let series = series(extra, postgres);
+    let now = if postgres { "now()" } else { "strftime('%Y-%m-%dT%H:%M:%SZ','now')" };
+    for sql in [
+        format!(
+            "INSERT INTO units (code, name, unit_type_id, parent_id, valid_from) \
+             SELECT 'BENCH-' || s.x, 'Xã thử ' || s.x, (SELECT id FROM unit_types WHERE code = 'commune'), \
+             (SELECT id FROM units WHERE code = '436'), '2020-01-01' FROM ({series}) AS s"
+        ),
+        format!(
+            "INSERT INTO service_points (unit_id, code, name, is_default, created_at) \
+             SELECT id, 'MC', 'Bộ phận Một cửa', TRUE, {now} FROM units WHERE code LIKE 'BENCH-%'"
+        ),
+        "INSERT INTO frames (campaign_id, unit_id, population) SELECT c.id, u.id, 1000000 \
+         FROM units u, campaigns c WHERE c.code = 'DEMO-2021' AND u.code LIKE 'BENCH-%'"
+            .to_owned(),
+    ] {
+        storage.execute_unprepared(&sql).await.unwrap();
+    }
+}
+
+fn series(rows: u64, postgres: bool) -> String {
+    if postgres {
+        format!("SELECT generate_series(1, {rows}) AS x")
+    } else {
+        format!("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {rows}) SELECT x FROM c")
+    }
+}
+
 /// Adds `rows` responses to DEMO-2021 in the database itself (far faster than through
 /// the API), spread over every unit's default desk, from a pool of varied answers.
 async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
+    add_units(storage, env("SIPAS_BENCH_UNITS", 2_000u64), postgres).await;
     let t = Instant::now();
     storage.execute_unprepared("CREATE TABLE bench_pool (i INTEGER PRIMARY KEY, answers TEXT NOT NULL)").await.unwrap();
     let mut values = Vec::new();
@@ -258,11 +296,7 @@ async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
         )
         .await
         .unwrap();
-    let series = if postgres {
-        format!("SELECT generate_series(1, {rows}) AS x")
-    } else {
-        format!("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {rows}) SELECT x FROM c")
-    };
+    let series = series(rows, postgres);
     let now = if postgres { "now()" } else { "strftime('%Y-%m-%dT%H:%M:%SZ','now')" };
     storage
         .execute_unprepared(&format!(

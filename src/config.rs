@@ -20,6 +20,9 @@ pub struct Settings {
     /// Prefix of every Redis key, so deployments (and tests) can share one Redis.
     pub redis_prefix: String,
     pub rate_limits: crate::rate_limit::RateLimits,
+    /// Behind a reverse proxy, the client address comes from `Forwarded` /
+    /// `X-Forwarded-For`; otherwise those headers are ignored (they could be forged).
+    pub trust_proxy: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +73,7 @@ impl Settings {
                 .unwrap_or_default(),
             redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
             rate_limits: crate::rate_limit::RateLimits::default(),
+            trust_proxy: lookup("SIPAS_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
         })
     }
 }

@@ -98,6 +98,7 @@ impl Application {
             citizen,
             scores,
             public_url: base_url.clone(),
+            trust_proxy: settings.trust_proxy,
         });
         let server = HttpServer::new(move || {
             App::new()

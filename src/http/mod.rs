@@ -30,6 +30,8 @@ pub struct AppState {
     pub scores: Arc<ScoreBook>,
     /// Base URL for links and QR codes, without a trailing slash.
     pub public_url: String,
+    /// Take the client address from proxy headers (`SIPAS_TRUST_PROXY`).
+    pub trust_proxy: bool,
 }
 
 /// Every route of the service.

@@ -151,6 +151,8 @@ pub async fn show_form(
     let view = form_view(&survey, lang, path, state.citizen.new_nonce(), now);
     let mut response = render_form(StatusCode::OK, &view);
     if req.cookie(DEVICE_COOKIE).is_none() {
+        // A random-looking id for this browser, only used to count its submissions:
+        // derived from the fresh nonce's unique bytes, so nothing else is needed.
         let device = state
             .citizen
             .keys()
@@ -185,7 +187,7 @@ pub async fn submit_form(
         fields: &form,
         language: lang.code(),
         device: device.as_ref().map(|c| c.value()),
-        address: req.peer_addr().map(|a| a.ip().to_string()),
+        address: client_address(&req, state.trust_proxy),
     };
     let outcome = match state.citizen.submit(&survey, posted).await {
         Ok(o) => o,
@@ -234,6 +236,17 @@ pub async fn submit_form(
         ),
         Outcome::AlreadyAnswered => already_answered(&survey, lang, path),
     }
+}
+
+/// The client's address: the peer, or what a trusted reverse proxy says it forwarded.
+fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
+    if trust_proxy {
+        let info = req.connection_info();
+        if let Some(forwarded) = info.realip_remote_addr() {
+            return Some(forwarded.to_owned());
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 fn already_answered(survey: &OpenSurvey, lang: Lang, path: String) -> HttpResponse {
