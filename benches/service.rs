@@ -19,7 +19,10 @@ use sipas::startup::Application;
 use sipas::storage::{Scope, Storage};
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -41,7 +44,11 @@ where
     F: Fn(reqwest::Client) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
-    let phase = Arc::new(Phase { done: AtomicU64::new(0), failed: AtomicU64::new(0), latencies: Default::default() });
+    let phase = Arc::new(Phase {
+        done: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
+        latencies: Default::default(),
+    });
     let step = Arc::new(step);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -49,7 +56,10 @@ where
     for _ in 0..concurrency {
         let (phase, step) = (phase.clone(), step.clone());
         tasks.push(tokio::spawn(async move {
-            let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
             let mut local = Vec::new();
             while Instant::now() < deadline {
                 let t = Instant::now();
@@ -78,7 +88,11 @@ where
 }
 
 fn field(html: &str, name: &str) -> String {
-    let at = html.find(&format!("name=\"{name}\" value=\"")).expect("field") + name.len() + 15;
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .expect("field")
+        + name.len()
+        + 15;
     html[at..at + html[at..].find('"').unwrap()].to_owned()
 }
 
@@ -92,7 +106,10 @@ async fn main() {
         Ok(admin) => {
             let name = format!("sipas_bench_{}", std::process::id());
             let admin_storage = Storage::connect(&admin).await.unwrap();
-            admin_storage.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin_storage
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
         }
         Err(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
@@ -103,20 +120,43 @@ async fn main() {
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.secret = Some("bench-secret-0123456789".into());
     // Load comes from one address and a few desks: lift the limits for the measurement.
-    let open = Limit { max: u32::MAX, window: Duration::from_secs(60) };
-    settings.rate_limits = RateLimits { per_device: open, per_address: open, per_desk: open };
+    let open = Limit {
+        max: u32::MAX,
+        window: Duration::from_secs(60),
+    };
+    settings.rate_limits = RateLimits {
+        per_device: open,
+        per_address: open,
+        per_desk: open,
+    };
 
     let app = Application::build(&settings, true).await.unwrap();
     let base = app.base_url().to_owned();
     let storage = app.storage.clone();
     let keys = app.keys.clone();
     tokio::spawn(app.run_until_stopped());
-    let (_, token) = storage.create_api_client("bench", &[Scope::Read, Scope::Write]).await.unwrap();
-    let survey = sipas::demo::citizen_demo_url(&storage, &keys, &base).await.unwrap().unwrap();
-    storage.execute_unprepared("UPDATE campaigns SET min_fill_seconds = 0").await.unwrap();
+    let (_, token) = storage
+        .create_api_client("bench", &[Scope::Read, Scope::Write])
+        .await
+        .unwrap();
+    let survey = sipas::demo::citizen_demo_url(&storage, &keys, &base)
+        .await
+        .unwrap()
+        .unwrap();
+    storage
+        .execute_unprepared("UPDATE campaigns SET min_fill_seconds = 0")
+        .await
+        .unwrap();
 
-    println!("database: {}, redis: {}", if database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" },
-        settings.redis_url.as_deref().unwrap_or("none"));
+    println!(
+        "database: {}, redis: {}",
+        if database_url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        settings.redis_url.as_deref().unwrap_or("none")
+    );
     let page = reqwest::get(&survey).await.unwrap().text().await.unwrap();
     println!("survey page: {} bytes uncompressed", page.len());
     println!();
@@ -124,7 +164,9 @@ async fn main() {
         rebuild(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
         return;
     }
-    println!("| phase ({seconds} s, {concurrency} connections) | rate | count | p50 | p99 | failed |");
+    println!(
+        "| phase ({seconds} s, {concurrency} connections) | rate | count | p50 | p99 | failed |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
 
     let url = survey.clone();
@@ -145,32 +187,46 @@ async fn main() {
         .map(|(_, c)| (c.code.clone(), "4".to_owned()))
         .collect();
     let answers = Arc::new(answers);
-    run("submission (GET form + POST)", seconds, concurrency, move |client| {
-        let (url, answers) = (url.clone(), answers.clone());
-        async move {
-            let Ok(form) = client.get(&url).send().await else { return false };
-            let Ok(html) = form.text().await else { return false };
-            let mut fields = (*answers).clone();
-            fields.push(("_nonce".into(), field(&html, "_nonce")));
-            match client.post(&url).form(&fields).send().await {
-                Ok(r) => r.status() == 303,
-                Err(_) => false,
+    run(
+        "submission (GET form + POST)",
+        seconds,
+        concurrency,
+        move |client| {
+            let (url, answers) = (url.clone(), answers.clone());
+            async move {
+                let Ok(form) = client.get(&url).send().await else {
+                    return false;
+                };
+                let Ok(html) = form.text().await else {
+                    return false;
+                };
+                let mut fields = (*answers).clone();
+                fields.push(("_nonce".into(), field(&html, "_nonce")));
+                match client.post(&url).form(&fields).send().await {
+                    Ok(r) => r.status() == 303,
+                    Err(_) => false,
+                }
             }
-        }
-    })
+        },
+    )
     .await;
 
     let scores_url = format!("{base}/api/v1/campaigns/DEMO-2021/scores");
     let token_clone = token.clone();
-    run("scores of all units (GET, unchanged)", seconds.min(5), concurrency.min(8), move |client| {
-        let (url, token) = (scores_url.clone(), token_clone.clone());
-        async move {
-            match client.get(&url).bearer_auth(&token).send().await {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
+    run(
+        "scores of all units (GET, unchanged)",
+        seconds.min(5),
+        concurrency.min(8),
+        move |client| {
+            let (url, token) = (scores_url.clone(), token_clone.clone());
+            async move {
+                match client.get(&url).bearer_auth(&token).send().await {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
             }
-        }
-    })
+        },
+    )
     .await;
 
     // 100,000 paper forms in one all-or-nothing import.
@@ -198,13 +254,25 @@ async fn main() {
         .unwrap();
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     println!();
-    println!("import of 100,000 paper forms ({:.1} MB CSV): {:.2} s", csv.len() as f64 / 1e6, t.elapsed().as_secs_f64());
+    println!(
+        "import of 100,000 paper forms ({:.1} MB CSV): {:.2} s",
+        csv.len() as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
 
     // First read after a change recomputes every unit; later reads are cached.
     let t = Instant::now();
-    let r = client.get(format!("{base}/api/v1/campaigns/DEMO-2021/scores")).bearer_auth(&token).send().await.unwrap();
+    let r = client
+        .get(format!("{base}/api/v1/campaigns/DEMO-2021/scores"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let bytes = r.bytes().await.unwrap().len();
-    println!("scores of all units, first read after the import: {:.1} ms ({bytes} bytes)", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "scores of all units, first read after the import: {:.1} ms ({bytes} bytes)",
+        t.elapsed().as_secs_f64() * 1e3
+    );
 
     rebuild(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
 }
@@ -217,7 +285,9 @@ async fn rebuild(storage: &Storage, rows: u64, postgres: bool) {
     }
     fill_responses(storage, rows, postgres).await;
     let t = Instant::now();
-    let (book, report) = sipas::scores::ScoreBook::load(storage.clone()).await.unwrap();
+    let (book, report) = sipas::scores::ScoreBook::load(storage.clone())
+        .await
+        .unwrap();
     println!(
         "rebuild (sipas recompute) of {} counted responses: {:.2} s",
         report.responses,
@@ -225,7 +295,10 @@ async fn rebuild(storage: &Storage, rows: u64, postgres: bool) {
     );
     let campaign = storage.campaign_by_code("DEMO-2021").await.unwrap();
     let options = sipas::scores::scoring_options(&campaign, None, None).unwrap();
-    let query = sipas::scores::ScoreQuery { options, channels: sipas::scores::Channels::official(&campaign) };
+    let query = sipas::scores::ScoreQuery {
+        options,
+        channels: sipas::scores::Channels::official(&campaign),
+    };
     let t = Instant::now();
     let scores = book.scores(&campaign, query).await.unwrap();
     println!(
@@ -237,7 +310,10 @@ async fn rebuild(storage: &Storage, rows: u64, postgres: bool) {
 }
 
 fn answers_codes() -> Vec<String> {
-    sipas_domain::reference::questionnaires()[0].criteria().map(|(_, c)| c.code.clone()).collect()
+    sipas_domain::reference::questionnaires()[0]
+        .criteria()
+        .map(|(_, c)| c.code.clone())
+        .collect()
 }
 
 /// Adds synthetic communes (with a desk and a frame) until the demo campaign has
@@ -249,7 +325,11 @@ async fn add_units(storage: &Storage, units: u64, postgres: bool) {
         return;
     }
     let series = series(extra, postgres);
-    let now = if postgres { "now()" } else { "strftime('%Y-%m-%dT%H:%M:%SZ','now')" };
+    let now = if postgres {
+        "now()"
+    } else {
+        "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+    };
     for sql in [
         format!(
             "INSERT INTO units (code, name, unit_type_id, parent_id, valid_from) \
@@ -272,7 +352,9 @@ fn series(rows: u64, postgres: bool) -> String {
     if postgres {
         format!("SELECT generate_series(1, {rows}) AS x")
     } else {
-        format!("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {rows}) SELECT x FROM c")
+        format!(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {rows}) SELECT x FROM c"
+        )
     }
 }
 
@@ -281,14 +363,31 @@ fn series(rows: u64, postgres: bool) -> String {
 async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
     add_units(storage, env("SIPAS_BENCH_UNITS", 2_000u64), postgres).await;
     let t = Instant::now();
-    storage.execute_unprepared("CREATE TABLE bench_pool (i INTEGER PRIMARY KEY, answers TEXT NOT NULL)").await.unwrap();
+    storage
+        .execute_unprepared(
+            "CREATE TABLE bench_pool (i INTEGER PRIMARY KEY, answers TEXT NOT NULL)",
+        )
+        .await
+        .unwrap();
     let mut values = Vec::new();
     for i in 0..997u64 {
-        let answers: String = (0..22u64).map(|k| char::from(b'0' + ((i * 31 + k * 17 + i * k) % 6) as u8)).collect();
-        let answers = if answers.bytes().all(|b| b == b'0') { "4".repeat(22) } else { answers };
+        let answers: String = (0..22u64)
+            .map(|k| char::from(b'0' + ((i * 31 + k * 17 + i * k) % 6) as u8))
+            .collect();
+        let answers = if answers.bytes().all(|b| b == b'0') {
+            "4".repeat(22)
+        } else {
+            answers
+        };
         values.push(format!("({i}, '{answers}')"));
     }
-    storage.execute_unprepared(&format!("INSERT INTO bench_pool VALUES {}", values.join(","))).await.unwrap();
+    storage
+        .execute_unprepared(&format!(
+            "INSERT INTO bench_pool VALUES {}",
+            values.join(",")
+        ))
+        .await
+        .unwrap();
     storage
         .execute_unprepared(
             "CREATE TABLE bench_desks AS SELECT ROW_NUMBER() OVER (ORDER BY s.id) - 1 AS k, s.unit_id, s.id AS sp \
@@ -297,7 +396,11 @@ async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
         .await
         .unwrap();
     let series = series(rows, postgres);
-    let now = if postgres { "now()" } else { "strftime('%Y-%m-%dT%H:%M:%SZ','now')" };
+    let now = if postgres {
+        "now()"
+    } else {
+        "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+    };
     storage
         .execute_unprepared(&format!(
             "INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, verified, language, answers, submitted_at, is_demo) \
@@ -308,5 +411,8 @@ async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
         ))
         .await
         .unwrap();
-    println!("(filled {rows} responses in the database in {:.0} s)", t.elapsed().as_secs_f64());
+    println!(
+        "(filled {rows} responses in the database in {:.0} s)",
+        t.elapsed().as_secs_f64()
+    );
 }

@@ -228,7 +228,10 @@ impl CitizenService {
             client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
             is_demo: place.campaign.is_demo,
         };
-        let stored = self.storage.submit_response(&place.campaign, response.clone()).await?;
+        let stored = self
+            .storage
+            .submit_response(&place.campaign, response.clone())
+            .await?;
         Ok(match stored {
             Submission::Stored(_) => {
                 // Committed: count it now. A failure here must not turn a stored answer

@@ -129,7 +129,10 @@ async fn recompute(settings: &Settings) -> anyhow::Result<()> {
     );
     for campaign in storage.campaigns().await? {
         let options = scoring_options(&campaign, None, None)?;
-        let query = ScoreQuery { options, channels: Channels::official(&campaign) };
+        let query = ScoreQuery {
+            options,
+            channels: Channels::official(&campaign),
+        };
         let scores = book.scores(&campaign, query).await?;
         println!(
             "{}: {} units, statistics digest {}",

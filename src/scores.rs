@@ -60,7 +60,10 @@ impl Channels {
     }
 
     fn bit(channel: Channel) -> u8 {
-        1 << Channel::ALL.iter().position(|c| *c == channel).expect("known channel")
+        1 << Channel::ALL
+            .iter()
+            .position(|c| *c == channel)
+            .expect("known channel")
     }
 
     pub fn contains(self, channel: Channel) -> bool {
@@ -68,7 +71,11 @@ impl Channels {
     }
 
     pub fn names(self) -> Vec<&'static str> {
-        Channel::ALL.into_iter().filter(|c| self.contains(*c)).map(Channel::as_str).collect()
+        Channel::ALL
+            .into_iter()
+            .filter(|c| self.contains(*c))
+            .map(Channel::as_str)
+            .collect()
     }
 }
 
@@ -117,7 +124,10 @@ struct CampaignBook {
 }
 
 fn channel_index(channel: Channel) -> usize {
-    Channel::ALL.iter().position(|c| *c == channel).expect("known channel")
+    Channel::ALL
+        .iter()
+        .position(|c| *c == channel)
+        .expect("known channel")
 }
 
 impl CampaignBook {
@@ -134,7 +144,13 @@ impl CampaignBook {
         }
     }
 
-    fn add(&mut self, unit_id: i32, service_point_id: i32, channel: Channel, answers: &[u8]) -> Result<(), StatisticsError> {
+    fn add(
+        &mut self,
+        unit_id: i32,
+        service_point_id: i32,
+        channel: Channel,
+        answers: &[u8],
+    ) -> Result<(), StatisticsError> {
         let shape = &self.shape;
         let sample = self
             .samples
@@ -148,12 +164,22 @@ impl CampaignBook {
     /// The design of one unit from its frame and the samples of the counted channels.
     /// A frame smaller than the responses it should contain is wrong: the unit is then
     /// scored as if it had no frame (flagged `no_frame`) rather than not at all.
-    fn design<'a>(&self, unit: i32, samples: &'a BTreeMap<i32, Accumulator>, empty: &'a Accumulator) -> Design<'a> {
-        let pooled = |population| Design::Pooled { samples: samples.values().collect(), population };
+    fn design<'a>(
+        &self,
+        unit: i32,
+        samples: &'a BTreeMap<i32, Accumulator>,
+        empty: &'a Accumulator,
+    ) -> Design<'a> {
+        let pooled = |population| Design::Pooled {
+            samples: samples.values().collect(),
+            population,
+        };
         let n: u64 = samples.values().map(Accumulator::responses).sum();
         match self.frames.get(&unit) {
             Some(UnitFrame::ByServicePoint(points))
-                if samples.iter().all(|(sp, s)| points.get(sp).is_some_and(|n_h| s.responses() <= *n_h)) =>
+                if samples
+                    .iter()
+                    .all(|(sp, s)| points.get(sp).is_some_and(|n_h| s.responses() <= *n_h)) =>
             {
                 Design::Stratified(
                     points
@@ -172,7 +198,11 @@ impl CampaignBook {
             }
             Some(UnitFrame::Whole(population)) if n <= *population => pooled(Some(*population)),
             Some(_) => {
-                tracing::warn!(unit, n, "more responses than the frame's population; scored without frame");
+                tracing::warn!(
+                    unit,
+                    n,
+                    "more responses than the frame's population; scored without frame"
+                );
                 pooled(None)
             }
             None => pooled(None),
@@ -214,7 +244,10 @@ impl CampaignBook {
             .iter()
             .map(|u| self.design(u.id, by_unit.get(&u.id).unwrap_or(&no_samples), &empty))
             .collect();
-        let quotas: Vec<Option<u64>> = listed.iter().map(|u| self.quotas.get(&u.id).copied()).collect();
+        let quotas: Vec<Option<u64>> = listed
+            .iter()
+            .map(|u| self.quotas.get(&u.id).copied())
+            .collect();
         let analysis = CampaignAnalysis::compute(&self.shape, &designs);
         let results = analysis.score(&self.shape, query.options, &quotas);
         let mut units = Vec::with_capacity(listed.len());
@@ -227,7 +260,11 @@ impl CampaignBook {
             });
         }
         let digest = digest(key, &units);
-        let scores = Arc::new(CampaignScores { questionnaire: self.questionnaire.clone(), units, digest });
+        let scores = Arc::new(CampaignScores {
+            questionnaire: self.questionnaire.clone(),
+            units,
+            digest,
+        });
         self.cache.insert(key, (self.version, scores.clone()));
         Ok(scores)
     }
@@ -250,7 +287,10 @@ fn digest(key: (u64, u8, u8), units: &[UnitScores]) -> String {
             hasher.update(value.map_or(u64::MAX, f64::to_bits).to_be_bytes());
         }
     }
-    hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Folds responses read from storage, one [`BulkFold`] per stratum and channel.
@@ -263,17 +303,33 @@ struct Folder {
 
 impl Folder {
     fn new(shapes: Arc<HashMap<i32, QuestionnaireShape>>) -> Self {
-        Self { shapes, folds: HashMap::new(), values: Vec::new(), responses: 0 }
+        Self {
+            shapes,
+            folds: HashMap::new(),
+            values: Vec::new(),
+            responses: 0,
+        }
     }
 
     fn add(&mut self, group: CountedResponses<'_>) -> Result<(), StorageError> {
         // A campaign created after the scan began: its own book reads it.
-        let Some(shape) = self.shapes.get(&group.campaign_id) else { return Ok(()) };
-        let key = (group.campaign_id, group.unit_id, group.service_point_id, channel_index(group.channel));
-        let fold = self.folds.entry(key).or_insert_with(|| BulkFold::new(shape));
+        let Some(shape) = self.shapes.get(&group.campaign_id) else {
+            return Ok(());
+        };
+        let key = (
+            group.campaign_id,
+            group.unit_id,
+            group.service_point_id,
+            channel_index(group.channel),
+        );
+        let fold = self
+            .folds
+            .entry(key)
+            .or_insert_with(|| BulkFold::new(shape));
         for answers in group.answers.split(',') {
             self.values.clear();
-            self.values.extend(answers.bytes().map(|d| d.wrapping_sub(b'0')));
+            self.values
+                .extend(answers.bytes().map(|d| d.wrapping_sub(b'0')));
             fold.add(&self.values)
                 .map_err(|e| StorageError::Invalid(format!("a stored response: {e}")))?;
             self.responses += 1;
@@ -301,7 +357,10 @@ pub struct ScoreBook {
 impl ScoreBook {
     /// Builds every campaign's statistics from the stored responses.
     pub async fn load(storage: Storage) -> Result<(Self, RebuildReport), ScoreError> {
-        let book = Self { storage, campaigns: RwLock::new(HashMap::new()) };
+        let book = Self {
+            storage,
+            campaigns: RwLock::new(HashMap::new()),
+        };
         let mut books = HashMap::new();
         for campaign in book.storage.campaigns().await? {
             books.insert(campaign.id, book.describe(&campaign).await?);
@@ -312,29 +371,45 @@ impl ScoreBook {
         // task folds its id range, and the integer statistics merge exactly.
         let mut tasks = Vec::new();
         if let Some((min, max)) = book.storage.response_id_bounds().await? {
-            let parts = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8) as i64;
+            let parts = std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .clamp(1, 8) as i64;
             let step = (max - min) / parts + 1;
             for part in 0..parts {
                 let (storage, shapes) = (book.storage.clone(), shapes.clone());
-                let scan = ResponseScan::Ids { from: min + part * step, to: min + (part + 1) * step };
+                let scan = ResponseScan::Ids {
+                    from: min + part * step,
+                    to: min + (part + 1) * step,
+                };
                 tasks.push(tokio::spawn(async move {
                     let mut folder = Folder::new(shapes);
-                    storage.fold_counted_responses(scan, |r| folder.add(r)).await?;
+                    storage
+                        .fold_counted_responses(scan, |r| folder.add(r))
+                        .await?;
                     Ok::<_, ScoreError>(folder)
                 }));
             }
         }
-        let mut report = RebuildReport { campaigns: books.len(), responses: 0 };
+        let mut report = RebuildReport {
+            campaigns: books.len(),
+            responses: 0,
+        };
         for task in tasks {
-            let folder = task.await.map_err(|e| StorageError::Invalid(format!("rebuild task: {e}")))??;
+            let folder = task
+                .await
+                .map_err(|e| StorageError::Invalid(format!("rebuild task: {e}")))??;
             report.responses += folder.responses;
             for ((campaign, unit, sp, channel), sample) in folder.finish() {
-                let Some(book) = books.get_mut(&campaign) else { continue };
+                let Some(book) = books.get_mut(&campaign) else {
+                    continue;
+                };
                 match book.samples.entry((unit, sp, channel)) {
                     std::collections::btree_map::Entry::Vacant(v) => {
                         v.insert(sample);
                     }
-                    std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(&sample)?,
+                    std::collections::btree_map::Entry::Occupied(mut o) => {
+                        o.get_mut().merge(&sample)?
+                    }
                 }
             }
         }
@@ -349,7 +424,11 @@ impl ScoreBook {
 
     /// A campaign's book without responses yet: questionnaire, units, frame, quotas.
     async fn describe(&self, campaign: &CampaignRecord) -> Result<CampaignBook, ScoreError> {
-        let questionnaire = Arc::new(self.storage.questionnaire(campaign.questionnaire_id).await?);
+        let questionnaire = Arc::new(
+            self.storage
+                .questionnaire(campaign.questionnaire_id)
+                .await?,
+        );
         let shape = QuestionnaireShape::new(questionnaire.element_of_criteria())?;
         let mut book = CampaignBook::empty(questionnaire, shape);
         self.load_units_and_frame(campaign, &mut book).await?;
@@ -365,15 +444,25 @@ impl ScoreBook {
             .fold_counted_responses(ResponseScan::Campaign(campaign.id), |r| folder.add(r))
             .await?;
         let responses = folder.responses;
-        book.samples = folder.finish().into_iter().map(|((_, u, sp, ch), a)| ((u, sp, ch), a)).collect();
+        book.samples = folder
+            .finish()
+            .map(|((_, u, sp, ch), a)| ((u, sp, ch), a))
+            .collect();
         Ok((book, responses))
     }
 
-    async fn load_units_and_frame(&self, campaign: &CampaignRecord, book: &mut CampaignBook) -> Result<(), ScoreError> {
+    async fn load_units_and_frame(
+        &self,
+        campaign: &CampaignRecord,
+        book: &mut CampaignBook,
+    ) -> Result<(), ScoreError> {
         let points = self.storage.survey_points(&campaign.par_scheme).await?;
         let units = self
             .storage
-            .units(&UnitFilter { on: Some(campaign.starts_on), ..Default::default() })
+            .units(&UnitFilter {
+                on: Some(campaign.starts_on),
+                ..Default::default()
+            })
             .await?;
         book.units = units
             .into_iter()
@@ -414,16 +503,33 @@ impl ScoreBook {
     /// The book of a campaign, and whether it was built from storage just now (then it
     /// already counts every committed response). Campaigns created by this process get
     /// their (empty) book at creation; this builds the others on first use.
-    async fn book_or_build(&self, campaign: &CampaignRecord) -> Result<(Arc<Mutex<CampaignBook>>, bool), ScoreError> {
-        if let Some(book) = self.campaigns.read().expect("score book lock").get(&campaign.id) {
+    async fn book_or_build(
+        &self,
+        campaign: &CampaignRecord,
+    ) -> Result<(Arc<Mutex<CampaignBook>>, bool), ScoreError> {
+        if let Some(book) = self
+            .campaigns
+            .read()
+            .expect("score book lock")
+            .get(&campaign.id)
+        {
             return Ok((book.clone(), false));
         }
         let (built, _) = self.build(campaign).await?;
         let mut campaigns = self.campaigns.write().expect("score book lock");
-        Ok((campaigns.entry(campaign.id).or_insert_with(|| Arc::new(Mutex::new(built))).clone(), true))
+        Ok((
+            campaigns
+                .entry(campaign.id)
+                .or_insert_with(|| Arc::new(Mutex::new(built)))
+                .clone(),
+            true,
+        ))
     }
 
-    async fn book(&self, campaign: &CampaignRecord) -> Result<Arc<Mutex<CampaignBook>>, ScoreError> {
+    async fn book(
+        &self,
+        campaign: &CampaignRecord,
+    ) -> Result<Arc<Mutex<CampaignBook>>, ScoreError> {
         Ok(self.book_or_build(campaign).await?.0)
     }
 
@@ -433,7 +539,11 @@ impl ScoreBook {
     }
 
     /// Counts responses this process has just committed.
-    pub async fn record_all(&self, campaign: &CampaignRecord, responses: &[NewResponse]) -> Result<(), ScoreError> {
+    pub async fn record_all(
+        &self,
+        campaign: &CampaignRecord,
+        responses: &[NewResponse],
+    ) -> Result<(), ScoreError> {
         let (book, built_now) = self.book_or_build(campaign).await?;
         if built_now {
             return Ok(());
@@ -469,7 +579,11 @@ impl ScoreBook {
     }
 
     /// Every unit's scores for a query (cached until the statistics change).
-    pub async fn scores(&self, campaign: &CampaignRecord, query: ScoreQuery) -> Result<Arc<CampaignScores>, ScoreError> {
+    pub async fn scores(
+        &self,
+        campaign: &CampaignRecord,
+        query: ScoreQuery,
+    ) -> Result<Arc<CampaignScores>, ScoreError> {
         let book = self.book(campaign).await?;
         let mut book = book.lock().expect("campaign book lock");
         book.score(query)
@@ -478,7 +592,11 @@ impl ScoreBook {
 
 /// Parses a reader's `confidence=` and `method=` (defaults: the campaign's level and
 /// Wilson with FPC); a bad value is a typed error, never a panic.
-pub fn scoring_options(campaign: &CampaignRecord, confidence: Option<&str>, method: Option<&str>) -> Result<ScoringOptions, StatisticsError> {
+pub fn scoring_options(
+    campaign: &CampaignRecord,
+    confidence: Option<&str>,
+    method: Option<&str>,
+) -> Result<ScoringOptions, StatisticsError> {
     let confidence = match confidence {
         Some(text) => text.parse::<Confidence>()?,
         None => Confidence::new(campaign.design.confidence())?,

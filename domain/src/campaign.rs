@@ -169,9 +169,14 @@ impl CampaignRequest {
         if min_fill_seconds > 600 {
             fail("min_fill_seconds", "min_fill_seconds must be 0–600".into());
         }
-        let receipt_valid_days = self.receipt_valid_days.unwrap_or(defaults.receipt_valid_days);
+        let receipt_valid_days = self
+            .receipt_valid_days
+            .unwrap_or(defaults.receipt_valid_days);
         if !(1..=366).contains(&receipt_valid_days) {
-            fail("receipt_valid_days", "receipt_valid_days must be 1–366".into());
+            fail(
+                "receipt_valid_days",
+                "receipt_valid_days must be 1–366".into(),
+            );
         }
         let rules = CampaignRules {
             count_unverified: self.count_unverified.unwrap_or(defaults.count_unverified),

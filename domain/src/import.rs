@@ -94,12 +94,20 @@ fn columns(
     for (i, name) in headers.iter().enumerate() {
         let name = name.trim_start_matches('\u{feff}').to_owned();
         if found.insert(name.clone(), i).is_some() {
-            problems.push(LineError::new(1, Some(&name), format!("column {name} appears twice")));
+            problems.push(LineError::new(
+                1,
+                Some(&name),
+                format!("column {name} appears twice"),
+            ));
         }
     }
     for name in required {
         if !found.contains_key(*name) {
-            problems.push(LineError::new(1, Some(name), format!("the header has no column {name}")));
+            problems.push(LineError::new(
+                1,
+                Some(name),
+                format!("the header has no column {name}"),
+            ));
         }
     }
     found
@@ -121,7 +129,11 @@ pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
             return Err(problems);
         }
     };
-    let cols = columns(&headers, &["unit_code", "service_point_code", "population"], &mut problems);
+    let cols = columns(
+        &headers,
+        &["unit_code", "service_point_code", "population"],
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -141,7 +153,11 @@ pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
         let get = |name: &str| record.get(cols[name]).unwrap_or("");
         let unit_code = get("unit_code").to_owned();
         if unit_code.is_empty() {
-            problems.push(LineError::new(line, Some("unit_code"), "unit_code is empty"));
+            problems.push(LineError::new(
+                line,
+                Some("unit_code"),
+                "unit_code is empty",
+            ));
             continue;
         }
         let service_point_code = optional(get("service_point_code"));
@@ -151,13 +167,20 @@ pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
                 problems.push(LineError::new(
                     line,
                     Some("population"),
-                    format!("population {:?} is not a whole number ≥ 0", get("population")),
+                    format!(
+                        "population {:?} is not a whole number ≥ 0",
+                        get("population")
+                    ),
                 ));
                 continue;
             }
         };
         if !seen.insert((unit_code.clone(), service_point_code.clone())) {
-            problems.push(LineError::new(line, Some("unit_code"), format!("{unit_code} is given twice")));
+            problems.push(LineError::new(
+                line,
+                Some("unit_code"),
+                format!("{unit_code} is given twice"),
+            ));
             continue;
         }
         let per_point = service_point_code.is_some();
@@ -176,12 +199,19 @@ pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
             population,
         });
     }
-    if problems.is_empty() { Ok(lines) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Parses `unit_code,service_point_code,channel,<criterion codes>`: channel `paper`
 /// or `interviewer`; answers `1`–`5`, `0` or empty for no answer.
-pub fn parse_responses(text: &str, questionnaire: &Questionnaire) -> Result<Vec<ResponseLine>, Problems> {
+pub fn parse_responses(
+    text: &str,
+    questionnaire: &Questionnaire,
+) -> Result<Vec<ResponseLine>, Problems> {
     let mut problems = Problems::default();
     let mut reader = reader(text);
     let headers = match reader.headers() {
@@ -191,7 +221,10 @@ pub fn parse_responses(text: &str, questionnaire: &Questionnaire) -> Result<Vec<
             return Err(problems);
         }
     };
-    let criteria: Vec<&str> = questionnaire.criteria().map(|(_, c)| c.code.as_str()).collect();
+    let criteria: Vec<&str> = questionnaire
+        .criteria()
+        .map(|(_, c)| c.code.as_str())
+        .collect();
     let mut required = vec!["unit_code", "service_point_code", "channel"];
     required.extend(&criteria);
     let cols = columns(&headers, &required, &mut problems);
@@ -200,7 +233,10 @@ pub fn parse_responses(text: &str, questionnaire: &Questionnaire) -> Result<Vec<
         problems.push(LineError::new(
             1,
             Some(name),
-            format!("unknown column {name}: not a criterion of {}", questionnaire.code),
+            format!(
+                "unknown column {name}: not a criterion of {}",
+                questionnaire.code
+            ),
         ));
     }
     if !problems.is_empty() {
@@ -221,7 +257,11 @@ pub fn parse_responses(text: &str, questionnaire: &Questionnaire) -> Result<Vec<
         let mut ok = true;
         let unit_code = get("unit_code").to_owned();
         if unit_code.is_empty() {
-            problems.push(LineError::new(line, Some("unit_code"), "unit_code is empty"));
+            problems.push(LineError::new(
+                line,
+                Some("unit_code"),
+                "unit_code is empty",
+            ));
             ok = false;
         }
         let channel = match Channel::parse(get("channel")) {
@@ -244,7 +284,10 @@ pub fn parse_responses(text: &str, questionnaire: &Questionnaire) -> Result<Vec<
                     problems.push(LineError::new(
                         line,
                         Some(code),
-                        format!("answer {:?} must be 1–5, or 0 or empty for no answer", get(code)),
+                        format!(
+                            "answer {:?} must be 1–5, or 0 or empty for no answer",
+                            get(code)
+                        ),
                     ));
                     ok = false;
                 }
@@ -269,7 +312,11 @@ pub fn parse_responses(text: &str, questionnaire: &Questionnaire) -> Result<Vec<
             Err(e) => problems.push(LineError::new(line, None, e.to_string())),
         }
     }
-    if problems.is_empty() { Ok(lines) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -287,15 +334,29 @@ mod tests {
 
     #[test]
     fn frame_lines_parse_and_every_problem_is_reported() {
-        let ok = parse_frame("unit_code,service_point_code,population\n18073,,120\nS-NV,MC,40\nS-NV,MC-2,60\n").unwrap();
+        let ok = parse_frame(
+            "unit_code,service_point_code,population\n18073,,120\nS-NV,MC,40\nS-NV,MC-2,60\n",
+        )
+        .unwrap();
         assert_eq!(ok.len(), 3);
-        assert_eq!(ok[0], FrameLine { line: 2, unit_code: "18073".into(), service_point_code: None, population: 120 });
+        assert_eq!(
+            ok[0],
+            FrameLine {
+                line: 2,
+                unit_code: "18073".into(),
+                service_point_code: None,
+                population: 120
+            }
+        );
         assert_eq!(ok[2].line, 4);
 
         let text = "unit_code,service_point_code,population\n18073,,-5\n,,3\n18077,,1\n18077,,2\nS-NV,,10\nS-NV,MC,5\n";
         let (errors, more) = parse_frame(text).unwrap_err().into_parts();
         assert_eq!(more, 0);
-        let found: Vec<(u64, Option<&str>)> = errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
+        let found: Vec<(u64, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
         assert_eq!(
             found,
             vec![
@@ -305,7 +366,9 @@ mod tests {
                 (7, Some("service_point_code")),
             ]
         );
-        let (errors, _) = parse_frame("unit,population\n1,2\n").unwrap_err().into_parts();
+        let (errors, _) = parse_frame("unit,population\n1,2\n")
+            .unwrap_err()
+            .into_parts();
         assert!(errors.iter().all(|e| e.line == 1));
         assert_eq!(errors.len(), 2);
     }
@@ -313,8 +376,14 @@ mod tests {
     #[test]
     fn response_lines_parse_with_empty_as_no_answer() {
         let q = sipas2017();
-        let row = |channel: &str, first: &str| format!("18073,,{channel},{first}{}\n", ",4".repeat(21));
-        let text = format!("{}{}{}", header(&q), row("paper", "5"), row("interviewer", ""));
+        let row =
+            |channel: &str, first: &str| format!("18073,,{channel},{first}{}\n", ",4".repeat(21));
+        let text = format!(
+            "{}{}{}",
+            header(&q),
+            row("paper", "5"),
+            row("interviewer", "")
+        );
         let lines = parse_responses(&text, &q).unwrap();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].answers.to_digits(), format!("5{}", "4".repeat(21)));
@@ -332,11 +401,19 @@ mod tests {
         let empty = format!("18073,,paper{}\n", ",".repeat(22));
         let text = format!("{}{good}{bad_answer}{bad_channel}{empty}", header(&q));
         let (errors, _) = parse_responses(&text, &q).unwrap_err().into_parts();
-        let found: Vec<(u64, Option<&str>)> = errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
-        assert_eq!(found, vec![(3, Some("TC1")), (4, Some("channel")), (5, None)]);
+        let found: Vec<(u64, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(3, Some("TC1")), (4, Some("channel")), (5, None)]
+        );
 
         let missing_column = "unit_code,service_point_code,channel,TC1,XX9\n";
-        let (errors, _) = parse_responses(missing_column, &q).unwrap_err().into_parts();
+        let (errors, _) = parse_responses(missing_column, &q)
+            .unwrap_err()
+            .into_parts();
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("TC2")));
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("XX9")));
     }

@@ -22,7 +22,11 @@ impl CodeBook {
     fn unit(&self, line: u64, code: &str, problems: &mut Problems) -> Option<i32> {
         let id = self.unit_ids.get(code).copied();
         if id.is_none() {
-            problems.push(LineError::new(line, Some("unit_code"), format!("unknown unit {code}")));
+            problems.push(LineError::new(
+                line,
+                Some("unit_code"),
+                format!("unknown unit {code}"),
+            ));
         }
         id
     }
@@ -37,7 +41,10 @@ impl CodeBook {
         problems: &mut Problems,
     ) -> Option<i32> {
         let id = match code {
-            Some(code) => self.service_points.get(&(unit_id, code.to_owned())).copied(),
+            Some(code) => self
+                .service_points
+                .get(&(unit_id, code.to_owned()))
+                .copied(),
             None => self.default_points.get(&unit_id).copied(),
         };
         if id.is_none() {
@@ -55,19 +62,35 @@ impl CodeBook {
         let mut problems = Problems::default();
         let mut entries = Vec::with_capacity(lines.len());
         for l in lines {
-            let Some(unit_id) = self.unit(l.line, &l.unit_code, &mut problems) else { continue };
+            let Some(unit_id) = self.unit(l.line, &l.unit_code, &mut problems) else {
+                continue;
+            };
             let service_point_id = match &l.service_point_code {
                 Some(code) => {
-                    match self.service_point(l.line, unit_id, &l.unit_code, Some(code), &mut problems) {
+                    match self.service_point(
+                        l.line,
+                        unit_id,
+                        &l.unit_code,
+                        Some(code),
+                        &mut problems,
+                    ) {
                         Some(id) => Some(id),
                         None => continue,
                     }
                 }
                 None => None,
             };
-            entries.push(FrameEntry { unit_id, service_point_id, population: l.population });
+            entries.push(FrameEntry {
+                unit_id,
+                service_point_id,
+                population: l.population,
+            });
         }
-        if problems.is_empty() { Ok(entries) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(entries)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Resolves paper and interviewer forms into responses stored now.
@@ -80,7 +103,9 @@ impl CodeBook {
         let mut responses = Vec::with_capacity(lines.len());
         let now = Utc::now();
         for l in lines {
-            let Some(unit_id) = self.unit(l.line, &l.unit_code, &mut problems) else { continue };
+            let Some(unit_id) = self.unit(l.line, &l.unit_code, &mut problems) else {
+                continue;
+            };
             let code = l.service_point_code.as_deref();
             let Some(service_point_id) =
                 self.service_point(l.line, unit_id, &l.unit_code, code, &mut problems)
@@ -102,7 +127,11 @@ impl CodeBook {
                 is_demo: campaign.is_demo,
             });
         }
-        if problems.is_empty() { Ok(responses) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(responses)
+        } else {
+            Err(problems)
+        }
     }
 }
 
@@ -110,13 +139,23 @@ impl Storage {
     /// The codes valid for a campaign: units valid when it starts, and their desks.
     pub async fn code_book(&self, campaign: &CampaignRecord) -> Result<CodeBook, StorageError> {
         let units = self
-            .units(&UnitFilter { on: Some(campaign.starts_on), ..Default::default() })
+            .units(&UnitFilter {
+                on: Some(campaign.starts_on),
+                ..Default::default()
+            })
             .await?;
         let points = self.all_service_points().await?;
         Ok(CodeBook {
             unit_ids: units.iter().map(|u| (u.code.clone(), u.id)).collect(),
-            default_points: points.iter().filter(|p| p.is_default).map(|p| (p.unit_id, p.id)).collect(),
-            service_points: points.into_iter().map(|p| ((p.unit_id, p.code), p.id)).collect(),
+            default_points: points
+                .iter()
+                .filter(|p| p.is_default)
+                .map(|p| (p.unit_id, p.id))
+                .collect(),
+            service_points: points
+                .into_iter()
+                .map(|p| ((p.unit_id, p.code), p.id))
+                .collect(),
             units,
         })
     }

@@ -63,18 +63,33 @@ impl Storage {
         mut fold: impl FnMut(CountedResponses<'_>) -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
         use sea_orm::sqlx::{self, Row};
-        let mut apply = |campaign_id: i32, unit_id: i32, service_point_id: i32, channel: &str, answers: &str| {
+        let mut apply = |campaign_id: i32,
+                         unit_id: i32,
+                         service_point_id: i32,
+                         channel: &str,
+                         answers: &str| {
             let channel = Channel::parse(channel).ok_or_else(|| {
                 StorageError::Invalid(format!("a response has unknown channel {channel:?}"))
             })?;
-            fold(CountedResponses { campaign_id, unit_id, service_point_id, channel, answers })
+            fold(CountedResponses {
+                campaign_id,
+                unit_id,
+                service_point_id,
+                channel,
+                answers,
+            })
         };
         let sql_err = |e: sqlx::Error| StorageError::Unavailable(e.to_string());
         let postgres = self.backend() == sea_orm::DbBackend::Postgres;
         let (sql, blocks): (&str, Vec<(i64, Option<i64>)>) = match scan {
-            ResponseScan::Campaign(id) => {
-                (if postgres { CAMPAIGN_PG } else { CAMPAIGN_SQLITE }, vec![(i64::from(id), None)])
-            }
+            ResponseScan::Campaign(id) => (
+                if postgres {
+                    CAMPAIGN_PG
+                } else {
+                    CAMPAIGN_SQLITE
+                },
+                vec![(i64::from(id), None)],
+            ),
             ResponseScan::Ids { from, to } => (
                 if postgres { IDS_PG } else { IDS_SQLITE },
                 (from..to)

@@ -18,7 +18,11 @@ backend_tests!(
 );
 
 pub async fn open_campaign(app: &TestApp, code: &str, min_fill_seconds: u32) {
-    create_campaign(app, json!({"code": code, "min_fill_seconds": min_fill_seconds})).await;
+    create_campaign(
+        app,
+        json!({"code": code, "min_fill_seconds": min_fill_seconds}),
+    )
+    .await;
 }
 
 /// Creates an open SIPAS-2017 campaign; `fields` add to or override the defaults.
@@ -227,10 +231,14 @@ async fn receipt_answers_once(backend: Backend) {
     let today = chrono::Utc::now().date_naive();
     let body = json!({"dossier_code": "H42.18073-260101-0001", "unit_code": "18073",
                       "service_point_code": "MC", "returned_on": today});
-    let first = app.post_json("/api/v1/campaigns/HT-2026/receipts", &body).await;
+    let first = app
+        .post_json("/api/v1/campaigns/HT-2026/receipts", &body)
+        .await;
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
-    let again = app.post_json("/api/v1/campaigns/HT-2026/receipts", &body).await;
+    let again = app
+        .post_json("/api/v1/campaigns/HT-2026/receipts", &body)
+        .await;
     assert_eq!(again.status(), 200, "idempotent per dossier");
     let again: Value = again.json().await.unwrap();
     assert_eq!(first, again);
@@ -277,10 +285,14 @@ async fn receipt_answers_once(backend: Backend) {
 
     // A result returned long ago would already be expired: refused with a reason.
     let old = json!({"dossier_code": "OLD-1", "unit_code": "18073", "returned_on": "2020-01-01"});
-    let refused = app.post_json("/api/v1/campaigns/HT-2026/receipts", &old).await;
+    let refused = app
+        .post_json("/api/v1/campaigns/HT-2026/receipts", &old)
+        .await;
     assert_eq!(refused.status(), 422);
     let unknown_unit = json!({"dossier_code": "X-1", "unit_code": "99999", "returned_on": today});
-    let refused = app.post_json("/api/v1/campaigns/HT-2026/receipts", &unknown_unit).await;
+    let refused = app
+        .post_json("/api/v1/campaigns/HT-2026/receipts", &unknown_unit)
+        .await;
     assert_eq!(refused.status(), 404);
 }
 
@@ -445,11 +457,15 @@ async fn desk_poster_is_printable() {
 /// A receipt past its window is a plain 404, like a forged token.
 #[tokio::test]
 async fn expired_receipt_is_not_found() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else { return };
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
     create_campaign(&app, json!({"code": "HT-2026", "receipt_valid_days": 1})).await;
     let body = json!({"dossier_code": "D-1", "unit_code": "18073",
                       "returned_on": chrono::Utc::now().date_naive()});
-    let receipt: Value = app.post_json("/api/v1/campaigns/HT-2026/receipts", &body).await
+    let receipt: Value = app
+        .post_json("/api/v1/campaigns/HT-2026/receipts", &body)
+        .await
         .json()
         .await
         .unwrap();
@@ -468,24 +484,43 @@ async fn expired_receipt_is_not_found() {
 /// `SIPAS_PREVIOUS_SECRETS`; dropping it retires them.
 #[tokio::test]
 async fn key_rotation_keeps_printed_codes() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else { return };
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let printed = desk_url(&app, "HT-2026", "18073").await;
     let token = printed.rsplit('/').next().unwrap().to_owned();
 
     let mut settings = crate::common::settings(&app.database.url, None);
-    let old = settings.secret.replace("a-brand-new-secret-456789".into()).unwrap();
+    let old = settings
+        .secret
+        .replace("a-brand-new-secret-456789".into())
+        .unwrap();
     settings.previous_secrets = vec![old];
-    let rotated = sipas::startup::Application::build(&settings, false).await.unwrap();
+    let rotated = sipas::startup::Application::build(&settings, false)
+        .await
+        .unwrap();
     let rotated_base = format!("http://127.0.0.1:{}", rotated.port());
     tokio::spawn(rotated.run_until_stopped());
-    let response = app.client.get(format!("{rotated_base}/s/{token}")).send().await.unwrap();
+    let response = app
+        .client
+        .get(format!("{rotated_base}/s/{token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200, "the printed code still works");
 
     settings.previous_secrets.clear();
-    let retired = sipas::startup::Application::build(&settings, false).await.unwrap();
+    let retired = sipas::startup::Application::build(&settings, false)
+        .await
+        .unwrap();
     let retired_base = format!("http://127.0.0.1:{}", retired.port());
     tokio::spawn(retired.run_until_stopped());
-    let response = app.client.get(format!("{retired_base}/s/{token}")).send().await.unwrap();
+    let response = app
+        .client
+        .get(format!("{retired_base}/s/{token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
 }

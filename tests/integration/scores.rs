@@ -22,7 +22,10 @@ fn header() -> String {
 
 /// A CSV line of 22 answers: the first `satisfied` criteria get 5, the rest get 2.
 fn line(unit: &str, channel: &str, first: &str, rest: &str) -> String {
-    format!("{unit},,{channel},{first}{}\n", format!(",{rest}").repeat(21))
+    format!(
+        "{unit},,{channel},{first}{}\n",
+        format!(",{rest}").repeat(21)
+    )
 }
 
 async fn put_frame(app: &TestApp, campaign: &str, csv: &str) -> reqwest::Response {
@@ -37,12 +40,15 @@ async fn put_frame(app: &TestApp, campaign: &str, csv: &str) -> reqwest::Respons
 }
 
 async fn post_responses(app: &TestApp, campaign: &str, csv: &str) -> reqwest::Response {
-    app.post(&format!("/api/v1/campaigns/{campaign}/responses"), &app.write_token)
-        .header("content-type", "text/csv; charset=utf-8")
-        .body(csv.to_owned())
-        .send()
-        .await
-        .unwrap()
+    app.post(
+        &format!("/api/v1/campaigns/{campaign}/responses"),
+        &app.write_token,
+    )
+    .header("content-type", "text/csv; charset=utf-8")
+    .body(csv.to_owned())
+    .send()
+    .await
+    .unwrap()
 }
 
 fn details(body: &Value) -> Vec<(u64, Option<String>)> {
@@ -50,15 +56,23 @@ fn details(body: &Value) -> Vec<(u64, Option<String>)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_str().map(str::to_owned)))
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap(),
+                d["column"].as_str().map(str::to_owned),
+            )
+        })
         .collect()
 }
 
 async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
 
-    let bad_frame = "unit_code,service_point_code,population\n18073,,120\n99999,,50\n18077,NOPE,10\n18079,,x\n";
+    let bad_frame =
+        "unit_code,service_point_code,population\n18073,,120\n99999,,50\n18077,NOPE,10\n18079,,x\n";
     let response = put_frame(&app, "HT-2026", bad_frame).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
@@ -67,16 +81,23 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
     found.sort();
     assert_eq!(
         found,
-        vec![
-            (5, Some("population".into())),
-        ],
+        vec![(5, Some("population".into())),],
         "a file with parse errors is refused before codes are looked up"
     );
     let response = put_frame(&app, "HT-2026", &bad_frame.replace(",,x", ",,30")).await;
     assert_eq!(response.status(), 422);
     let found = details(&response.json().await.unwrap());
-    assert_eq!(found, vec![(3, Some("unit_code".into())), (4, Some("service_point_code".into()))]);
-    assert!(app.storage.frame(1).await.unwrap().is_empty(), "nothing stored");
+    assert_eq!(
+        found,
+        vec![
+            (3, Some("unit_code".into())),
+            (4, Some("service_point_code".into()))
+        ]
+    );
+    assert!(
+        app.storage.frame(1).await.unwrap().is_empty(),
+        "nothing stored"
+    );
 
     let good = "unit_code,service_point_code,population\n18073,,120\n18077,,1000\n";
     let response = put_frame(&app, "HT-2026", good).await;
@@ -105,14 +126,33 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
     let response = post_responses(&app, "HT-2026", &csv).await;
     assert_eq!(response.status(), 422);
     let found = details(&response.json().await.unwrap());
-    assert_eq!(found, vec![(3, Some("channel".into())), (3, Some("TC1".into()))]);
-    let csv = format!("{}{}{}", header(), line("18073", "paper", "5", "4"), line("99999", "paper", "5", "4"));
+    assert_eq!(
+        found,
+        vec![(3, Some("channel".into())), (3, Some("TC1".into()))]
+    );
+    let csv = format!(
+        "{}{}{}",
+        header(),
+        line("18073", "paper", "5", "4"),
+        line("99999", "paper", "5", "4")
+    );
     let response = post_responses(&app, "HT-2026", &csv).await;
     assert_eq!(response.status(), 422);
-    assert_eq!(details(&response.json().await.unwrap()), vec![(3, Some("unit_code".into()))]);
-    assert!(app.storage.response_counts(1).await.unwrap().is_empty(), "nothing stored");
+    assert_eq!(
+        details(&response.json().await.unwrap()),
+        vec![(3, Some("unit_code".into()))]
+    );
+    assert!(
+        app.storage.response_counts(1).await.unwrap().is_empty(),
+        "nothing stored"
+    );
 
-    let csv = format!("{}{}{}", header(), line("18073", "paper", "5", "4"), line("18073", "interviewer", "", "3"));
+    let csv = format!(
+        "{}{}{}",
+        header(),
+        line("18073", "paper", "5", "4"),
+        line("18073", "interviewer", "", "3")
+    );
     let response = post_responses(&app, "HT-2026", &csv).await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
@@ -120,9 +160,20 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
 }
 
 async fn scores_follow_the_imported_answers(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
-    assert_eq!(put_frame(&app, "HT-2026", "unit_code,service_point_code,population\n18073,,120\n").await.status(), 200);
+    assert_eq!(
+        put_frame(
+            &app,
+            "HT-2026",
+            "unit_code,service_point_code,population\n18073,,120\n"
+        )
+        .await
+        .status(),
+        200
+    );
     // 30 forms: TC1 satisfied in 21 of 30 (answers 5 or 2); every other criterion 4.
     let mut csv = header();
     for i in 0..30 {
@@ -134,17 +185,28 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
     }
     assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
 
-    let unit = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores").await;
+    let unit = app
+        .read_json("/api/v1/campaigns/HT-2026/units/18073/scores")
+        .await;
     assert_eq!(unit["unit_name"], "Phường Nam Hà");
     assert_eq!(unit["n"], 33);
     assert_eq!(unit["population"], 120);
     assert_eq!(unit["quota"], 92);
     let tc1 = &unit["criteria"][0];
-    assert_eq!((tc1["answered"].as_u64(), tc1["satisfied"].as_u64()), (Some(30), Some(21)));
+    assert_eq!(
+        (tc1["answered"].as_u64(), tc1["satisfied"].as_u64()),
+        (Some(30), Some(21))
+    );
     assert_eq!(tc1["estimate"], 0.7);
     assert_eq!(tc1["method"], "wilson-fpc");
-    let (low, high) = (tc1["ci_low"].as_f64().unwrap(), tc1["ci_high"].as_f64().unwrap());
-    assert!(low < 0.7 && 0.7 < high && low > 0.4 && high < 0.9, "[{low}, {high}]");
+    let (low, high) = (
+        tc1["ci_low"].as_f64().unwrap(),
+        tc1["ci_high"].as_f64().unwrap(),
+    );
+    assert!(
+        low < 0.7 && 0.7 < high && low > 0.4 && high < 0.9,
+        "[{low}, {high}]"
+    );
     // Element 1 = mean of (0.7, 1, 1, 1); the SIPAS index = mean of the 5 elements.
     let e1 = unit["elements"][0]["estimate"].as_f64().unwrap();
     assert!((e1 - 0.925).abs() < 1e-12, "{e1}");
@@ -154,22 +216,42 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
     // PAR points: a commune's survey part is worth 30.
     assert_eq!(unit["par"]["survey_max_points"], 30.0);
     assert!((unit["par"]["points"].as_f64().unwrap() - sipas * 30.0).abs() < 1e-9);
-    let flags: Vec<&str> = unit["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let flags: Vec<&str> = unit["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
     assert!(flags.contains(&"below_quota"), "{flags:?}");
 
     // Another method, another confidence: the same point, other intervals.
-    let cp = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores?method=clopper-pearson&confidence=0.99").await;
+    let cp = app
+        .read_json(
+            "/api/v1/campaigns/HT-2026/units/18073/scores?method=clopper-pearson&confidence=0.99",
+        )
+        .await;
     assert_eq!(cp["criteria"][0]["method"], "clopper-pearson");
     assert_eq!(cp["criteria"][0]["estimate"], 0.7);
     assert!(cp["sipas"]["ci_low"].as_f64().unwrap() < unit["sipas"]["ci_low"].as_f64().unwrap());
 
     // Split by channel: interviewers' forms alone.
-    let interviewers = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores?channel=interviewer").await;
+    let interviewers = app
+        .read_json("/api/v1/campaigns/HT-2026/units/18073/scores?channel=interviewer")
+        .await;
     assert_eq!(interviewers["n"], 3);
 
-    for bad in ["confidence=1", "confidence=0", "confidence=abc", "method=wald", "channel=email"] {
+    for bad in [
+        "confidence=1",
+        "confidence=0",
+        "confidence=abc",
+        "method=wald",
+        "channel=email",
+    ] {
         let response = app
-            .get(&format!("/api/v1/campaigns/HT-2026/scores?{bad}"), &app.read_token)
+            .get(
+                &format!("/api/v1/campaigns/HT-2026/scores?{bad}"),
+                &app.read_token,
+            )
             .send()
             .await
             .unwrap();
@@ -177,13 +259,28 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
         let body: Value = response.json().await.unwrap();
         assert!(body["error"]["message"].as_str().unwrap().len() > 10);
     }
-    let missing = app.get("/api/v1/campaigns/HT-2026/units/18077/scores", &app.read_token).send().await.unwrap();
+    let missing = app
+        .get(
+            "/api/v1/campaigns/HT-2026/units/18077/scores",
+            &app.read_token,
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
-    let missing = app.get("/api/v1/campaigns/NOPE/scores", &app.read_token).send().await.unwrap();
+    let missing = app
+        .get("/api/v1/campaigns/NOPE/scores", &app.read_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
 
     // ETag: unchanged data answers 304; a new response changes the tag.
-    let first = app.get("/api/v1/campaigns/HT-2026/scores", &app.read_token).send().await.unwrap();
+    let first = app
+        .get("/api/v1/campaigns/HT-2026/scores", &app.read_token)
+        .send()
+        .await
+        .unwrap();
     let tag = first.headers()["etag"].to_str().unwrap().to_owned();
     let again = app
         .get("/api/v1/campaigns/HT-2026/scores", &app.read_token)
@@ -192,7 +289,16 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
-    assert_eq!(post_responses(&app, "HT-2026", &format!("{}{}", header(), line("18073", "paper", "1", "1"))).await.status(), 201);
+    assert_eq!(
+        post_responses(
+            &app,
+            "HT-2026",
+            &format!("{}{}", header(), line("18073", "paper", "1", "1"))
+        )
+        .await
+        .status(),
+        201
+    );
     let changed = app
         .get("/api/v1/campaigns/HT-2026/scores", &app.read_token)
         .header("if-none-match", &tag)
@@ -202,11 +308,16 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
     assert_eq!(changed.status(), 200);
     let body: Value = changed.json().await.unwrap();
     assert_eq!(body["units"][0]["n"], 34);
-    assert!(body["units"][0].get("criteria").is_none(), "the list is brief without detail=true");
+    assert!(
+        body["units"][0].get("criteria").is_none(),
+        "the list is brief without detail=true"
+    );
 }
 
 async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let created = app
         .post("/api/v1/units/18073/service-points", &app.write_token)
@@ -219,13 +330,26 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
     assert_eq!(put_frame(&app, "HT-2026", frame).await.status(), 200);
     let mut csv = header();
     for i in 0..20 {
-        csv.push_str(&format!("18073,MC,paper{}\n", format!(",{}", if i % 4 == 0 { 2 } else { 5 }).repeat(22)));
-        csv.push_str(&format!("18073,MC-2,paper{}\n", format!(",{}", if i % 2 == 0 { 3 } else { 4 }).repeat(22)));
-        csv.push_str(&line("18077", "paper", if i % 5 == 0 { "1" } else { "4" }, "4"));
+        csv.push_str(&format!(
+            "18073,MC,paper{}\n",
+            format!(",{}", if i % 4 == 0 { 2 } else { 5 }).repeat(22)
+        ));
+        csv.push_str(&format!(
+            "18073,MC-2,paper{}\n",
+            format!(",{}", if i % 2 == 0 { 3 } else { 4 }).repeat(22)
+        ));
+        csv.push_str(&line(
+            "18077",
+            "paper",
+            if i % 5 == 0 { "1" } else { "4" },
+            "4",
+        ));
     }
     assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
 
-    let unit = app.read_json("/api/v1/campaigns/HT-2026/units/18073/scores").await;
+    let unit = app
+        .read_json("/api/v1/campaigns/HT-2026/units/18073/scores")
+        .await;
     assert_eq!(unit["strata"], 2);
     assert_eq!(unit["population"], 300);
     // Weighted by N_h: (200·0.75 + 100·0.5) / 300 for every criterion.
@@ -233,8 +357,15 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
     assert!((unit["sipas"]["estimate"].as_f64().unwrap() - expected).abs() < 1e-12);
     assert_eq!(unit["sipas"]["df"], 38, "n − H");
 
-    let all = app.read_json("/api/v1/campaigns/HT-2026/scores?parent=436").await;
-    let codes: Vec<&str> = all["units"].as_array().unwrap().iter().map(|u| u["unit_code"].as_str().unwrap()).collect();
+    let all = app
+        .read_json("/api/v1/campaigns/HT-2026/scores?parent=436")
+        .await;
+    let codes: Vec<&str> = all["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["unit_code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, vec!["18073", "18077", "18079"]);
     let aggregate = &all["aggregate"];
     assert_eq!(aggregate["units_included"], 2);
@@ -248,7 +379,9 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
 }
 
 async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     open_campaign(&app, "HT-2026", 0).await;
     let frame = "unit_code,service_point_code,population\n18073,,400\n18077,,300\n";
     assert_eq!(put_frame(&app, "HT-2026", frame).await.status(), 200);
@@ -257,7 +390,12 @@ async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
         let mut csv = header();
         for i in 0..15 {
             let first = ["1", "2", "3", "4", "5", "0"][(i + round) % 6];
-            csv.push_str(&line(if i % 2 == 0 { "18073" } else { "18077" }, "paper", first, ["4", "5", "3"][i % 3]));
+            csv.push_str(&line(
+                if i % 2 == 0 { "18073" } else { "18077" },
+                "paper",
+                first,
+                ["4", "5", "3"][i % 3],
+            ));
         }
         assert_eq!(post_responses(&app, "HT-2026", &csv).await.status(), 201);
         let url = desk_url(&app, "HT-2026", "18073").await;
@@ -268,22 +406,40 @@ async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
     let incremental = app.get(path, &app.read_token).send().await.unwrap();
     let incremental_tag = incremental.headers()["etag"].to_str().unwrap().to_owned();
     let incremental: Value = incremental.json().await.unwrap();
-    assert_eq!(incremental["units"][0]["n"].as_u64().unwrap() + incremental["units"][1]["n"].as_u64().unwrap(), 48);
+    assert_eq!(
+        incremental["units"][0]["n"].as_u64().unwrap()
+            + incremental["units"][1]["n"].as_u64().unwrap(),
+        48
+    );
 
     // A second node on the same database builds its statistics from storage.
     let settings = crate::common::settings(&app.database.url, None);
-    let rebuilt = sipas::startup::Application::build(&settings, false).await.unwrap();
+    let rebuilt = sipas::startup::Application::build(&settings, false)
+        .await
+        .unwrap();
     let address = format!("http://127.0.0.1:{}", rebuilt.port());
     tokio::spawn(rebuilt.run_until_stopped());
-    let batch = app.client.get(format!("{address}{path}")).bearer_auth(&app.read_token).send().await.unwrap();
+    let batch = app
+        .client
+        .get(format!("{address}{path}"))
+        .bearer_auth(&app.read_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(batch.headers()["etag"].to_str().unwrap(), incremental_tag);
     let batch: Value = batch.json().await.unwrap();
     assert_eq!(batch, incremental, "identical numbers, bit for bit");
 }
 
 async fn unverified_responses_count_only_if_the_campaign_says_so(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
-    create_campaign(&app, serde_json::json!({"code": "STRICT", "count_unverified": false, "min_fill_seconds": 0})).await;
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    create_campaign(
+        &app,
+        serde_json::json!({"code": "STRICT", "count_unverified": false, "min_fill_seconds": 0}),
+    )
+    .await;
     let mut csv = header();
     for _ in 0..4 {
         csv.push_str(&line("18073", "paper", "5", "4"));
@@ -293,13 +449,22 @@ async fn unverified_responses_count_only_if_the_campaign_says_so(backend: Backen
     for _ in 0..3 {
         assert_eq!(app.answer(&url, &full_answers("1")).await.status(), 303);
     }
-    let official = app.read_json("/api/v1/campaigns/STRICT/units/18073/scores").await;
+    let official = app
+        .read_json("/api/v1/campaigns/STRICT/units/18073/scores")
+        .await;
     assert_eq!(official["n"], 4, "desk (unverified) responses left out");
-    let all = app.read_json("/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr,paper").await;
+    let all = app
+        .read_json("/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr,paper")
+        .await;
     assert_eq!(all["n"], 7);
-    let desk = app.read_json("/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr").await;
+    let desk = app
+        .read_json("/api/v1/campaigns/STRICT/units/18073/scores?channel=desk_qr")
+        .await;
     assert_eq!(desk["n"], 3);
     assert_eq!(desk["sipas"]["estimate"], 0.0);
     let list = app.read_json("/api/v1/campaigns/STRICT/scores").await;
-    assert_eq!(list["channels"], serde_json::json!(["receipt_qr", "paper", "interviewer"]));
+    assert_eq!(
+        list["channels"],
+        serde_json::json!(["receipt_qr", "paper", "interviewer"])
+    );
 }

@@ -31,7 +31,10 @@ fn csv_text(req: &HttpRequest, body: web::Bytes) -> Result<String, ApiError> {
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !["text/csv", "text/plain", "application/csv"].iter().any(|t| content_type.starts_with(t)) {
+    if !["text/csv", "text/plain", "application/csv"]
+        .iter()
+        .any(|t| content_type.starts_with(t))
+    {
         return Err(ApiError::new(
             actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -91,7 +94,10 @@ pub async fn replace_frame(
         .await?;
     state.scores.frame_changed(&campaign).await?;
     let units: std::collections::HashSet<i32> = entries.iter().map(|e| e.unit_id).collect();
-    Ok(HttpResponse::Ok().json(FrameReplaced { lines: entries.len(), units: units.len() }))
+    Ok(HttpResponse::Ok().json(FrameReplaced {
+        lines: entries.len(),
+        units: units.len(),
+    }))
 }
 
 /// Imports responses collected on paper or by interviewers.
@@ -115,11 +121,17 @@ pub async fn import_responses(
 ) -> Result<HttpResponse, ApiError> {
     let text = csv_text(&req, body)?;
     let campaign = state.storage.campaign_by_code(&path).await?;
-    let questionnaire = state.citizen.questionnaire(campaign.questionnaire_id).await?;
+    let questionnaire = state
+        .citizen
+        .questionnaire(campaign.questionnaire_id)
+        .await?;
     let lines = parse_responses(&text, &questionnaire).map_err(refused)?;
     let codes = state.storage.code_book(&campaign).await?;
     let responses = codes.responses(&campaign, lines).map_err(refused)?;
-    let imported = state.storage.insert_responses(&campaign, &responses).await?;
+    let imported = state
+        .storage
+        .insert_responses(&campaign, &responses)
+        .await?;
     state.scores.record_all(&campaign, &responses).await?;
     Ok(HttpResponse::Created().json(Imported { imported }))
 }

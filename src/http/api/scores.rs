@@ -9,7 +9,9 @@ use sipas_domain::statistics::{self, Estimate, LeftOutReason};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::http::{ApiError, AppState, ErrorBody};
-use crate::scores::{CampaignScores, Channels, ScoreError, ScoreQuery, UnitScores, scoring_options};
+use crate::scores::{
+    CampaignScores, Channels, ScoreError, ScoreQuery, UnitScores, scoring_options,
+};
 
 /// A figure with its uncertainty; `null` where undefined.
 #[derive(Serialize, ToSchema)]
@@ -23,7 +25,13 @@ pub struct EstimateView {
 
 impl From<&Estimate> for EstimateView {
     fn from(e: &Estimate) -> Self {
-        Self { estimate: e.estimate, se: e.se, df: e.df, ci_low: e.ci_low, ci_high: e.ci_high }
+        Self {
+            estimate: e.estimate,
+            se: e.se,
+            df: e.df,
+            ci_low: e.ci_low,
+            ci_high: e.ci_high,
+        }
     }
 }
 
@@ -194,7 +202,9 @@ fn unit_score(scores: &CampaignScores, unit: &UnitScores, detail: bool) -> UnitS
 }
 
 fn channels(param: Option<&str>, official: Channels) -> Result<Channels, ApiError> {
-    let Some(text) = param.filter(|t| !t.is_empty()) else { return Ok(official) };
+    let Some(text) = param.filter(|t| !t.is_empty()) else {
+        return Ok(official);
+    };
     let mut chosen = Vec::new();
     for name in text.split(',').map(str::trim) {
         chosen.push(Channel::parse(name).ok_or_else(|| {
@@ -210,10 +220,21 @@ async fn compute(
     state: &AppState,
     campaign_code: &str,
     params: &ScoresParams,
-) -> Result<(crate::storage::CampaignRecord, ScoreQuery, std::sync::Arc<CampaignScores>), ApiError> {
+) -> Result<
+    (
+        crate::storage::CampaignRecord,
+        ScoreQuery,
+        std::sync::Arc<CampaignScores>,
+    ),
+    ApiError,
+> {
     let campaign = state.storage.campaign_by_code(campaign_code).await?;
-    let options = scoring_options(&campaign, params.confidence.as_deref(), params.method.as_deref())
-        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let options = scoring_options(
+        &campaign,
+        params.confidence.as_deref(),
+        params.method.as_deref(),
+    )
+    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let query = ScoreQuery {
         options,
         channels: channels(params.channel.as_deref(), Channels::official(&campaign))?,
@@ -231,9 +252,13 @@ fn with_etag<T: Serialize>(req: &HttpRequest, etag: String, body: &T) -> HttpRes
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if matches {
-        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish();
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
     }
-    HttpResponse::Ok().insert_header((header::ETAG, etag)).json(body)
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .json(body)
 }
 
 fn etag(digest: &str, parts: &[Option<&str>]) -> String {
@@ -244,7 +269,10 @@ fn etag(digest: &str, parts: &[Option<&str>]) -> String {
         hasher.update([0]);
         hasher.update(part.unwrap_or(""));
     }
-    hasher.finalize()[..12].iter().map(|b| format!("{b:02x}")).collect()
+    hasher.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Every unit's scores, optionally of one type or parent, with the stratified
@@ -271,8 +299,18 @@ pub async fn campaign_scores(
     let listed: Vec<&UnitScores> = scores
         .units
         .iter()
-        .filter(|u| params.unit_type.as_ref().is_none_or(|t| &u.unit.unit_type == t))
-        .filter(|u| params.parent.as_ref().is_none_or(|p| u.unit.parent_code.as_ref() == Some(p)))
+        .filter(|u| {
+            params
+                .unit_type
+                .as_ref()
+                .is_none_or(|t| &u.unit.unit_type == t)
+        })
+        .filter(|u| {
+            params
+                .parent
+                .as_ref()
+                .is_none_or(|p| u.unit.parent_code.as_ref() == Some(p))
+        })
         .collect();
     let group = statistics::aggregate(listed.iter().map(|u| &u.moments), query.options.confidence);
     let detail = params.detail.unwrap_or(false);
@@ -283,7 +321,10 @@ pub async fn campaign_scores(
         channels: query.channels.names(),
         snapshot: None,
         provisional: true,
-        units: listed.iter().map(|u| unit_score(&scores, u, detail)).collect(),
+        units: listed
+            .iter()
+            .map(|u| unit_score(&scores, u, detail))
+            .collect(),
         aggregate: Aggregate {
             n: group.n,
             population: group.population,
@@ -307,7 +348,14 @@ pub async fn campaign_scores(
         },
     };
     let detail_text = detail.to_string();
-    let tag = etag(&scores.digest, &[params.unit_type.as_deref(), params.parent.as_deref(), Some(&detail_text)]);
+    let tag = etag(
+        &scores.digest,
+        &[
+            params.unit_type.as_deref(),
+            params.parent.as_deref(),
+            Some(&detail_text),
+        ],
+    );
     Ok(with_etag(&req, tag, &body))
 }
 
@@ -332,11 +380,15 @@ pub async fn unit_scores(
 ) -> Result<HttpResponse, ApiError> {
     let (campaign_code, unit_code) = path.into_inner();
     let (_, _, scores) = compute(&state, &campaign_code, &params).await?;
-    let unit = scores.units.iter().find(|u| u.unit.code == unit_code).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "unit {unit_code} has neither a frame nor responses in campaign {campaign_code}"
-        ))
-    })?;
+    let unit = scores
+        .units
+        .iter()
+        .find(|u| u.unit.code == unit_code)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "unit {unit_code} has neither a frame nor responses in campaign {campaign_code}"
+            ))
+        })?;
     let tag = etag(&scores.digest, &[Some(&unit_code)]);
     Ok(with_etag(&req, tag, &unit_score(&scores, unit, true)))
 }

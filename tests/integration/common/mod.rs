@@ -224,12 +224,23 @@ impl TestApp {
 
     /// A page's HTML, from a full URL.
     pub async fn page(&self, url: &str) -> String {
-        self.client.get(url).send().await.unwrap().text().await.unwrap()
+        self.client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// POSTs JSON with the write token.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.post(path, &self.write_token).json(body).send().await.unwrap()
+        self.post(path, &self.write_token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// GETs JSON with the read token, expecting 200.
