@@ -70,6 +70,11 @@ impl Problems {
         self.listed.is_empty()
     }
 
+    /// How many problems so far, listed or not.
+    pub fn len(&self) -> usize {
+        self.listed.len() + self.more
+    }
+
     /// The listed problems, in line order, and how many more were not listed.
     pub fn into_parts(mut self) -> (Vec<LineError>, usize) {
         self.listed.sort_by_key(|e| e.line);
@@ -77,23 +82,52 @@ impl Problems {
     }
 }
 
-fn reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(text.as_bytes())
+/// One data line of a CSV file: its line number (the header is line 1) and its fields
+/// by column name.
+struct Row<'r> {
+    line: u64,
+    record: &'r csv::StringRecord,
+    columns: &'r HashMap<String, usize>,
 }
 
-/// Finds each required column in the header; reports the missing ones on line 1.
-fn columns(
-    headers: &csv::StringRecord,
+impl Row<'_> {
+    fn get(&self, name: &str) -> &str {
+        self.columns
+            .get(name)
+            .and_then(|i| self.record.get(*i))
+            .unwrap_or("")
+    }
+
+    fn problem(&self, column: Option<&str>, message: impl Into<String>) -> LineError {
+        LineError::new(self.line, column, message)
+    }
+}
+
+/// Reads a CSV file whose header must name every `required` column (and, when
+/// `only_required` names the template, no other), giving each data line to `each`.
+/// Problems with the header stop the read: no line could be understood.
+fn read_rows(
+    text: &str,
     required: &[&str],
-    problems: &mut Problems,
-) -> HashMap<String, usize> {
-    let mut found = HashMap::new();
+    only_required: Option<&str>,
+    mut each: impl FnMut(Row<'_>, &mut Problems),
+) -> Problems {
+    let mut problems = Problems::default();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            problems.push(LineError::new(1, None, format!("unreadable header: {e}")));
+            return problems;
+        }
+    };
+    let mut columns = HashMap::new();
     for (i, name) in headers.iter().enumerate() {
         let name = name.trim_start_matches('\u{feff}').to_owned();
-        if found.insert(name.clone(), i).is_some() {
+        if columns.insert(name.clone(), i).is_some() {
             problems.push(LineError::new(
                 1,
                 Some(&name),
@@ -102,7 +136,7 @@ fn columns(
         }
     }
     for name in required {
-        if !found.contains_key(*name) {
+        if !columns.contains_key(*name) {
             problems.push(LineError::new(
                 1,
                 Some(name),
@@ -110,7 +144,38 @@ fn columns(
             ));
         }
     }
-    found
+    if let Some(template) = only_required {
+        for name in columns.keys().filter(|n| !required.contains(&n.as_str())) {
+            problems.push(LineError::new(
+                1,
+                Some(name),
+                format!("unknown column {name}: not a criterion of {template}"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return problems;
+    }
+    for record in reader.records() {
+        match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                each(
+                    Row {
+                        line,
+                        record: &record,
+                        columns: &columns,
+                    },
+                    &mut problems,
+                );
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(LineError::new(line, None, format!("unreadable line: {e}")));
+            }
+        }
+    }
+    problems
 }
 
 fn optional(value: &str) -> Option<String> {
@@ -120,85 +185,40 @@ fn optional(value: &str) -> Option<String> {
 /// Parses `unit_code,service_point_code,population`. A unit is given either once
 /// as a whole or per service point, never both; no line twice.
 pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
-    let mut problems = Problems::default();
-    let mut reader = reader(text);
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            problems.push(LineError::new(1, None, format!("unreadable header: {e}")));
-            return Err(problems);
-        }
-    };
-    let cols = columns(
-        &headers,
-        &["unit_code", "service_point_code", "population"],
-        &mut problems,
-    );
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let mut lines = Vec::new();
     let mut seen: HashSet<(String, Option<String>)> = HashSet::new();
-    let mut shape: HashMap<String, bool> = HashMap::new(); // unit → given per service point
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(LineError::new(line, None, format!("unreadable line: {e}")));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |name: &str| record.get(cols[name]).unwrap_or("");
-        let unit_code = get("unit_code").to_owned();
+    let mut per_point: HashMap<String, bool> = HashMap::new();
+    let required = ["unit_code", "service_point_code", "population"];
+    let problems = read_rows(text, &required, None, |row, problems| {
+        let unit_code = row.get("unit_code").to_owned();
         if unit_code.is_empty() {
-            problems.push(LineError::new(
-                line,
-                Some("unit_code"),
-                "unit_code is empty",
-            ));
-            continue;
+            return problems.push(row.problem(Some("unit_code"), "unit_code is empty"));
         }
-        let service_point_code = optional(get("service_point_code"));
-        let population = match get("population").parse::<u64>() {
-            Ok(n) => n,
-            Err(_) => {
-                problems.push(LineError::new(
-                    line,
-                    Some("population"),
-                    format!(
-                        "population {:?} is not a whole number ≥ 0",
-                        get("population")
-                    ),
-                ));
-                continue;
-            }
+        let service_point_code = optional(row.get("service_point_code"));
+        let Ok(population) = row.get("population").parse::<u64>() else {
+            let message = format!(
+                "population {:?} is not a whole number ≥ 0",
+                row.get("population")
+            );
+            return problems.push(row.problem(Some("population"), message));
         };
         if !seen.insert((unit_code.clone(), service_point_code.clone())) {
-            problems.push(LineError::new(
-                line,
-                Some("unit_code"),
-                format!("{unit_code} is given twice"),
-            ));
-            continue;
+            let message = format!("{unit_code} is given twice");
+            return problems.push(row.problem(Some("unit_code"), message));
         }
-        let per_point = service_point_code.is_some();
-        if *shape.entry(unit_code.clone()).or_insert(per_point) != per_point {
-            problems.push(LineError::new(
-                line,
-                Some("service_point_code"),
-                format!("unit {unit_code} is given both as a whole and per service point"),
-            ));
-            continue;
+        let by_point = service_point_code.is_some();
+        if *per_point.entry(unit_code.clone()).or_insert(by_point) != by_point {
+            let message =
+                format!("unit {unit_code} is given both as a whole and per service point");
+            return problems.push(row.problem(Some("service_point_code"), message));
         }
         lines.push(FrameLine {
-            line,
+            line: row.line,
             unit_code,
             service_point_code,
             population,
         });
-    }
+    });
     if problems.is_empty() {
         Ok(lines)
     } else {
@@ -212,106 +232,66 @@ pub fn parse_responses(
     text: &str,
     questionnaire: &Questionnaire,
 ) -> Result<Vec<ResponseLine>, Problems> {
-    let mut problems = Problems::default();
-    let mut reader = reader(text);
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            problems.push(LineError::new(1, None, format!("unreadable header: {e}")));
-            return Err(problems);
-        }
-    };
     let criteria: Vec<&str> = questionnaire
         .criteria()
         .map(|(_, c)| c.code.as_str())
         .collect();
     let mut required = vec!["unit_code", "service_point_code", "channel"];
     required.extend(&criteria);
-    let cols = columns(&headers, &required, &mut problems);
-    let known: HashSet<&str> = required.iter().copied().collect();
-    for name in cols.keys().filter(|n| !known.contains(n.as_str())) {
-        problems.push(LineError::new(
-            1,
-            Some(name),
-            format!(
-                "unknown column {name}: not a criterion of {}",
-                questionnaire.code
-            ),
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let mut lines = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(LineError::new(line, None, format!("unreadable line: {e}")));
-                continue;
+    let problems = read_rows(
+        text,
+        &required,
+        Some(&questionnaire.code),
+        |row, problems| {
+            let before = problems.len();
+            let unit_code = row.get("unit_code").to_owned();
+            if unit_code.is_empty() {
+                problems.push(row.problem(Some("unit_code"), "unit_code is empty"));
             }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |name: &str| record.get(cols[name]).unwrap_or("");
-        let mut ok = true;
-        let unit_code = get("unit_code").to_owned();
-        if unit_code.is_empty() {
-            problems.push(LineError::new(
-                line,
-                Some("unit_code"),
-                "unit_code is empty",
-            ));
-            ok = false;
-        }
-        let channel = match Channel::parse(get("channel")) {
-            Some(c @ (Channel::Paper | Channel::Interviewer)) => Some(c),
-            _ => {
-                problems.push(LineError::new(
-                    line,
-                    Some("channel"),
-                    format!("channel {:?} must be paper or interviewer", get("channel")),
-                ));
-                ok = false;
-                None
-            }
-        };
-        let mut values = Vec::with_capacity(criteria.len());
-        for code in &criteria {
-            match parse_answer(code, Some(get(code))) {
-                Ok(v) => values.push(v),
-                Err(_) => {
-                    problems.push(LineError::new(
-                        line,
-                        Some(code),
-                        format!(
+            let channel = match Channel::parse(row.get("channel")) {
+                Some(c @ (Channel::Paper | Channel::Interviewer)) => Some(c),
+                _ => {
+                    let message = format!(
+                        "channel {:?} must be paper or interviewer",
+                        row.get("channel")
+                    );
+                    problems.push(row.problem(Some("channel"), message));
+                    None
+                }
+            };
+            let mut values = Vec::with_capacity(criteria.len());
+            for code in &criteria {
+                match parse_answer(code, Some(row.get(code))) {
+                    Ok(v) => values.push(v),
+                    Err(_) => {
+                        let message = format!(
                             "answer {:?} must be 1–5, or 0 or empty for no answer",
-                            get(code)
-                        ),
-                    ));
-                    ok = false;
+                            row.get(code)
+                        );
+                        problems.push(row.problem(Some(code), message));
+                    }
                 }
             }
-        }
-        if !ok {
-            continue;
-        }
-        match Answers::from_values(values) {
-            Ok(answers) => lines.push(ResponseLine {
-                line,
-                unit_code,
-                service_point_code: optional(get("service_point_code")),
-                channel: channel.expect("checked above"),
-                answers,
-            }),
-            Err(AnswersError::AllUnanswered) => problems.push(LineError::new(
-                line,
-                None,
-                "every criterion is unanswered: this is not a response",
-            )),
-            Err(e) => problems.push(LineError::new(line, None, e.to_string())),
-        }
-    }
+            let Some(channel) = channel.filter(|_| problems.len() == before) else {
+                return;
+            };
+            match Answers::from_values(values) {
+                Ok(answers) => lines.push(ResponseLine {
+                    line: row.line,
+                    unit_code,
+                    service_point_code: optional(row.get("service_point_code")),
+                    channel,
+                    answers,
+                }),
+                Err(AnswersError::AllUnanswered) => problems.push(row.problem(
+                    None,
+                    "every criterion is unanswered: this is not a response",
+                )),
+                Err(e) => problems.push(row.problem(None, e.to_string())),
+            }
+        },
+    );
     if problems.is_empty() {
         Ok(lines)
     } else {

@@ -43,14 +43,8 @@ async fn creates_and_lists_campaigns(backend: Backend) {
     let response = app.post_json("/api/v1/campaigns", &yamane).await;
     assert_eq!(response.status(), 201);
 
-    let list: Vec<Value> = app
-        .get("/api/v1/campaigns", &app.read_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> =
+        serde_json::from_value(app.read_json("/api/v1/campaigns").await).unwrap();
     let codes: Vec<&str> = list.iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["HT-2022", "HT-2023"]);
     assert_eq!(list[1]["quota_method"], "yamane");
@@ -108,13 +102,7 @@ async fn refuses_bad_campaigns_with_every_reason(backend: Backend) {
     assert_eq!(body["error"]["code"], "invalid_request");
 
     // Nothing of the refused requests was stored.
-    let list: Vec<Value> = app
-        .get("/api/v1/campaigns", &app.read_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> =
+        serde_json::from_value(app.read_json("/api/v1/campaigns").await).unwrap();
     assert!(list.is_empty());
 }

@@ -61,14 +61,7 @@ async fn manages_service_points(backend: Backend) {
     };
     let path = "/api/v1/units/18073/service-points";
 
-    let points: Vec<Value> = app
-        .get(path, &app.read_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let points: Vec<Value> = serde_json::from_value(app.read_json(path).await).unwrap();
     assert_eq!(
         points.len(),
         1,
@@ -78,39 +71,30 @@ async fn manages_service_points(backend: Backend) {
     assert_eq!(points[0]["is_default"], true);
 
     let created = app
-        .post(path, &app.write_token)
-        .json(&json!({"code": "MC-2", "name": "Quầy 2 — Một cửa"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(path, &json!({"code": "MC-2", "name": "Quầy 2 — Một cửa"}))
+        .await;
     assert_eq!(created.status(), 201);
     let created: Value = created.json().await.unwrap();
     assert_eq!(created["code"], "MC-2");
     assert_eq!(created["is_default"], false);
 
     let again = app
-        .post(path, &app.write_token)
-        .json(&json!({"code": "MC-2", "name": "Other"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(path, &json!({"code": "MC-2", "name": "Other"}))
+        .await;
     assert_eq!(again.status(), 409);
 
     // The same code in another unit is fine: codes are unique within a unit.
     let other = app
-        .post("/api/v1/units/18077/service-points", &app.write_token)
-        .json(&json!({"code": "MC-2", "name": "Quầy 2"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/units/18077/service-points",
+            &json!({"code": "MC-2", "name": "Quầy 2"}),
+        )
+        .await;
     assert_eq!(other.status(), 201);
 
     let bad = app
-        .post(path, &app.write_token)
-        .json(&json!({"code": "a b/c", "name": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(path, &json!({"code": "a b/c", "name": "x"}))
+        .await;
     assert_eq!(bad.status(), 422);
     let body: Value = bad.json().await.unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("code"));
@@ -122,14 +106,7 @@ async fn manages_service_points(backend: Backend) {
         .unwrap();
     assert_eq!(missing.status(), 404);
 
-    let points: Vec<Value> = app
-        .get(path, &app.read_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let points: Vec<Value> = serde_json::from_value(app.read_json(path).await).unwrap();
     let codes: Vec<&str> = points.iter().map(|p| p["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["MC", "MC-2"]);
 }

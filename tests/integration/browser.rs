@@ -119,14 +119,21 @@ async fn responses(app: &TestApp) -> Vec<entity::response::Model> {
         .unwrap()
 }
 
-async fn answer_in_browser(javascript: bool) {
-    let Some(driver) = start_driver() else { return };
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+/// A browser, the app with an open campaign, and the desk survey's URL; `None` (after
+/// saying so) where Chromium is not installed and not required.
+async fn citizen_at_a_desk(javascript: bool) -> Option<(Driver, TestApp, Client, String)> {
+    let driver = start_driver()?;
+    let app = spawn_app(Backend::Sqlite).await?;
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
     let client = browser(&driver, javascript).await;
+    Some((driver, app, client, url))
+}
+
+async fn answer_in_browser(javascript: bool) {
+    let Some((_driver, app, client, url)) = citizen_at_a_desk(javascript).await else {
+        return;
+    };
 
     client.goto(&url).await.unwrap();
     let heading = client
@@ -181,13 +188,9 @@ async fn citizen_answers_in_chromium_without_javascript() {
 
 #[tokio::test]
 async fn validation_in_chromium_keeps_every_answer() {
-    let Some(driver) = start_driver() else { return };
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some((_driver, app, client, url)) = citizen_at_a_desk(false).await else {
         return;
     };
-    open_campaign(&app, "HT-2026", 0).await;
-    let url = desk_url(&app, "HT-2026", "18073").await;
-    let client = browser(&driver, false).await;
     client.goto(&url).await.unwrap();
 
     let codes = criterion_codes();
