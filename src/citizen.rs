@@ -17,6 +17,7 @@ use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::redis_store::RedisStore;
 use crate::scores::ScoreBook;
 use crate::storage::{NewResponse, Storage, StorageError, Submission, SurveyPlace};
+use crate::submissions::SubmissionQueue;
 
 /// How long a token's place (campaign, unit, desk) is cached: a campaign closed by a
 /// manager stops taking answers within this delay.
@@ -81,6 +82,7 @@ pub struct CitizenService {
     keys: SigningKeys,
     redis: Arc<RedisStore>,
     scores: Arc<ScoreBook>,
+    queue: SubmissionQueue,
     limiter: RateLimiter,
     limits: RateLimits,
     places: Cache<(i32, i32), Arc<SurveyPlace>>,
@@ -96,7 +98,9 @@ impl CitizenService {
         limits: RateLimits,
         redis_prefix: &str,
     ) -> Self {
+        let queue = SubmissionQueue::start(storage.clone());
         Self {
+            queue,
             storage,
             keys,
             redis,
@@ -228,12 +232,17 @@ impl CitizenService {
             client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
             is_demo: place.campaign.is_demo,
         };
-        let stored = self
-            .storage
-            .submit_response(&place.campaign, response.clone())
-            .await?;
+        // Desk answers share commits; a receipt is claimed in its own transaction.
+        let stored = match response.receipt_id {
+            None => self.queue.submit(&place.campaign, response.clone()).await?,
+            Some(_) => {
+                self.storage
+                    .submit_response(&place.campaign, response.clone())
+                    .await?
+            }
+        };
         Ok(match stored {
-            Submission::Stored(_) => {
+            Submission::Stored => {
                 // Committed: count it now. A failure here must not turn a stored answer
                 // into an error page; the next start (or `sipas recompute`) rebuilds.
                 if let Err(error) = self.scores.record_all(&place.campaign, &[response]).await {
@@ -241,7 +250,7 @@ impl CitizenService {
                 }
                 Outcome::Accepted
             }
-            Submission::Repeated(_) => Outcome::Accepted,
+            Submission::Repeated => Outcome::Accepted,
             Submission::AlreadyAnswered => Outcome::AlreadyAnswered,
         })
     }

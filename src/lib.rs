@@ -14,4 +14,5 @@ pub mod redis_store;
 pub mod scores;
 pub mod startup;
 pub mod storage;
+pub mod submissions;
 pub mod telemetry;

@@ -50,10 +50,10 @@ impl From<receipt::Model> for ReceiptRecord {
 /// What became of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Submission {
-    /// Stored now, under this id.
-    Stored(i64),
+    /// Stored now.
+    Stored,
     /// The same form (same nonce) was stored before: a retry or a double tap.
-    Repeated(i64),
+    Repeated,
     /// The receipt was already answered by another submission: nothing stored.
     AlreadyAnswered,
 }
@@ -152,8 +152,8 @@ impl Storage {
         campaign: &CampaignRecord,
         response: NewResponse,
     ) -> Result<Submission, StorageError> {
-        if let Some(id) = self.response_by_nonce(response.nonce.as_deref()).await? {
-            return Ok(Submission::Repeated(id));
+        if self.nonce_stored(response.nonce.as_deref()).await? {
+            return Ok(Submission::Repeated);
         }
         let nonce = response.nonce.clone();
         let receipt_id = response.receipt_id;
@@ -170,36 +170,39 @@ impl Storage {
                 .await?;
             if claimed.rows_affected == 0 {
                 txn.rollback().await?;
-                return Ok(match self.response_by_nonce(nonce.as_deref()).await? {
-                    Some(id) => Submission::Repeated(id),
-                    None => Submission::AlreadyAnswered,
+                return Ok(if self.nonce_stored(nonce.as_deref()).await? {
+                    Submission::Repeated
+                } else {
+                    Submission::AlreadyAnswered
                 });
             }
         }
         match insert_response(&txn, campaign, response).await {
-            Ok(id) => {
+            Ok(()) => {
                 txn.commit().await?;
-                Ok(Submission::Stored(id))
+                Ok(Submission::Stored)
             }
             Err(StorageError::Conflict(message)) => {
                 // A concurrent copy of the same form got in first.
                 txn.rollback().await?;
-                match self.response_by_nonce(nonce.as_deref()).await? {
-                    Some(id) => Ok(Submission::Repeated(id)),
-                    None => Err(StorageError::Conflict(message)),
+                if self.nonce_stored(nonce.as_deref()).await? {
+                    Ok(Submission::Repeated)
+                } else {
+                    Err(StorageError::Conflict(message))
                 }
             }
             Err(e) => Err(e),
         }
     }
 
-    async fn response_by_nonce(&self, nonce: Option<&str>) -> Result<Option<i64>, StorageError> {
-        let Some(nonce) = nonce else { return Ok(None) };
+    /// Whether a response with this form nonce is stored.
+    async fn nonce_stored(&self, nonce: Option<&str>) -> Result<bool, StorageError> {
+        let Some(nonce) = nonce else { return Ok(false) };
         Ok(response::Entity::find()
             .filter(response::Column::Nonce.eq(nonce))
             .one(&self.db)
             .await?
-            .map(|r| r.id))
+            .is_some())
     }
 
     /// A stored response, for tests and audits.
@@ -212,9 +215,66 @@ async fn insert_response(
     db: &impl ConnectionTrait,
     campaign: &CampaignRecord,
     r: NewResponse,
-) -> Result<i64, StorageError> {
-    let model = response::Entity::insert(super::campaigns::response_row(campaign, r))
-        .exec(db)
+) -> Result<(), StorageError> {
+    response::Entity::insert(super::campaigns::response_row(campaign, r))
+        .exec_without_returning(db)
         .await?;
-    Ok(model.last_insert_id)
+    Ok(())
+}
+
+impl Storage {
+    /// Stores many desk responses (no receipt) in one transaction, committed before
+    /// this returns: one commit for a whole batch of citizens. Each gets its own
+    /// outcome: `Stored`, or `Repeated` when its nonce was stored before (by an earlier
+    /// batch, or earlier in this one).
+    pub async fn submit_desk_responses(
+        &self,
+        batch: &[(&CampaignRecord, &NewResponse)],
+    ) -> Result<Vec<Submission>, StorageError> {
+        let nonces: Vec<String> = batch.iter().filter_map(|(_, r)| r.nonce.clone()).collect();
+        let txn = self.db.begin().await?;
+        let existing: std::collections::HashMap<String, i64> = response::Entity::find()
+            .filter(response::Column::Nonce.is_in(nonces))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter_map(|r| Some((r.nonce?, r.id)))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut fresh = Vec::new();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (campaign, r) in batch {
+            let repeated = match &r.nonce {
+                Some(nonce) => existing.contains_key(nonce) || !seen.insert(nonce.clone()),
+                None => false,
+            };
+            outcomes.push(repeated);
+            if !repeated {
+                fresh.push(super::campaigns::response_row(campaign, (*r).clone()));
+            }
+        }
+        if !fresh.is_empty() {
+            // A copy committed by another node since the read above is skipped, not an
+            // error: the response is stored once either way.
+            response::Entity::insert_many(fresh)
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::column(response::Column::Nonce)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|repeated| {
+                if repeated {
+                    Submission::Repeated
+                } else {
+                    Submission::Stored
+                }
+            })
+            .collect())
+    }
 }

@@ -1,0 +1,72 @@
+//! Group commit of desk submissions: citizens' responses that arrive together are
+//! stored in one transaction by a single writer task, so many answers share one commit
+//! (and, on SQLite, writers never queue on the database lock). Each citizen is answered
+//! only after the transaction holding their response has committed.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::storage::{CampaignRecord, NewResponse, Storage, StorageError, Submission};
+
+/// At most this many responses share one transaction.
+const MAX_BATCH: usize = 256;
+
+struct Job {
+    campaign: CampaignRecord,
+    response: NewResponse,
+    reply: oneshot::Sender<Result<Submission, String>>,
+}
+
+#[derive(Clone)]
+pub struct SubmissionQueue {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl SubmissionQueue {
+    /// Starts the writer task on the current runtime.
+    pub fn start(storage: Storage) -> Self {
+        let (jobs, mut queue) = mpsc::channel::<Job>(MAX_BATCH * 8);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            // Whatever arrived while the previous batch was committing forms the next.
+            while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                let pairs: Vec<(&CampaignRecord, &NewResponse)> =
+                    batch.iter().map(|j| (&j.campaign, &j.response)).collect();
+                let outcome = storage.submit_desk_responses(&pairs).await;
+                match outcome {
+                    Ok(outcomes) => {
+                        for (job, outcome) in batch.drain(..).zip(outcomes) {
+                            let _ = job.reply.send(Ok(outcome));
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, size = batch.len(), "a batch of submissions failed");
+                        for job in batch.drain(..) {
+                            let _ = job.reply.send(Err(error.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Stores one desk response; returns once it is committed.
+    pub async fn submit(
+        &self,
+        campaign: &CampaignRecord,
+        response: NewResponse,
+    ) -> Result<Submission, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            campaign: campaign.clone(),
+            response,
+            reply,
+        };
+        let gone = || StorageError::Unavailable("the submission writer has stopped".into());
+        self.jobs.send(job).await.map_err(|_| gone())?;
+        answer
+            .await
+            .map_err(|_| gone())?
+            .map_err(StorageError::Unavailable)
+    }
+}
