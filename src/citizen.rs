@@ -257,24 +257,19 @@ impl CitizenService {
 
     async fn within_limits(&self, place: &SurveyPlace, form: &PostedForm<'_>) -> bool {
         let limits = self.limits;
-        let redis = &self.redis;
-        let desk = format!("desk:{}:{}", place.campaign.id, place.service_point.id);
-        if !self.limiter.allow(redis, &desk, limits.per_desk).await {
-            return false;
-        }
+        let mut checks = vec![(
+            format!("desk:{}:{}", place.campaign.id, place.service_point.id),
+            limits.per_desk,
+        )];
         if let Some(address) = &form.address {
             let key = format!("addr:{}", self.address_hash(address, Utc::now()));
-            if !self.limiter.allow(redis, &key, limits.per_address).await {
-                return false;
-            }
+            checks.push((key, limits.per_address));
         }
-        match form.device {
-            Some(device) => {
-                let key = format!("dev:{}", self.keys.keyed_hash("device", device.as_bytes()));
-                self.limiter.allow(redis, &key, limits.per_device).await
-            }
-            None => true,
+        if let Some(device) = form.device {
+            let key = format!("dev:{}", self.keys.keyed_hash("device", device.as_bytes()));
+            checks.push((key, limits.per_device));
         }
+        self.limiter.allow(&self.redis, &checks).await
     }
 
     /// A client address is kept only as a hash salted with the day, so addresses cannot

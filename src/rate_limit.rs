@@ -43,11 +43,16 @@ impl Default for RateLimits {
     }
 }
 
-/// Counts a hit and returns the window's count; the key expires with its window.
+/// Counts a hit on each key in turn, each expiring with its window, and stops at the
+/// first over its limit: returns its position (1-based), or 0 when all are within.
+/// One round trip for every limit of a request.
 const INCREMENT: &str = r"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n";
+for i = 1, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i - 1]) end
+  if n > tonumber(ARGV[2 * i]) then return i end
+end
+return 0";
 
 pub struct RateLimiter {
     prefix: String,
@@ -73,34 +78,42 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one hit on `key` and says whether it is within `limit`.
-    pub async fn allow(&self, redis: &RedisStore, key: &str, limit: Limit) -> bool {
-        let window_ms = limit.window.as_millis().max(1) as u64;
+    /// Counts one hit on each key, in order, and says whether all are within their
+    /// limits; counting stops at the first key over its limit.
+    pub async fn allow(&self, redis: &RedisStore, checks: &[(String, Limit)]) -> bool {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis() as u64;
-        let start = now_ms - now_ms % window_ms;
-        let count = match redis.connection().await {
-            Some(mut connection) => {
-                let counted: Result<u32, _> = self
-                    .increment
-                    .prepare_invoke()
+        // Each key is counted in its own fixed window: (key, window start, length).
+        let windows: Vec<(&str, u64, u64)> = checks
+            .iter()
+            .map(|(key, limit)| {
+                let window_ms = limit.window.as_millis().max(1) as u64;
+                (key.as_str(), now_ms - now_ms % window_ms, window_ms)
+            })
+            .collect();
+        if let Some(mut connection) = redis.connection().await {
+            let mut invocation = self.increment.prepare_invoke();
+            for ((key, start, window_ms), (_, limit)) in windows.iter().zip(checks) {
+                invocation
                     .key(format!("{}rl:{key}:{start}", self.prefix))
-                    .arg(window_ms)
-                    .invoke_async(&mut connection)
-                    .await;
-                match counted {
-                    Ok(n) => n,
-                    Err(error) => {
-                        tracing::warn!(%error, "Redis rate limit failed; counting in process");
-                        self.count_locally(key, start + window_ms, now_ms)
-                    }
+                    .arg(*window_ms)
+                    .arg(limit.max);
+            }
+            match invocation.invoke_async::<u32>(&mut connection).await {
+                Ok(over) => return over == 0,
+                Err(error) => {
+                    tracing::warn!(%error, "Redis rate limit failed; counting in process")
                 }
             }
-            None => self.count_locally(key, start + window_ms, now_ms),
-        };
-        count <= limit.max
+        }
+        windows
+            .iter()
+            .zip(checks)
+            .all(|((key, start, window_ms), (_, limit))| {
+                self.count_locally(key, start + window_ms, now_ms) <= limit.max
+            })
     }
 
     fn count_locally(&self, key: &str, window_end: u64, now_ms: u64) -> u32 {
