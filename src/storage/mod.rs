@@ -35,7 +35,8 @@ pub struct Storage {
 
 impl Storage {
     /// Connects to `url` (`sqlite://…` or `postgres://…`). An SQLite file's folder is
-    /// created, and the file runs in WAL mode so readers never wait for the writer.
+    /// created, and the file runs in WAL mode so readers never wait for the writer,
+    /// with `synchronous=FULL`: an acknowledged answer survives a power cut too.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         if let Some(path) = sqlite_path(url)
             && let Some(dir) = std::path::Path::new(path).parent()
@@ -53,7 +54,7 @@ impl Storage {
             .max_connections(if sqlite_path(url).is_some() { 8 } else { 16 })
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
