@@ -158,6 +158,18 @@ fn read_rows(
     }
     for record in reader.records() {
         match record {
+            Ok(record) if record.len() != headers.len() => {
+                let line = record.position().map_or(0, |p| p.line());
+                problems.push(LineError::new(
+                    line,
+                    None,
+                    format!(
+                        "the line has {} fields where the header has {}",
+                        record.len(),
+                        headers.len()
+                    ),
+                ));
+            }
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line());
                 each(
@@ -396,6 +408,17 @@ mod tests {
             .into_parts();
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("TC2")));
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("XX9")));
+    }
+
+    #[test]
+    fn short_and_long_lines_are_refused() {
+        let (errors, _) =
+            parse_frame("unit_code,service_point_code,population\n18073,,1,9\n18077,5\n")
+                .unwrap_err()
+                .into_parts();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![2, 3]);
+        assert!(errors[0].message.contains("4 fields"));
     }
 
     #[test]

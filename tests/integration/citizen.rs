@@ -524,3 +524,31 @@ async fn key_rotation_keeps_printed_codes() {
         .unwrap();
     assert_eq!(response.status(), 404);
 }
+
+/// A body that is not a form gets the citizen's error page, not a bare 400 text.
+#[tokio::test]
+async fn a_body_that_is_not_a_form_gets_a_page() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    let response = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"TC1\": 5}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("lang=\"vi\""));
+    assert!(stored(&app).await.is_empty());
+}

@@ -468,3 +468,44 @@ async fn unverified_responses_count_only_if_the_campaign_says_so(backend: Backen
         serde_json::json!(["receipt_qr", "paper", "interviewer"])
     );
 }
+
+/// Bad files get a clear refusal, never a server error, and change nothing.
+#[tokio::test]
+async fn malformed_uploads_are_refused_clearly() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let not_utf8 = app
+        .client
+        .put(app.url("/api/v1/campaigns/HT-2026/frame"))
+        .bearer_auth(&app.write_token)
+        .header("content-type", "text/csv")
+        .body(vec![b'u', 0xff, 0xfe, b'\n'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_utf8.status(), 422);
+    let body: Value = not_utf8.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("UTF-8"));
+
+    let empty = post_responses(&app, "HT-2026", "").await;
+    assert_eq!(empty.status(), 422);
+    let body: Value = empty.json().await.unwrap();
+    assert!(!body["error"]["details"].as_array().unwrap().is_empty());
+
+    let ragged = format!("{}18073,,paper,5\n", header());
+    let response = post_responses(&app, "HT-2026", &ragged).await;
+    assert_eq!(
+        response.status(),
+        422,
+        "a short line is reported, not stored"
+    );
+    assert!(app.storage.response_counts(1).await.unwrap().is_empty());
+
+    // A campaign without frame or responses scores nothing, and says so plainly.
+    let scores = app.read_json("/api/v1/campaigns/HT-2026/scores").await;
+    assert_eq!(scores["units"].as_array().unwrap().len(), 0);
+    assert_eq!(scores["aggregate"]["n"], 0);
+    assert!(scores["aggregate"]["sipas"]["estimate"].is_null());
+}
