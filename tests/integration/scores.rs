@@ -429,6 +429,25 @@ async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
     assert_eq!(batch.headers()["etag"].to_str().unwrap(), incremental_tag);
     let batch: Value = batch.json().await.unwrap();
     assert_eq!(batch, incremental, "identical numbers, bit for bit");
+
+    // `sipas recompute` rebuilds the same statistics from storage and says so.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sipas"))
+        .arg("recompute")
+        .env("SIPAS_DATABASE_URL", &app.database.url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let digest = incremental["statistics_digest"].as_str().unwrap();
+    assert!(
+        stdout.contains(&format!("HT-2026: 2 units, statistics digest {digest}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("from 48 counted responses"), "{stdout}");
 }
 
 async fn unverified_responses_count_only_if_the_campaign_says_so(backend: Backend) {

@@ -115,6 +115,9 @@ pub struct CampaignScoresView {
     pub snapshot: Option<u32>,
     /// Live figures change as responses arrive; a published snapshot does not.
     pub provisional: bool,
+    /// Identifies the statistics behind these figures; `sipas recompute` prints the
+    /// same value for the campaign's official scores when it rebuilds them.
+    pub statistics_digest: String,
     pub units: Vec<UnitScore>,
     pub aggregate: Aggregate,
 }
@@ -321,6 +324,7 @@ pub async fn campaign_scores(
         channels: query.channels.names(),
         snapshot: None,
         provisional: true,
+        statistics_digest: scores.digest.clone(),
         units: listed
             .iter()
             .map(|u| unit_score(&scores, u, detail))
