@@ -144,3 +144,114 @@ mod tests {
         }
     }
 }
+
+/// How a unit's collection is going against its quota (`GET …/quotas`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaStatus {
+    /// The quota is reached.
+    Met,
+    /// At the pace so far, the quota is reached by the end.
+    OnTrack,
+    /// The pace so far reaches at least 80 % of the quota by the end.
+    Behind,
+    /// Less than that, or the campaign has ended without the quota.
+    AtRisk,
+}
+
+/// A unit's pace: what it should have by today on a steady schedule, what it will
+/// have at the end if it goes on as so far, and the resulting status.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Pace {
+    pub expected_by_today: f64,
+    pub projected_at_end: f64,
+    pub status: QuotaStatus,
+}
+
+/// Below this share of the quota by the end, a unit is at risk rather than behind.
+pub const BEHIND_SHARE: f64 = 0.8;
+
+/// Paces `responses` against `quota` over a campaign running from `starts_on` to
+/// `ends_on` (both days included), as of `today`.
+pub fn pace(
+    responses: u64,
+    quota: u64,
+    starts_on: chrono::NaiveDate,
+    ends_on: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Pace {
+    let days = ((ends_on - starts_on).num_days() + 1).max(1) as f64;
+    let elapsed = ((today - starts_on).num_days() + 1).clamp(0, days as i64) as f64;
+    let share = elapsed / days;
+    let expected_by_today = quota as f64 * share;
+    let projected_at_end = if share > 0.0 {
+        responses as f64 / share
+    } else {
+        responses as f64
+    };
+    let status = if responses >= quota {
+        QuotaStatus::Met
+    } else if share >= 1.0 {
+        QuotaStatus::AtRisk
+    } else if share == 0.0 {
+        // Not started: nothing is expected yet.
+        QuotaStatus::OnTrack
+    } else if projected_at_end >= quota as f64 {
+        QuotaStatus::OnTrack
+    } else if projected_at_end >= BEHIND_SHARE * quota as f64 {
+        QuotaStatus::Behind
+    } else {
+        QuotaStatus::AtRisk
+    };
+    Pace {
+        expected_by_today,
+        projected_at_end,
+        status,
+    }
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, 3, d).unwrap()
+    }
+
+    #[test]
+    fn paces_a_ten_day_campaign() {
+        // Day 4 of 10 (1–10 March): 40 % of the time gone.
+        let p = pace(40, 100, day(1), day(10), day(4));
+        assert!((p.expected_by_today - 40.0).abs() < 1e-12);
+        assert!((p.projected_at_end - 100.0).abs() < 1e-12);
+        assert_eq!(p.status, QuotaStatus::OnTrack);
+        assert_eq!(
+            pace(33, 100, day(1), day(10), day(4)).status,
+            QuotaStatus::Behind
+        ); // 82.5
+        assert_eq!(
+            pace(31, 100, day(1), day(10), day(4)).status,
+            QuotaStatus::AtRisk
+        ); // 77.5
+        assert_eq!(
+            pace(100, 100, day(1), day(10), day(4)).status,
+            QuotaStatus::Met
+        );
+    }
+
+    #[test]
+    fn before_and_after_the_campaign() {
+        let before = pace(0, 50, day(10), day(20), day(1));
+        assert_eq!(before.expected_by_today, 0.0);
+        assert_eq!(before.projected_at_end, 0.0);
+        assert_eq!(before.status, QuotaStatus::OnTrack, "nothing expected yet");
+        let after = pace(49, 50, day(1), day(10), day(25));
+        assert_eq!(after.expected_by_today, 50.0);
+        assert_eq!(after.status, QuotaStatus::AtRisk, "ended without the quota");
+        assert_eq!(
+            pace(50, 50, day(1), day(10), day(25)).status,
+            QuotaStatus::Met
+        );
+    }
+}

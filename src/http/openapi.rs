@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{campaigns, desks, imports, receipts, scores, units};
+use super::api::{campaigns, desks, imports, quotas, receipts, scores, units};
 use super::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use super::error::{ErrorBody, ErrorDetail};
         imports::import_responses,
         scores::campaign_scores,
         scores::unit_scores,
+        quotas::campaign_quotas,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth)

@@ -528,3 +528,48 @@ async fn malformed_uploads_are_refused_clearly() {
     assert_eq!(scores["aggregate"]["n"], 0);
     assert!(scores["aggregate"]["sipas"]["estimate"].is_null());
 }
+
+/// Quotas report responses against the quota, the pace, and the margin achieved (the
+/// half-width of the unit's SIPAS interval); the demo has units met and units lagging.
+#[tokio::test]
+async fn quotas_report_progress_pace_and_margin() {
+    let options = crate::common::AppOptions {
+        demo: true,
+        ..Default::default()
+    };
+    let Some(app) = crate::common::spawn_app_with(Backend::Sqlite, options).await else {
+        return;
+    };
+    let quotas = app.read_json("/api/v1/campaigns/DEMO-2021/quotas").await;
+    let quotas = quotas.as_array().unwrap();
+    assert_eq!(quotas.len(), 244);
+    let statuses: std::collections::HashSet<&str> = quotas
+        .iter()
+        .map(|q| q["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains("met"), "{statuses:?}");
+    assert!(
+        statuses.contains("at_risk") || statuses.contains("behind"),
+        "{statuses:?}"
+    );
+
+    let ward = quotas.iter().find(|q| q["unit_code"] == "18073").unwrap();
+    let unit = app
+        .read_json("/api/v1/campaigns/DEMO-2021/units/18073/scores")
+        .await;
+    assert_eq!(ward["responses"], unit["n"]);
+    assert_eq!(ward["quota"], unit["quota"]);
+    let progress = unit["n"].as_f64().unwrap() / unit["quota"].as_f64().unwrap();
+    assert!((ward["progress"].as_f64().unwrap() - progress).abs() < 1e-12);
+    let half_width = (unit["sipas"]["ci_high"].as_f64().unwrap()
+        - unit["sipas"]["ci_low"].as_f64().unwrap())
+        / 2.0;
+    assert!((ward["margin_achieved"].as_f64().unwrap() - half_width).abs() < 1e-12);
+    // 60 of 91 days gone (the demo started 60 days ago and ends in 30).
+    let expected = unit["quota"].as_f64().unwrap() * 61.0 / 91.0;
+    assert!((ward["expected_by_today"].as_f64().unwrap() - expected).abs() < 1e-9);
+    for q in quotas {
+        let met = q["responses"].as_u64() >= q["quota"].as_u64();
+        assert_eq!(q["status"] == "met", met, "{q}");
+    }
+}

@@ -3,6 +3,7 @@
 pub mod campaigns;
 pub mod desks;
 pub mod imports;
+pub mod quotas;
 pub mod receipts;
 pub mod scores;
 pub mod units;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(imports::import_responses)
         .service(scores::campaign_scores)
         .service(scores::unit_scores)
+        .service(quotas::campaign_quotas)
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(super::ApiError::not_found(
                 "no such API endpoint; see /api/v1/openapi.json",
