@@ -74,6 +74,28 @@ impl Channel {
     }
 }
 
+/// Vietnam's time zone (UTC+7, no daylight saving time).
+fn vietnam() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset")
+}
+
+/// When a receipt token stops working: `valid_days` after the day the result was
+/// returned, at the end of that day in Vietnam. `None` only for dates out of range.
+pub fn receipt_expiry(
+    returned_on: NaiveDate,
+    valid_days: u32,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let first_day_after =
+        returned_on.checked_add_days(chrono::Days::new(u64::from(valid_days) + 1))?;
+    let midnight = first_day_after.and_hms_opt(0, 0, 0)?;
+    Some(
+        midnight
+            .and_local_timezone(vietnam())
+            .single()?
+            .with_timezone(&chrono::Utc),
+    )
+}
+
 /// A campaign as an API client asks for it, before it is checked.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CampaignRequest {
@@ -269,6 +291,15 @@ mod tests {
         r.confidence = Some(1.0);
         let errors = r.parse().unwrap_err();
         assert_eq!(errors[0].field, "confidence");
+    }
+
+    #[test]
+    fn receipts_expire_at_midnight_in_vietnam() {
+        let returned = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        // 30 days after 1 March is 31 March; it ends at 1 April 00:00 +07:00.
+        let expiry = receipt_expiry(returned, 30).unwrap();
+        assert_eq!(expiry.to_rfc3339(), "2026-03-31T17:00:00+00:00");
+        assert!(receipt_expiry(NaiveDate::MAX, 30).is_none());
     }
 
     #[test]

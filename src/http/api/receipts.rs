@@ -2,9 +2,9 @@
 //! and prints its QR code on the receipt. A response through it is verified.
 
 use actix_web::{HttpResponse, post, web};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sipas_domain::campaign::CampaignStatus;
+use sipas_domain::campaign::{CampaignStatus, receipt_expiry};
 use sipas_domain::token::SurveyToken;
 use utoipa::ToSchema;
 
@@ -30,11 +30,6 @@ pub struct Receipt {
     pub qr_svg_url: String,
     pub qr_png_url: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// Vietnam's time zone (UTC+7, no daylight saving): receipts expire at its midnight.
-fn vietnam() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).expect("valid offset")
 }
 
 /// Issues the single-use survey token of a dossier; asking again for the same dossier
@@ -89,11 +84,7 @@ pub async fn create_receipt(
                 ApiError::unprocessable(format!("unit {} has no default desk", unit.code))
             })?,
     };
-    let last_day = body.returned_on + Duration::days(i64::from(campaign.receipt_valid_days));
-    let expires_at = (last_day + Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(vietnam()).single())
-        .map(|t| t.with_timezone(&Utc))
+    let expires_at = receipt_expiry(body.returned_on, campaign.receipt_valid_days)
         .ok_or_else(|| ApiError::unprocessable("returned_on is out of range"))?;
     if expires_at <= Utc::now() {
         return Err(ApiError::unprocessable(format!(
