@@ -70,6 +70,20 @@ fn error(
     citizen_page(status).body(page.into_string())
 }
 
+/// The survey behind a token, or the page that explains why there is none.
+async fn open(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    path: &str,
+) -> Result<OpenSurvey, HttpResponse> {
+    state
+        .citizen
+        .open(token)
+        .await
+        .map_err(|e| failure(e, lang, path.to_owned()))
+}
+
 /// Turns a failure on the citizen path into a page in plain words, never a bare 500.
 fn failure(err: CitizenError, lang: Lang, path: String) -> HttpResponse {
     match err {
@@ -140,9 +154,9 @@ pub async fn show_form(
 ) -> HttpResponse {
     let lang = query.lang();
     let path = survey_path(&token);
-    let survey = match state.citizen.open(&token).await {
+    let survey = match open(&state, &token, lang, &path).await {
         Ok(s) => s,
-        Err(e) => return failure(e, lang, path),
+        Err(page) => return page,
     };
     if survey.already_answered {
         return already_answered(&survey, lang, path);
@@ -178,9 +192,9 @@ pub async fn submit_form(
 ) -> HttpResponse {
     let lang = query.lang();
     let path = survey_path(&token);
-    let survey = match state.citizen.open(&token).await {
+    let survey = match open(&state, &token, lang, &path).await {
         Ok(s) => s,
-        Err(e) => return failure(e, lang, path),
+        Err(page) => return page,
     };
     let device = req.cookie(DEVICE_COOKIE);
     let posted = PostedForm {
@@ -267,19 +281,18 @@ pub async fn thanks(
 ) -> HttpResponse {
     let lang = query.lang();
     let path = survey_path(&token);
-    match state.citizen.open(&token).await {
-        Ok(survey) => {
-            let page = sipas_templates::thanks_page(&ThanksPage {
-                lang,
-                path: Some(format!("{path}/thanks")),
-                unit_name: Some(survey.place.unit_name.clone()),
-                service_point_name: Some(survey.place.service_point.name.clone()),
-                demo: survey.place.campaign.is_demo,
-            });
-            citizen_page(StatusCode::OK).body(page.into_string())
-        }
-        Err(e) => failure(e, lang, path),
-    }
+    let survey = match open(&state, &token, lang, &path).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let page = sipas_templates::thanks_page(&ThanksPage {
+        lang,
+        path: Some(format!("{path}/thanks")),
+        unit_name: Some(survey.place.unit_name.clone()),
+        service_point_name: Some(survey.place.service_point.name.clone()),
+        demo: survey.place.campaign.is_demo,
+    });
+    citizen_page(StatusCode::OK).body(page.into_string())
 }
 
 /// The survey URL a token's QR code encodes.
