@@ -123,6 +123,9 @@ struct CampaignBook {
     cache: HashMap<(u64, u8, u8), (u64, Arc<CampaignScores>)>,
 }
 
+/// Scores kept per campaign for different queries (confidence, method, channels).
+const MAX_CACHED_QUERIES: usize = 16;
+
 fn channel_index(channel: Channel) -> usize {
     Channel::ALL
         .iter()
@@ -265,6 +268,15 @@ impl CampaignBook {
             units,
             digest,
         });
+        // A few queries are common (the official one, a channel split); any number of
+        // confidence levels could be asked for, so the cache stays small.
+        if self.cache.len() >= MAX_CACHED_QUERIES {
+            self.cache
+                .retain(|_, (version, _)| *version == self.version);
+            if self.cache.len() >= MAX_CACHED_QUERIES {
+                self.cache.clear();
+            }
+        }
         self.cache.insert(key, (self.version, scores.clone()));
         Ok(scores)
     }
