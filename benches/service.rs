@@ -112,7 +112,11 @@ async fn main() {
                 .unwrap();
             format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
         }
-        Err(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
+        // `SIPAS_BENCH_SQLITE_FILE` keeps the database, e.g. to time `sipas recompute` on it.
+        Err(_) => match std::env::var("SIPAS_BENCH_SQLITE_FILE") {
+            Ok(file) => format!("sqlite://{file}?mode=rwc"),
+            Err(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
+        },
     };
     let mut settings = Settings::from_lookup(|_| None).unwrap();
     settings.database_url = database_url.clone();

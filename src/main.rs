@@ -1,7 +1,7 @@
 use clap::Parser;
 use sipas::{cli, config::Settings, telemetry};
 
-#[actix_web::main]
+#[tokio::main]
 async fn main() -> std::process::ExitCode {
     telemetry::init();
     let cli = cli::Cli::parse();
