@@ -15,13 +15,25 @@ use crate::storage::demo_support::*;
 pub const DEMO_CAMPAIGN: &str = "DEMO-2021";
 const DEMO_ACTOR: &str = "demo";
 
-/// Creates the demo campaign unless it exists; returns whether it was created.
+/// Creates the demo campaign unless it is complete; returns whether anything was
+/// added. Each step (campaign, frame and quotas, responses) is its own transaction, and
+/// a step already done is skipped, so a start interrupted halfway finishes the job.
 pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageError> {
-    match storage.campaign_by_code(DEMO_CAMPAIGN).await {
-        Ok(_) => return Ok(false),
-        Err(StorageError::NotFound(_)) => {}
+    let campaign = match storage.campaign_by_code(DEMO_CAMPAIGN).await {
+        Ok(campaign) => campaign,
+        Err(StorageError::NotFound(_)) => create_demo_campaign(storage).await?,
         Err(e) => return Err(e),
+    };
+    let frame_missing = storage.frame(campaign.id).await?.is_empty();
+    let responses_missing = storage.response_counts(campaign.id).await?.is_empty();
+    if !frame_missing && !responses_missing {
+        return Ok(false);
     }
+    fill_demo_campaign(storage, &campaign, frame_missing).await?;
+    Ok(true)
+}
+
+async fn create_demo_campaign(storage: &Storage) -> Result<CampaignRecord, StorageError> {
     let today = Utc::now().date_naive();
     // Live dates (started 60 days ago, 30 to go) so quota pacing has something to say.
     let new = CampaignRequest {
@@ -39,9 +51,16 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
     }
     .parse()
     .map_err(|e| StorageError::Invalid(format!("demo campaign: {e:?}")))?;
-    let campaign = storage
+    storage
         .create_campaign(DEMO_ACTOR, &new, CampaignStatus::Open, true)
-        .await?;
+        .await
+}
+
+async fn fill_demo_campaign(
+    storage: &Storage,
+    campaign: &CampaignRecord,
+    frame_missing: bool,
+) -> Result<(), StorageError> {
     let units: Vec<UnitRow> = storage
         .units(&UnitFilter {
             on: Some(campaign.starts_on),
@@ -60,9 +79,17 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
             population: rng.random_range(population_range(&u.unit_type)),
         })
         .collect();
-    storage
-        .replace_frame(DEMO_ACTOR, &campaign, &frame, &units)
-        .await?;
+    if frame_missing {
+        storage
+            .replace_frame(DEMO_ACTOR, campaign, &frame, &units)
+            .await?;
+    }
+    let populations: std::collections::HashMap<i32, u64> = storage
+        .frame(campaign.id)
+        .await?
+        .into_iter()
+        .map(|e| (e.unit_id, e.population))
+        .collect();
     let quotas = storage.quotas(campaign.id).await?;
     let desks = storage.default_service_points().await?;
     let questionnaire = storage.questionnaire(campaign.questionnaire_id).await?;
@@ -81,11 +108,14 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
     let person = Normal::new(0.0, 0.5).expect("valid normal");
 
     let mut responses = Vec::new();
-    for (unit, entry) in units.iter().zip(&frame) {
+    for unit in &units {
+        let Some(&population) = populations.get(&unit.id) else {
+            continue;
+        };
         let quota = quotas.get(&unit.id).copied().unwrap_or(0) as f64;
         // Pace relative to schedule: some units are ahead (met), others well behind.
         let pace: f64 = rng.random_range(0.25..1.9);
-        let count = ((quota * elapsed_share * pace).round() as u64).min(entry.population);
+        let count = ((quota * elapsed_share * pace).round() as u64).min(population);
         let satisfaction: f64 = rng.random_range(0.55..0.97);
         let mean = 2.6 + 2.0 * satisfaction;
         let desk = desks[&unit.id];
@@ -129,8 +159,8 @@ pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageErro
         }
     }
     responses.sort_by_key(|r| r.submitted_at);
-    storage.insert_responses(&campaign, &responses).await?;
-    Ok(true)
+    storage.insert_responses(campaign, &responses).await?;
+    Ok(())
 }
 
 fn population_range(unit_type: &str) -> std::ops::Range<u64> {

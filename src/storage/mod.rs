@@ -117,5 +117,5 @@ mod tests {
 /// What the demo generator needs from storage, in one import.
 pub mod demo_support {
     pub use super::campaigns::{FrameEntry, NewResponse};
-    pub use super::{Storage, StorageError, UnitFilter, UnitRow};
+    pub use super::{CampaignRecord, Storage, StorageError, UnitFilter, UnitRow};
 }

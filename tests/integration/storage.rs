@@ -11,6 +11,7 @@ backend_tests!(
     seeding_is_idempotent,
     demo_campaign_has_met_and_lagging_units,
     frame_replacement_is_all_or_nothing,
+    an_interrupted_demo_is_completed,
     response_batches_are_all_or_nothing,
     questionnaires_round_trip,
 );
@@ -80,6 +81,25 @@ async fn demo_campaign_has_met_and_lagging_units(backend: Backend) {
     assert!(lagging >= 50, "others lag ({lagging})");
     let total: u64 = counts.values().sum();
     assert!(total > 5_000, "{total} responses");
+}
+
+async fn an_interrupted_demo_is_completed(backend: Backend) {
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
+    storage.seed_reference_data().await.unwrap();
+    // A start that stopped right after creating the campaign.
+    let campaign = new_campaign(&storage, sipas::demo::DEMO_CAMPAIGN).await;
+    assert!(sipas::demo::ensure_demo_campaign(&storage).await.unwrap());
+    assert_eq!(storage.frame(campaign.id).await.unwrap().len(), 244);
+    let total: u64 = storage
+        .response_counts(campaign.id)
+        .await
+        .unwrap()
+        .values()
+        .sum();
+    assert!(total > 5_000, "{total}");
+    assert!(!sipas::demo::ensure_demo_campaign(&storage).await.unwrap());
 }
 
 async fn frame_replacement_is_all_or_nothing(backend: Backend) {
