@@ -204,11 +204,6 @@ impl Storage {
             .await?
             .is_some())
     }
-
-    /// A stored response, for tests and audits.
-    pub async fn response(&self, id: i64) -> Result<Option<response::Model>, StorageError> {
-        Ok(response::Entity::find_by_id(id).one(&self.db).await?)
-    }
 }
 
 async fn insert_response(

@@ -117,14 +117,6 @@ impl Storage {
             .collect())
     }
 
-    pub async fn service_point(&self, id: i32) -> Result<ServicePointRecord, StorageError> {
-        service_point::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .map(Into::into)
-            .ok_or_else(|| StorageError::NotFound(format!("service point {id}")))
-    }
-
     /// Adds a one-stop desk to a unit; codes are unique within the unit.
     pub async fn create_service_point(
         &self,
