@@ -70,18 +70,18 @@ fn error(
     citizen_page(status).body(page.into_string())
 }
 
-/// The survey behind a token, or the page that explains why there is none.
+/// The page's language and path, and the survey behind its token; or the page that
+/// explains why there is none.
 async fn open(
     state: &AppState,
     token: &str,
-    lang: Lang,
-    path: &str,
-) -> Result<OpenSurvey, HttpResponse> {
-    state
-        .citizen
-        .open(token)
-        .await
-        .map_err(|e| failure(e, lang, path.to_owned()))
+    query: &LangQuery,
+) -> Result<(Lang, String, OpenSurvey), HttpResponse> {
+    let (lang, path) = (query.lang(), survey_path(token));
+    match state.citizen.open(token).await {
+        Ok(survey) => Ok((lang, path, survey)),
+        Err(e) => Err(failure(e, lang, path)),
+    }
 }
 
 /// Turns a failure on the citizen path into a page in plain words, never a bare 500.
@@ -152,10 +152,8 @@ pub async fn show_form(
     token: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> HttpResponse {
-    let lang = query.lang();
-    let path = survey_path(&token);
-    let survey = match open(&state, &token, lang, &path).await {
-        Ok(s) => s,
+    let (lang, path, survey) = match open(&state, &token, &query).await {
+        Ok(opened) => opened,
         Err(page) => return page,
     };
     if survey.already_answered {
@@ -190,10 +188,8 @@ pub async fn submit_form(
     query: web::Query<LangQuery>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let lang = query.lang();
-    let path = survey_path(&token);
-    let survey = match open(&state, &token, lang, &path).await {
-        Ok(s) => s,
+    let (lang, path, survey) = match open(&state, &token, &query).await {
+        Ok(opened) => opened,
         Err(page) => return page,
     };
     let device = req.cookie(DEVICE_COOKIE);
@@ -279,10 +275,8 @@ pub async fn thanks(
     token: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> HttpResponse {
-    let lang = query.lang();
-    let path = survey_path(&token);
-    let survey = match open(&state, &token, lang, &path).await {
-        Ok(s) => s,
+    let (lang, path, survey) = match open(&state, &token, &query).await {
+        Ok(opened) => opened,
         Err(page) => return page,
     };
     let page = sipas_templates::thanks_page(&ThanksPage {

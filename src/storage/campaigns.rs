@@ -71,7 +71,13 @@ impl Storage {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|c| campaign_record(c, &templates))
+            .map(|c| {
+                let template = templates
+                    .get(&c.questionnaire_id)
+                    .cloned()
+                    .unwrap_or_default();
+                campaign_record(c, template)
+            })
             .collect()
     }
 
@@ -81,7 +87,7 @@ impl Storage {
             .one(&self.db)
             .await?
             .ok_or_else(|| StorageError::NotFound(format!("campaign {code}")))?;
-        campaign_record(model, &self.template_codes().await?)
+        self.record(model).await
     }
 
     pub async fn campaign_by_id(&self, id: i32) -> Result<CampaignRecord, StorageError> {
@@ -89,7 +95,7 @@ impl Storage {
             .one(&self.db)
             .await?
             .ok_or_else(|| StorageError::NotFound(format!("campaign {id}")))?;
-        campaign_record(model, &self.template_codes().await?)
+        self.record(model).await
     }
 
     /// Creates a campaign on the newest version of its questionnaire template.
@@ -155,7 +161,7 @@ impl Storage {
         )
         .await?;
         txn.commit().await?;
-        campaign_record(model, &self.template_codes().await?)
+        self.record(model).await
     }
 
     /// Replaces a campaign's frame and recomputes the quotas that no manager has
@@ -278,6 +284,16 @@ impl Storage {
             .collect())
     }
 
+    /// A stored campaign as a record, with its template's code.
+    async fn record(&self, model: campaign::Model) -> Result<CampaignRecord, StorageError> {
+        let template = questionnaire::Entity::find_by_id(model.questionnaire_id)
+            .one(&self.db)
+            .await?
+            .map(|q| q.code)
+            .unwrap_or_default();
+        campaign_record(model, template)
+    }
+
     async fn template_codes(&self) -> Result<HashMap<i32, String>, StorageError> {
         Ok(questionnaire::Entity::find()
             .all(&self.db)
@@ -346,10 +362,7 @@ async fn replace_computed_quotas(
     Ok(())
 }
 
-fn campaign_record(
-    c: campaign::Model,
-    templates: &HashMap<i32, String>,
-) -> Result<CampaignRecord, StorageError> {
+fn campaign_record(c: campaign::Model, template: String) -> Result<CampaignRecord, StorageError> {
     let corrupt = |what: &str| {
         StorageError::Invalid(format!("campaign {}: stored {what} is invalid", c.code))
     };
@@ -359,10 +372,7 @@ fn campaign_record(
     let status = CampaignStatus::parse(&c.status).ok_or_else(|| corrupt("status"))?;
     Ok(CampaignRecord {
         id: c.id,
-        template: templates
-            .get(&c.questionnaire_id)
-            .cloned()
-            .unwrap_or_default(),
+        template,
         questionnaire_id: c.questionnaire_id,
         starts_on: c.starts_on,
         ends_on: c.ends_on,
