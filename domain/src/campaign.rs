@@ -13,8 +13,10 @@ pub enum CampaignStatus {
     Draft,
     /// Collecting responses.
     Open,
-    /// No more responses; scores can be published.
+    /// No more responses; may be re-opened, or published.
     Closed,
+    /// Scores are official and final: nothing about the campaign changes any more.
+    Published,
 }
 
 impl CampaignStatus {
@@ -23,6 +25,7 @@ impl CampaignStatus {
             Self::Draft => "draft",
             Self::Open => "open",
             Self::Closed => "closed",
+            Self::Published => "published",
         }
     }
 
@@ -31,8 +34,109 @@ impl CampaignStatus {
             "draft" => Some(Self::Draft),
             "open" => Some(Self::Open),
             "closed" => Some(Self::Closed),
+            "published" => Some(Self::Published),
             _ => None,
         }
+    }
+
+    /// Citizens may answer only while the campaign is open.
+    pub fn accepts_responses(self) -> bool {
+        self == Self::Open
+    }
+
+    /// Frames and quotas change until the scores are published (a late frame
+    /// correction while open or closed is legitimate); published figures must not move.
+    pub fn frame_editable(self) -> bool {
+        self != Self::Published
+    }
+
+    /// The campaign's settings (design, rules, dates), likewise until published.
+    pub fn settings_editable(self) -> bool {
+        self != Self::Published
+    }
+
+    /// The states this one may move to, in the order of the lifecycle.
+    pub fn allowed_next(self) -> &'static [CampaignStatus] {
+        match self {
+            Self::Draft => &[Self::Open],
+            Self::Open => &[Self::Closed],
+            Self::Closed => &[Self::Open, Self::Published],
+            Self::Published => &[],
+        }
+    }
+
+    /// Moves to `to` if the lifecycle allows it. Staying put is refused too, so a
+    /// repeated request is reported rather than silently audited as a change.
+    pub fn transition(self, to: CampaignStatus) -> Result<CampaignStatus, TransitionError> {
+        if self.allowed_next().contains(&to) {
+            Ok(to)
+        } else {
+            Err(TransitionError { from: self, to })
+        }
+    }
+
+    /// "a draft", "an open", …: the state as an attribute of "campaign".
+    fn with_article(self) -> &'static str {
+        match self {
+            Self::Draft => "a draft",
+            Self::Open => "an open",
+            Self::Closed => "a closed",
+            Self::Published => "a published",
+        }
+    }
+
+    /// The state as a complement of "become" / "is already".
+    fn complement(self) -> &'static str {
+        match self {
+            Self::Draft => "a draft",
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Published => "published",
+        }
+    }
+
+    /// What moving from `from` to this state is called.
+    fn verb_from(self, from: CampaignStatus) -> &'static str {
+        match self {
+            Self::Draft => "returned to draft",
+            Self::Open if from == Self::Closed => "re-opened",
+            Self::Open => "opened",
+            Self::Closed => "closed",
+            Self::Published => "published",
+        }
+    }
+}
+
+/// A refused change of a campaign's status; its message says what is allowed instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub struct TransitionError {
+    pub from: CampaignStatus,
+    pub to: CampaignStatus,
+}
+
+impl std::fmt::Display for TransitionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (from, to) = (self.from, self.to);
+        if from == to {
+            return write!(f, "campaign is already {}", to.complement());
+        }
+        let allowed = from.allowed_next();
+        if allowed.is_empty() {
+            return write!(
+                f,
+                "{} campaign is final: it cannot become {}",
+                from.with_article(),
+                to.complement()
+            );
+        }
+        let allowed: Vec<&str> = allowed.iter().map(|s| s.verb_from(from)).collect();
+        write!(
+            f,
+            "{} campaign can only be {}, not {}",
+            from.with_article(),
+            allowed.join(" or "),
+            to.verb_from(from)
+        )
     }
 }
 
@@ -71,6 +175,94 @@ impl Channel {
     /// dossier; paper and interviewer forms are collected by survey staff.
     pub fn is_verified(self) -> bool {
         !matches!(self, Self::DeskQr)
+    }
+}
+
+/// A set of channels: which responses a score counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Channels(u8);
+
+impl Channels {
+    pub fn all() -> Self {
+        Self((1 << Channel::ALL.len()) - 1)
+    }
+
+    /// A campaign's official choice: every channel, or only verified ones.
+    pub fn official(count_unverified: bool) -> Self {
+        if count_unverified {
+            Self::all()
+        } else {
+            Self::only(Channel::ALL.into_iter().filter(|c| c.is_verified()))
+        }
+    }
+
+    pub fn only(channels: impl IntoIterator<Item = Channel>) -> Self {
+        Self(channels.into_iter().fold(0, |bits, c| bits | Self::bit(c)))
+    }
+
+    fn bit(channel: Channel) -> u8 {
+        1 << Channel::ALL
+            .iter()
+            .position(|c| *c == channel)
+            .expect("known channel")
+    }
+
+    pub fn contains(self, channel: Channel) -> bool {
+        self.0 & Self::bit(channel) != 0
+    }
+
+    /// The names of the channels in the set, in [`Channel::ALL`] order.
+    pub fn names(self) -> Vec<&'static str> {
+        Channel::ALL
+            .into_iter()
+            .filter(|c| self.contains(*c))
+            .map(Channel::as_str)
+            .collect()
+    }
+
+    /// The raw set, bit i for `Channel::ALL[i]` (for cache keys and digests).
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Parses a `channel=` list such as `receipt_qr, paper`.
+    pub fn parse_list(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            return Err(
+                "no channel given; use desk_qr, receipt_qr, paper or interviewer".to_owned(),
+            );
+        }
+        let mut chosen = Vec::new();
+        for name in text.split(',').map(str::trim) {
+            chosen.push(Channel::parse(name).ok_or_else(|| {
+                format!("unknown channel {name:?}; use desk_qr, receipt_qr, paper or interviewer")
+            })?);
+        }
+        Ok(Self::only(chosen))
+    }
+}
+
+/// A one-stop dossier's code, as the one-stop system sends it with a receipt request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DossierCode(String);
+
+impl DossierCode {
+    /// Trims the code; it must then be 1–100 characters without control characters
+    /// (they would corrupt logs, CSV exports and the database's text columns).
+    pub fn parse(text: &str) -> Result<DossierCode, FieldError> {
+        let code = text.trim();
+        let length = code.chars().count();
+        if !(1..=100).contains(&length) || code.chars().any(char::is_control) {
+            return Err(FieldError {
+                field: "dossier_code",
+                message: "dossier_code must be 1–100 characters without control characters".into(),
+            });
+        }
+        Ok(DossierCode(code.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -310,5 +502,170 @@ mod tests {
         assert!(!Channel::DeskQr.is_verified());
         assert!(Channel::ReceiptQr.is_verified());
         assert_eq!(Channel::parse("email"), None);
+    }
+
+    use CampaignStatus::{Closed, Draft, Open, Published};
+    const STATUSES: [CampaignStatus; 4] = [Draft, Open, Closed, Published];
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in STATUSES {
+            assert_eq!(CampaignStatus::parse(status.as_str()), Some(status));
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(
+                serde_json::from_str::<CampaignStatus>(&json).unwrap(),
+                status
+            );
+        }
+        assert_eq!(CampaignStatus::parse("archived"), None);
+        assert_eq!(CampaignStatus::parse("Published"), None);
+    }
+
+    #[test]
+    fn allowed_transitions() {
+        assert_eq!(Draft.transition(Open), Ok(Open));
+        assert_eq!(Open.transition(Closed), Ok(Closed));
+        assert_eq!(Closed.transition(Open), Ok(Open));
+        assert_eq!(Closed.transition(Published), Ok(Published));
+    }
+
+    #[test]
+    fn every_other_transition_is_refused() {
+        let allowed = [
+            (Draft, Open),
+            (Open, Closed),
+            (Closed, Open),
+            (Closed, Published),
+        ];
+        for from in STATUSES {
+            for to in STATUSES {
+                let result = from.transition(to);
+                if allowed.contains(&(from, to)) {
+                    assert_eq!(result, Ok(to));
+                    assert!(from.allowed_next().contains(&to));
+                } else {
+                    assert_eq!(
+                        result,
+                        Err(TransitionError { from, to }),
+                        "{from:?} → {to:?}"
+                    );
+                    assert!(!from.allowed_next().contains(&to));
+                }
+            }
+        }
+        assert!(Published.allowed_next().is_empty());
+    }
+
+    #[test]
+    fn refusals_say_what_is_allowed() {
+        let message = |from: CampaignStatus, to| from.transition(to).unwrap_err().to_string();
+        assert_eq!(
+            message(Published, Open),
+            "a published campaign is final: it cannot become open"
+        );
+        assert_eq!(
+            message(Published, Draft),
+            "a published campaign is final: it cannot become a draft"
+        );
+        assert_eq!(
+            message(Draft, Closed),
+            "a draft campaign can only be opened, not closed"
+        );
+        assert_eq!(
+            message(Draft, Published),
+            "a draft campaign can only be opened, not published"
+        );
+        assert_eq!(
+            message(Open, Published),
+            "an open campaign can only be closed, not published"
+        );
+        assert_eq!(
+            message(Open, Draft),
+            "an open campaign can only be closed, not returned to draft"
+        );
+        assert_eq!(
+            message(Closed, Draft),
+            "a closed campaign can only be re-opened or published, not returned to draft"
+        );
+        assert_eq!(message(Open, Open), "campaign is already open");
+        assert_eq!(message(Draft, Draft), "campaign is already a draft");
+        assert_eq!(message(Closed, Closed), "campaign is already closed");
+        assert_eq!(
+            message(Published, Published),
+            "campaign is already published"
+        );
+    }
+
+    #[test]
+    fn what_each_status_permits() {
+        let accepts: Vec<_> = STATUSES
+            .into_iter()
+            .filter(|s| s.accepts_responses())
+            .collect();
+        assert_eq!(accepts, vec![Open]);
+        for status in [Draft, Open, Closed] {
+            assert!(status.frame_editable(), "{status:?}");
+            assert!(status.settings_editable(), "{status:?}");
+        }
+        assert!(!Published.frame_editable());
+        assert!(!Published.settings_editable());
+    }
+
+    #[test]
+    fn channel_sets() {
+        let all = Channels::all();
+        assert!(Channel::ALL.into_iter().all(|c| all.contains(c)));
+        assert_eq!(all.bits(), 0b1111);
+        assert_eq!(Channels::official(true), all);
+        let verified = Channels::official(false);
+        assert!(!verified.contains(Channel::DeskQr));
+        assert_eq!(verified.names(), vec!["receipt_qr", "paper", "interviewer"]);
+        let one = Channels::only([Channel::Paper, Channel::Paper]);
+        assert_eq!(one.names(), vec!["paper"]);
+        assert_eq!(Channels::only([]).names(), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn channel_lists_parse() {
+        assert_eq!(
+            Channels::parse_list(" paper ,receipt_qr").unwrap(),
+            Channels::only([Channel::ReceiptQr, Channel::Paper])
+        );
+        assert_eq!(
+            Channels::parse_list("desk_qr,receipt_qr,paper,interviewer").unwrap(),
+            Channels::all()
+        );
+        assert_eq!(
+            Channels::parse_list("paper,x").unwrap_err(),
+            "unknown channel \"x\"; use desk_qr, receipt_qr, paper or interviewer"
+        );
+        assert!(Channels::parse_list("").is_err());
+        assert!(Channels::parse_list("  ").is_err());
+        assert!(Channels::parse_list("paper,").is_err());
+    }
+
+    #[test]
+    fn dossier_codes() {
+        assert_eq!(
+            DossierCode::parse(" 000.00.18.H27-210301-0001 ")
+                .unwrap()
+                .as_str(),
+            "000.00.18.H27-210301-0001"
+        );
+        assert_eq!(DossierCode::parse("Hồ sơ 1").unwrap().as_str(), "Hồ sơ 1");
+        assert_eq!(
+            DossierCode::parse(&"đ".repeat(100))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            100
+        );
+        for bad in ["", "   ", "a\0b", "a\nb", "a\u{7f}b"] {
+            let error = DossierCode::parse(bad).unwrap_err();
+            assert_eq!(error.field, "dossier_code", "{bad:?}");
+        }
+        assert!(DossierCode::parse(&"x".repeat(101)).is_err());
     }
 }

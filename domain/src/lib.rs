@@ -1,6 +1,7 @@
 //! The SIPAS domain core. It knows nothing of HTTP or of the database: storage and
 //! the web layer convert to and from these types at their edges.
 
+pub mod access;
 pub mod campaign;
 pub mod import;
 pub mod questionnaire;

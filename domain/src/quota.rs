@@ -1,6 +1,8 @@
 //! Sample sizes (quotas) per unit: how many responses a unit needs for the campaign's
 //! margin of error at its confidence level (statistics spec, "Quotas").
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -102,6 +104,70 @@ impl SampleDesign {
     }
 }
 
+/// One line of a frame: `population` completed dossiers of a unit, or of one of its
+/// service points (then the unit's N is their sum and its estimates are stratified).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameEntry {
+    pub unit_id: i32,
+    pub service_point_id: Option<i32>,
+    pub population: u64,
+}
+
+/// The largest population, of a line or of a unit, a frame may give: far above any
+/// real number of dossiers, and well inside the database's i64.
+pub const MAX_POPULATION: u64 = 1_000_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    #[error("the populations of unit {unit_id} add up to more than {max}")]
+    Overflow { unit_id: i32, max: u64 },
+    #[error(
+        "unit {unit_id} has a population of {population}, more than {}",
+        MAX_POPULATION
+    )]
+    TooLarge { unit_id: i32, population: u64 },
+}
+
+/// Each unit's N: the sum of its lines, every line and sum at most [`MAX_POPULATION`].
+pub fn unit_populations(entries: &[FrameEntry]) -> Result<BTreeMap<i32, u64>, FrameError> {
+    let mut populations = BTreeMap::new();
+    for entry in entries {
+        if entry.population > MAX_POPULATION {
+            return Err(FrameError::TooLarge {
+                unit_id: entry.unit_id,
+                population: entry.population,
+            });
+        }
+        let sum: &mut u64 = populations.entry(entry.unit_id).or_default();
+        *sum = sum
+            .checked_add(entry.population)
+            .filter(|&n| n <= MAX_POPULATION)
+            .ok_or(FrameError::Overflow {
+                unit_id: entry.unit_id,
+                max: MAX_POPULATION,
+            })?;
+    }
+    Ok(populations)
+}
+
+impl SampleDesign {
+    /// Each unit's quota from its N and its type's floor (none known: 0), in unit id
+    /// order: what a new frame sets for every quota no manager has overridden.
+    pub fn quotas(
+        &self,
+        populations: &BTreeMap<i32, u64>,
+        floors: &HashMap<i32, u32>,
+    ) -> Vec<(i32, u64)> {
+        populations
+            .iter()
+            .map(|(&unit_id, &n)| {
+                let floor = floors.get(&unit_id).copied().unwrap_or(0);
+                (unit_id, self.quota(Some(n), floor))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +208,78 @@ mod tests {
         for e in [0.0, 0.6, f64::NAN] {
             assert!(SampleDesign::new(0.95, e, QuotaMethod::Cochran).is_err());
         }
+    }
+
+    fn entry(unit_id: i32, service_point_id: Option<i32>, population: u64) -> FrameEntry {
+        FrameEntry {
+            unit_id,
+            service_point_id,
+            population,
+        }
+    }
+
+    #[test]
+    fn populations_sum_per_unit() {
+        let entries = [
+            entry(7, Some(1), 40),
+            entry(3, None, 120),
+            entry(7, Some(2), 60),
+            entry(9, None, 0),
+        ];
+        let populations = unit_populations(&entries).unwrap();
+        assert_eq!(
+            populations.into_iter().collect::<Vec<_>>(),
+            vec![(3, 120), (7, 100), (9, 0)]
+        );
+        assert!(unit_populations(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn populations_are_bounded() {
+        assert_eq!(
+            unit_populations(&[entry(1, None, MAX_POPULATION)]).unwrap()[&1],
+            MAX_POPULATION
+        );
+        assert_eq!(
+            unit_populations(&[entry(1, None, 5), entry(2, None, MAX_POPULATION + 1)]),
+            Err(FrameError::TooLarge {
+                unit_id: 2,
+                population: MAX_POPULATION + 1
+            })
+        );
+        assert_eq!(
+            unit_populations(&[entry(1, None, u64::MAX)]),
+            Err(FrameError::TooLarge {
+                unit_id: 1,
+                population: u64::MAX
+            })
+        );
+        let error = unit_populations(&[entry(4, Some(1), MAX_POPULATION), entry(4, Some(2), 1)])
+            .unwrap_err();
+        assert_eq!(
+            error,
+            FrameError::Overflow {
+                unit_id: 4,
+                max: MAX_POPULATION
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "the populations of unit 4 add up to more than 1000000000"
+        );
+    }
+
+    #[test]
+    fn quotas_apply_each_units_floor() {
+        let d = SampleDesign::new(0.95, 0.05, QuotaMethod::Cochran).unwrap();
+        let populations = BTreeMap::from([(5, 1000), (2, 120), (9, 12), (4, 30)]);
+        let floors = HashMap::from([(2, 25), (9, 25), (4, 45), (77, 45)]);
+        assert_eq!(
+            d.quotas(&populations, &floors),
+            // 4: Cochran gives 28, its floor 45, capped at N = 30; 5 has no floor known.
+            vec![(2, 92), (4, 30), (5, 278), (9, 12)]
+        );
+        assert!(d.quotas(&BTreeMap::new(), &floors).is_empty());
     }
 }
 

@@ -3,7 +3,7 @@
 //! `domain/reference/`, copied from the project's shared data).
 
 use crate::questionnaire::Questionnaire;
-use crate::unit::{ParPoints, UnitRecord, UnitType};
+use crate::unit::{ParMaxPoints, UnitRecord, UnitType};
 
 const SIPAS_2017: &str = include_str!("../reference/sipas-2017.csv");
 const SIPAS_2023: &str = include_str!("../reference/sipas-2023.csv");
@@ -70,7 +70,7 @@ pub fn unit_types() -> Vec<UnitType> {
         points
             .iter()
             .find(|r| r.unit_type == code)
-            .map(|r| ParPoints {
+            .map(|r| ParMaxPoints {
                 criteria_max_points: r.criteria_max_points,
                 survey_max_points: r.survey_max_points,
                 max_total: r.max_total,

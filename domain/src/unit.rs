@@ -2,7 +2,12 @@
 //! communes) and their one-stop service points. Unit types are data, not an enum: the
 //! 2021 three-tier structure and the 2025 two-tier one differ in their types and tree.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
 use serde::Serialize;
+
+use crate::campaign::FieldError;
 
 /// A kind of unit and what the PAR Index gives it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,12 +19,13 @@ pub struct UnitType {
     pub tier: i32,
     /// Smallest quota a unit of this type gets, whatever its frame says (never above N).
     pub quota_floor: u32,
-    pub par: Option<ParPoints>,
+    pub par: Option<ParMaxPoints>,
 }
 
-/// How many PAR Index points a unit type's total has and how many come from the survey.
+/// How many PAR Index points a unit type's total has and how many come from the survey
+/// (the maxima; a unit's earned points are `statistics::ParPoints`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ParPoints {
+pub struct ParMaxPoints {
     pub criteria_max_points: f64,
     pub survey_max_points: f64,
     pub max_total: f64,
@@ -46,9 +52,170 @@ pub fn is_valid_code(code: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
+/// A unit as the tree sees it: one period of a unit. Codes are reused across periods
+/// (a merged commune keeps one of the old codes), so each period is its own node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitNode {
+    pub id: i32,
+    pub code: String,
+    pub parent_id: Option<i32>,
+    pub valid_from: NaiveDate,
+    /// Exclusive: the first day the unit no longer exists; `None` while it does.
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl UnitNode {
+    pub fn is_valid_on(&self, on: NaiveDate) -> bool {
+        self.valid_from <= on && self.valid_until.is_none_or(|until| on < until)
+    }
+}
+
+/// Every unit of every period, indexed once so lookups cost the depth of the tree or
+/// the size of the subtree, not a scan of all units.
+#[derive(Debug, Clone, Default)]
+pub struct UnitTree {
+    nodes: HashMap<i32, UnitNode>,
+    /// Children of each node, whatever their periods.
+    children: HashMap<i32, Vec<i32>>,
+    /// The nodes of each code, one per period.
+    by_code: HashMap<String, Vec<i32>>,
+}
+
+impl UnitTree {
+    /// Builds the tree; a repeated id keeps its last node.
+    pub fn new(nodes: impl IntoIterator<Item = UnitNode>) -> UnitTree {
+        let nodes: HashMap<i32, UnitNode> = nodes.into_iter().map(|n| (n.id, n)).collect();
+        let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+        let mut by_code: HashMap<String, Vec<i32>> = HashMap::new();
+        for node in nodes.values() {
+            if let Some(parent) = node.parent_id {
+                children.entry(parent).or_default().push(node.id);
+            }
+            by_code.entry(node.code.clone()).or_default().push(node.id);
+        }
+        // Sorted so that results do not depend on the hash map's order.
+        for ids in children.values_mut().chain(by_code.values_mut()) {
+            ids.sort_unstable();
+        }
+        UnitTree {
+            nodes,
+            children,
+            by_code,
+        }
+    }
+
+    pub fn node(&self, id: i32) -> Option<&UnitNode> {
+        self.nodes.get(&id)
+    }
+
+    fn valid(&self, id: i32, on: NaiveDate) -> Option<&UnitNode> {
+        self.nodes.get(&id).filter(|n| n.is_valid_on(on))
+    }
+
+    /// The unit with this code on that date. Should bad data give two, the one that
+    /// started last wins (then the smaller id), so the answer is at least stable.
+    pub fn resolve(&self, code: &str, on: NaiveDate) -> Option<i32> {
+        self.by_code
+            .get(code)?
+            .iter()
+            .filter_map(|&id| self.valid(id, on))
+            .max_by_key(|n| (n.valid_from, std::cmp::Reverse(n.id)))
+            .map(|n| n.id)
+    }
+
+    /// Whether `unit` is `ancestor` or below it, both being valid on `on`.
+    pub fn contains(&self, ancestor: i32, unit: i32, on: NaiveDate) -> bool {
+        if self.valid(ancestor, on).is_none() || self.valid(unit, on).is_none() {
+            return false;
+        }
+        let mut current = unit;
+        // A parent chain longer than the number of nodes can only be a cycle.
+        for _ in 0..=self.nodes.len() {
+            if current == ancestor {
+                return true;
+            }
+            match self.nodes.get(&current).and_then(|n| n.parent_id) {
+                Some(parent) => current = parent,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// `root` and every unit below it that is valid on `on`, in code order; empty when
+    /// `root` itself is not valid then. Agrees with [`UnitTree::contains`].
+    pub fn subtree(&self, root: i32, on: NaiveDate) -> Vec<i32> {
+        if self.valid(root, on).is_none() {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        // Walks through nodes of other periods too, as `contains` does; the visited set
+        // stops cycles in bad data.
+        let mut visited = HashSet::from([root]);
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            if let Some(node) = self.valid(id, on) {
+                found.push(node);
+            }
+            for &child in self.children.get(&id).into_iter().flatten() {
+                if visited.insert(child) {
+                    stack.push(child);
+                }
+            }
+        }
+        found.sort_unstable_by(|a, b| a.code.cmp(&b.code).then(a.id.cmp(&b.id)));
+        found.into_iter().map(|n| n.id).collect()
+    }
+
+    /// The number of nodes, every period counted.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+}
+
+/// A service point (a desk) as a manager asks for it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewServicePoint {
+    pub code: String,
+    pub name: String,
+}
+
+impl NewServicePoint {
+    /// Checks both fields and reports every problem at once.
+    pub fn parse(code: &str, name: &str) -> Result<NewServicePoint, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !is_valid_code(code) {
+            errors.push(FieldError {
+                field: "code",
+                message: "code must be 1–32 letters, digits, '-', '_' or '.'".into(),
+            });
+        }
+        let name = name.trim();
+        let length = name.chars().count();
+        if !(1..=200).contains(&length) || name.chars().any(char::is_control) {
+            errors.push(FieldError {
+                field: "name",
+                message: "name must be 1–200 characters without control characters".into(),
+            });
+        }
+        if errors.is_empty() {
+            Ok(NewServicePoint {
+                code: code.to_owned(),
+                name: name.to_owned(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_valid_code;
+    use super::*;
 
     #[test]
     fn codes_are_plain() {
@@ -58,5 +225,173 @@ mod tests {
         assert!(!is_valid_code("a b"));
         assert!(!is_valid_code("x/../y"));
         assert!(!is_valid_code(&"x".repeat(33)));
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn node(id: i32, code: &str, parent_id: Option<i32>) -> UnitNode {
+        UnitNode {
+            id,
+            code: code.into(),
+            parent_id,
+            valid_from: day(2020, 1, 1),
+            valid_until: None,
+        }
+    }
+
+    /// Hà Tĩnh before and after the 2025 reform: province 42; district 436 (Thành phố
+    /// Hà Tĩnh) with communes 18073 (Phường Nam Hà) and 18077 until 30 June 2025; from
+    /// 1 July 2025 the commune 18073 (Phường Thành Sen) sits directly under the province.
+    fn ha_tinh() -> UnitTree {
+        let reform = day(2025, 7, 1);
+        let ended = |mut n: UnitNode| {
+            n.valid_until = Some(reform);
+            n
+        };
+        let started = |mut n: UnitNode| {
+            n.valid_from = reform;
+            n
+        };
+        UnitTree::new([
+            node(1, "42", None),
+            ended(node(2, "436", Some(1))),
+            ended(node(3, "18073", Some(2))),
+            ended(node(4, "18077", Some(2))),
+            node(5, "S-NV", Some(1)),
+            started(node(6, "18073", Some(1))),
+            ended(node(7, "437", Some(1))),
+            ended(node(8, "18100", Some(7))),
+        ])
+    }
+
+    #[test]
+    fn validity_ends_the_day_before_valid_until() {
+        let tree = ha_tinh();
+        let nam_ha = tree.node(3).unwrap();
+        assert!(nam_ha.is_valid_on(day(2025, 6, 30)));
+        assert!(!nam_ha.is_valid_on(day(2025, 7, 1)));
+        assert!(!nam_ha.is_valid_on(day(2019, 12, 31)));
+        assert!(tree.node(99).is_none());
+        assert_eq!(tree.len(), 8);
+        assert!(!tree.is_empty());
+        assert!(UnitTree::default().is_empty());
+    }
+
+    #[test]
+    fn a_reused_code_resolves_by_date() {
+        let tree = ha_tinh();
+        assert_eq!(tree.resolve("18073", day(2025, 6, 30)), Some(3));
+        assert_eq!(tree.resolve("18073", day(2025, 7, 1)), Some(6));
+        assert_eq!(tree.resolve("18077", day(2025, 7, 1)), None);
+        assert_eq!(tree.resolve("18077", day(2021, 3, 1)), Some(4));
+        assert_eq!(tree.resolve("18073", day(2019, 1, 1)), None);
+        assert_eq!(tree.resolve("99999", day(2021, 3, 1)), None);
+    }
+
+    #[test]
+    fn contains_follows_the_three_levels() {
+        let tree = ha_tinh();
+        let on = day(2021, 3, 1);
+        assert!(tree.contains(1, 3, on), "province ⊇ commune");
+        assert!(tree.contains(2, 3, on), "district ⊇ its commune");
+        assert!(tree.contains(1, 2, on));
+        assert!(tree.contains(3, 3, on), "a unit contains itself");
+        assert!(!tree.contains(3, 2, on), "not upwards");
+        assert!(!tree.contains(7, 3, on), "not another district's commune");
+        assert!(!tree.contains(2, 5, on), "not a department");
+        assert!(!tree.contains(1, 6, on), "Thành Sen does not exist yet");
+        assert!(!tree.contains(1, 99, on));
+        assert!(!tree.contains(99, 1, on));
+    }
+
+    #[test]
+    fn contains_needs_both_valid_on_the_date() {
+        let tree = ha_tinh();
+        let after = day(2025, 7, 1);
+        assert!(tree.contains(1, 6, after));
+        assert!(!tree.contains(2, 3, after), "both ended");
+        assert!(!tree.contains(1, 3, after), "Nam Hà has ended");
+        assert!(
+            !tree.contains(2, 6, after),
+            "the old district holds no new commune"
+        );
+    }
+
+    #[test]
+    fn subtrees_by_date_in_code_order() {
+        let tree = ha_tinh();
+        let before = day(2021, 3, 1);
+        assert_eq!(tree.subtree(1, before), vec![3, 4, 8, 1, 2, 7, 5]);
+        assert_eq!(tree.subtree(2, before), vec![3, 4, 2]);
+        assert_eq!(tree.subtree(3, before), vec![3]);
+        let after = day(2025, 7, 1);
+        assert_eq!(tree.subtree(1, after), vec![6, 1, 5]);
+        assert_eq!(tree.subtree(2, after), Vec::<i32>::new(), "ended root");
+        assert_eq!(tree.subtree(99, after), Vec::<i32>::new());
+        // The subtree is exactly what `contains` accepts.
+        for on in [before, after] {
+            for root in 1..=8 {
+                let expected: HashSet<i32> =
+                    (1..=8).filter(|&u| tree.contains(root, u, on)).collect();
+                let subtree = tree.subtree(root, on);
+                assert_eq!(subtree.len(), expected.len());
+                assert_eq!(subtree.into_iter().collect::<HashSet<_>>(), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn a_cycle_in_bad_data_ends() {
+        // 2 → 3 → 4 → 2, hanging from nothing; 5 is a self-loop.
+        let tree = UnitTree::new([
+            node(1, "42", None),
+            node(2, "A", Some(4)),
+            node(3, "B", Some(2)),
+            node(4, "C", Some(3)),
+            node(5, "D", Some(5)),
+        ]);
+        let on = day(2021, 3, 1);
+        assert!(!tree.contains(1, 3, on));
+        assert!(tree.contains(2, 3, on));
+        assert!(
+            tree.contains(3, 2, on),
+            "inside the cycle everything is above"
+        );
+        assert!(!tree.contains(1, 5, on));
+        assert!(tree.contains(5, 5, on));
+        assert_eq!(tree.subtree(2, on), vec![2, 3, 4]);
+        assert_eq!(tree.subtree(5, on), vec![5]);
+        assert_eq!(tree.subtree(1, on), vec![1]);
+    }
+
+    #[test]
+    fn service_points_are_checked() {
+        let sp = NewServicePoint::parse("MC-2", "  Bộ phận Một cửa số 2 ").unwrap();
+        assert_eq!(sp.code, "MC-2");
+        assert_eq!(sp.name, "Bộ phận Một cửa số 2");
+        assert!(NewServicePoint::parse("MC", &"đ".repeat(200)).is_ok());
+        let fields = |code: &str, name: &str| -> Vec<&'static str> {
+            NewServicePoint::parse(code, name)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(fields("a b", " "), vec!["code", "name"]);
+        assert_eq!(fields("", "Desk"), vec!["code"]);
+        assert_eq!(fields("MC", "Desk\0"), vec!["name"]);
+        assert_eq!(fields("MC", "Desk\n2"), vec!["name"]);
+        assert_eq!(fields("MC", &"x".repeat(201)), vec!["name"]);
+        let errors = NewServicePoint::parse("x/y", "").unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "code must be 1–32 letters, digits, '-', '_' or '.'"
+        );
+        assert_eq!(
+            errors[1].message,
+            "name must be 1–200 characters without control characters"
+        );
     }
 }

@@ -604,8 +604,8 @@ fn criterion_method_parsing() {
 fn par_points_scale_the_index_and_its_interval() {
     let shape = one_criterion();
     let result = score(&shape, &counts(&shape, 18, 7), Some(200), &neutral(&shape));
-    let par = result.par(30);
-    assert_eq!(par.survey_max_points, 30);
+    let par = result.par(30.0);
+    assert_eq!(par.survey_max_points, 30.0);
     assert_near(par.points.unwrap(), 0.72 * 30.0);
     assert_near(par.ci_low.unwrap(), result.sipas.ci_low.unwrap() * 30.0);
     assert_near(par.ci_high.unwrap(), result.sipas.ci_high.unwrap() * 30.0);
@@ -615,10 +615,16 @@ fn par_points_scale_the_index_and_its_interval() {
             estimate: Some(0.9117),
             ..Default::default()
         },
-        10,
+        10.0,
     );
     assert_near(national.points.unwrap(), 9.117);
     assert_eq!(national.ci_low, None);
+    // The served field names.
+    let json = serde_json::to_value(national).unwrap();
+    let mut fields: Vec<&String> = json.as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["ci_high", "ci_low", "points", "survey_max_points"]);
+    assert_eq!(json["survey_max_points"], 10.0);
 }
 
 #[test]

@@ -155,8 +155,9 @@ impl UnitResult {
         self.sipas.half_width()
     }
 
-    /// The unit's PAR Index points from the survey.
-    pub fn par(&self, survey_max_points: u32) -> ParPoints {
+    /// The unit's PAR Index points from the survey (`survey_max_points` from its unit
+    /// type's scheme, which may be fractional).
+    pub fn par(&self, survey_max_points: f64) -> ParPoints {
         ParPoints::from_index(&self.sipas, survey_max_points)
     }
 
@@ -165,18 +166,19 @@ impl UnitResult {
     }
 }
 
+/// A unit's earned PAR Index points, as served under `par`:
 /// `points = SIPAS index × survey_max_points`, and the interval likewise (unrounded).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ParPoints {
-    pub survey_max_points: u32,
+    pub survey_max_points: f64,
     pub points: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
 }
 
 impl ParPoints {
-    pub fn from_index(index: &Estimate, survey_max_points: u32) -> Self {
-        let scale = |x: Option<f64>| x.map(|x| x * f64::from(survey_max_points));
+    pub fn from_index(index: &Estimate, survey_max_points: f64) -> Self {
+        let scale = |x: Option<f64>| x.map(|x| x * survey_max_points);
         Self {
             survey_max_points,
             points: scale(index.estimate),

@@ -1,0 +1,345 @@
+//! Who is asking, and whether they may do it: API tokens by their scopes, staff by
+//! their role and the unit their responsibility covers.
+
+use chrono::NaiveDate;
+
+use crate::unit::UnitTree;
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Read,
+    Write,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        }
+    }
+
+    /// Parses `read`, `write` or `read,write`.
+    pub fn parse_list(text: &str) -> Result<Vec<Scope>, String> {
+        let mut scopes = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let scope = match part {
+                "read" => Scope::Read,
+                "write" => Scope::Write,
+                other => {
+                    return Err(format!(
+                        "unknown scope {other:?}: use read, write or read,write"
+                    ));
+                }
+            };
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err("at least one scope is needed: read, write or read,write".into());
+        }
+        Ok(scopes)
+    }
+}
+
+/// A staff member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Everything, everywhere.
+    Admin,
+    /// Reads and changes the data of their units.
+    Manager,
+    /// Reads the data of their units.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Manager => "manager",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Self::Admin),
+            "manager" => Some(Self::Manager),
+            "viewer" => Some(Self::Viewer),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Write,
+}
+
+/// What an action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// Campaign-wide things: creating campaigns, frames, a campaign's full list.
+    Province,
+    /// One unit's data.
+    Unit(i32),
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    ApiClient {
+        id: i32,
+        name: String,
+        scopes: Vec<Scope>,
+    },
+    Staff {
+        id: i32,
+        username: String,
+        role: Role,
+        /// The root of the subtree they answer for; `None`: the whole province.
+        unit: Option<i32>,
+    },
+}
+
+impl Principal {
+    /// The client's name or the username: the actor of audit records.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::ApiClient { name, .. } => name,
+            Self::Staff { username, .. } => username,
+        }
+    }
+
+    /// Whether the action is allowed at all, wherever it applies.
+    pub fn allows(&self, action: Action) -> bool {
+        match self {
+            Self::ApiClient { scopes, .. } => scopes.contains(&match action {
+                Action::Read => Scope::Read,
+                Action::Write => Scope::Write,
+            }),
+            Self::Staff { role, .. } => match role {
+                Role::Admin | Role::Manager => true,
+                Role::Viewer => action == Action::Read,
+            },
+        }
+    }
+
+    /// Whether the action is allowed on this resource, with the unit tree as it is on
+    /// `on`. Tokens are province-wide machines, limited by their scopes only; staff
+    /// other than admins are limited to their subtree, and fail closed when their unit
+    /// does not exist on that date.
+    pub fn may(&self, action: Action, resource: Resource, tree: &UnitTree, on: NaiveDate) -> bool {
+        if !self.allows(action) {
+            return false;
+        }
+        let scope_unit = match self {
+            Self::ApiClient { .. } => return true,
+            Self::Staff {
+                role: Role::Admin, ..
+            } => return true,
+            Self::Staff { unit, .. } => *unit,
+        };
+        match (resource, scope_unit) {
+            // Everyone reads campaign lists; only the province's managers change them.
+            (Resource::Province, _) => action == Action::Read || scope_unit.is_none(),
+            (Resource::Unit(_), None) => true,
+            (Resource::Unit(unit), Some(root)) => tree.contains(root, unit, on),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::UnitNode;
+
+    #[test]
+    fn scopes_parse() {
+        assert_eq!(Scope::parse_list("read").unwrap(), vec![Scope::Read]);
+        assert_eq!(
+            Scope::parse_list("read, write,read").unwrap(),
+            vec![Scope::Read, Scope::Write]
+        );
+        assert!(Scope::parse_list("admin").is_err());
+        assert!(Scope::parse_list("").is_err());
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for role in [Role::Admin, Role::Manager, Role::Viewer] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("Admin"), None);
+        assert_eq!(Scope::Write.as_str(), "write");
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    const PROVINCE: i32 = 1;
+    const DISTRICT: i32 = 2;
+    const COMMUNE: i32 = 3;
+    const OTHER_DISTRICT: i32 = 4;
+    const OTHER_COMMUNE: i32 = 5;
+
+    /// Province 1; district 2 (ended at the 2025 reform) with commune 3; district 4
+    /// with commune 5.
+    fn tree() -> UnitTree {
+        let node = |id, code: &str, parent_id, valid_until| UnitNode {
+            id,
+            code: code.into(),
+            parent_id,
+            valid_from: day(2020, 1, 1),
+            valid_until,
+        };
+        let reform = Some(day(2025, 7, 1));
+        UnitTree::new([
+            node(PROVINCE, "42", None, None),
+            node(DISTRICT, "436", Some(PROVINCE), reform),
+            node(COMMUNE, "18073", Some(DISTRICT), None),
+            node(OTHER_DISTRICT, "437", Some(PROVINCE), None),
+            node(OTHER_COMMUNE, "18100", Some(OTHER_DISTRICT), None),
+        ])
+    }
+
+    fn token(scopes: &[Scope]) -> Principal {
+        Principal::ApiClient {
+            id: 1,
+            name: "index-engine".into(),
+            scopes: scopes.to_vec(),
+        }
+    }
+
+    fn staff(role: Role, unit: Option<i32>) -> Principal {
+        Principal::Staff {
+            id: 2,
+            username: "nguyen.van.a".into(),
+            role,
+            unit,
+        }
+    }
+
+    const ALL_RESOURCES: [Resource; 6] = [
+        Resource::Province,
+        Resource::Unit(PROVINCE),
+        Resource::Unit(DISTRICT),
+        Resource::Unit(COMMUNE),
+        Resource::Unit(OTHER_DISTRICT),
+        Resource::Unit(OTHER_COMMUNE),
+    ];
+
+    /// The resources on which `principal` may do `action` on 1 March 2021.
+    fn permitted(principal: &Principal, action: Action) -> Vec<Resource> {
+        let tree = tree();
+        ALL_RESOURCES
+            .into_iter()
+            .filter(|&r| principal.may(action, r, &tree, day(2021, 3, 1)))
+            .collect()
+    }
+
+    #[test]
+    fn names_are_the_audit_actor() {
+        assert_eq!(token(&[Scope::Read]).name(), "index-engine");
+        assert_eq!(staff(Role::Viewer, None).name(), "nguyen.van.a");
+    }
+
+    #[test]
+    fn tokens_act_province_wide_within_their_scopes() {
+        let reader = token(&[Scope::Read]);
+        assert!(reader.allows(Action::Read));
+        assert!(!reader.allows(Action::Write));
+        assert_eq!(permitted(&reader, Action::Read), ALL_RESOURCES);
+        assert!(permitted(&reader, Action::Write).is_empty());
+        let writer = token(&[Scope::Write]);
+        assert!(permitted(&writer, Action::Read).is_empty());
+        assert_eq!(permitted(&writer, Action::Write), ALL_RESOURCES);
+        let both = token(&[Scope::Read, Scope::Write]);
+        assert_eq!(permitted(&both, Action::Write), ALL_RESOURCES);
+        assert!(permitted(&token(&[]), Action::Read).is_empty());
+    }
+
+    #[test]
+    fn admins_may_everything() {
+        for unit in [None, Some(COMMUNE)] {
+            let admin = staff(Role::Admin, unit);
+            assert!(admin.allows(Action::Write));
+            assert_eq!(permitted(&admin, Action::Read), ALL_RESOURCES);
+            assert_eq!(permitted(&admin, Action::Write), ALL_RESOURCES);
+        }
+    }
+
+    #[test]
+    fn province_managers_may_everything() {
+        let manager = staff(Role::Manager, None);
+        assert!(manager.allows(Action::Write));
+        assert_eq!(permitted(&manager, Action::Read), ALL_RESOURCES);
+        assert_eq!(permitted(&manager, Action::Write), ALL_RESOURCES);
+    }
+
+    #[test]
+    fn district_managers_keep_to_their_subtree() {
+        let manager = staff(Role::Manager, Some(DISTRICT));
+        let mine = [Resource::Unit(DISTRICT), Resource::Unit(COMMUNE)];
+        let mut readable = vec![Resource::Province];
+        readable.extend(mine);
+        assert_eq!(permitted(&manager, Action::Read), readable);
+        assert_eq!(
+            permitted(&manager, Action::Write),
+            mine,
+            "no Province write"
+        );
+        let commune_manager = staff(Role::Manager, Some(COMMUNE));
+        assert_eq!(
+            permitted(&commune_manager, Action::Write),
+            [Resource::Unit(COMMUNE)]
+        );
+    }
+
+    #[test]
+    fn viewers_read_as_managers_and_never_write() {
+        for unit in [None, Some(DISTRICT)] {
+            let viewer = staff(Role::Viewer, unit);
+            let manager = staff(Role::Manager, unit);
+            assert!(viewer.allows(Action::Read));
+            assert!(!viewer.allows(Action::Write));
+            assert_eq!(
+                permitted(&viewer, Action::Read),
+                permitted(&manager, Action::Read)
+            );
+            assert!(permitted(&viewer, Action::Write).is_empty());
+        }
+    }
+
+    #[test]
+    fn staff_of_an_ended_unit_may_nothing_on_units() {
+        let tree = tree();
+        let after = day(2025, 7, 1);
+        for role in [Role::Manager, Role::Viewer] {
+            let p = staff(role, Some(DISTRICT));
+            for action in [Action::Read, Action::Write] {
+                // The commune outlives its district, yet is no longer theirs.
+                for unit in [DISTRICT, COMMUNE, PROVINCE] {
+                    assert!(!p.may(action, Resource::Unit(unit), &tree, after));
+                }
+            }
+            assert!(p.may(
+                Action::Read,
+                Resource::Unit(COMMUNE),
+                &tree,
+                day(2025, 6, 30)
+            ));
+        }
+        // Unknown scope units fail closed too.
+        let lost = staff(Role::Manager, Some(99));
+        assert!(!lost.may(Action::Read, Resource::Unit(COMMUNE), &tree, after));
+        // Still valid for a province-wide manager.
+        let manager = staff(Role::Manager, None);
+        assert!(manager.may(Action::Write, Resource::Unit(COMMUNE), &tree, after));
+    }
+}
