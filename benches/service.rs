@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use sipas::config::Settings;
 use sipas::rate_limit::{Limit, RateLimits};
 use sipas::startup::Application;
-use sipas::storage::{Scope, Storage};
+use sipas::storage::{Storage, UnitFilter, api_clients, campaigns, units};
+use sipas_domain::access::Scope;
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -139,10 +140,11 @@ async fn main() {
     let storage = app.storage.clone();
     let keys = app.keys.clone();
     tokio::spawn(app.run_until_stopped());
-    let (_, token) = storage
-        .create_api_client("bench", &[Scope::Read, Scope::Write])
+    let txn = storage.write().await.unwrap();
+    let (_, token) = api_clients::create(&txn, "bench", "bench", &[Scope::Read, Scope::Write])
         .await
         .unwrap();
+    txn.commit().await.unwrap();
     let survey = sipas::demo::citizen_demo_url(&storage, &keys, &base)
         .await
         .unwrap()
@@ -297,14 +299,10 @@ async fn rebuild(storage: &Storage, rows: u64, postgres: bool) {
         report.responses,
         t.elapsed().as_secs_f64()
     );
-    let campaign = storage.campaign_by_code("DEMO-2021").await.unwrap();
-    let options = sipas::scores::scoring_options(&campaign, None, None).unwrap();
-    let query = sipas::scores::ScoreQuery {
-        options,
-        channels: sipas::scores::Channels::official(&campaign),
-    };
+    let campaign = campaigns::by_code(storage.db(), "DEMO-2021").await.unwrap();
+    let query = sipas::scores::ScoreQuery::official(&campaign).unwrap();
     let t = Instant::now();
-    let scores = book.scores(&campaign, query).await.unwrap();
+    let scores = book.fresh_scores(campaign.id, query).await.unwrap();
     println!(
         "scores of all {} units over {} responses, computed: {:.1} ms",
         scores.units.len(),
@@ -323,7 +321,10 @@ fn answers_codes() -> Vec<String> {
 /// Adds synthetic communes (with a desk and a frame) until the demo campaign has
 /// `units` units, as a province of the 2,000-unit scale the targets speak of.
 async fn add_units(storage: &Storage, units: u64, postgres: bool) {
-    let existing = storage.units(&Default::default()).await.unwrap().len() as u64;
+    let existing = units::list(storage.db(), &UnitFilter::default())
+        .await
+        .unwrap()
+        .len() as u64;
     let extra = units.saturating_sub(existing.saturating_sub(1));
     if extra == 0 {
         return;

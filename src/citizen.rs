@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use moka::future::Cache;
-use sipas_domain::campaign::{CampaignStatus, Channel};
+use sipas_domain::campaign::Channel;
 use sipas_domain::questionnaire::{Answers, Questionnaire};
 use sipas_domain::screening::screen;
 use sipas_domain::token::{SigningKeys, SurveyToken};
@@ -16,11 +16,14 @@ use sipas_domain::token::{SigningKeys, SurveyToken};
 use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::redis_store::RedisStore;
 use crate::scores::ScoreBook;
-use crate::storage::{NewResponse, Storage, StorageError, Submission, SurveyPlace};
+use crate::storage::{
+    CampaignRecord, NewResponse, Storage, StorageError, Submission, SurveyPlace, campaigns,
+    receipts, responses, units,
+};
 use crate::submissions::SubmissionQueue;
 
-/// How long a token's place (campaign, unit, desk) is cached: a campaign closed by a
-/// manager stops taking answers within this delay.
+/// How long a desk's place (unit, desk names) is cached. The campaign's status is not
+/// cached here: it comes from the score book's follower, and the write itself checks it.
 const PLACE_TTL: Duration = Duration::from_secs(30);
 /// The longest comment kept, in characters (the form's `maxlength`).
 pub const COMMENT_MAX_CHARS: usize = sipas_templates::survey::COMMENT_MAX_CHARS;
@@ -41,6 +44,7 @@ pub enum CitizenError {
 #[derive(Debug, Clone)]
 pub struct OpenSurvey {
     pub token: SurveyToken,
+    pub campaign: CampaignRecord,
     pub place: Arc<SurveyPlace>,
     pub questionnaire: Arc<Questionnaire>,
     pub receipt_id: Option<i32>,
@@ -81,12 +85,11 @@ pub struct CitizenService {
     storage: Storage,
     keys: SigningKeys,
     redis: Arc<RedisStore>,
-    scores: Arc<ScoreBook>,
+    scores: ScoreBook,
     queue: SubmissionQueue,
     limiter: RateLimiter,
     limits: RateLimits,
-    places: Cache<(i32, i32), Arc<SurveyPlace>>,
-    questionnaires: Cache<i32, Arc<Questionnaire>>,
+    places: Cache<i32, Arc<SurveyPlace>>,
 }
 
 impl CitizenService {
@@ -94,7 +97,7 @@ impl CitizenService {
         storage: Storage,
         keys: SigningKeys,
         redis: Arc<RedisStore>,
-        scores: Arc<ScoreBook>,
+        scores: ScoreBook,
         limits: RateLimits,
         redis_prefix: &str,
     ) -> Self {
@@ -111,8 +114,6 @@ impl CitizenService {
                 .max_capacity(50_000)
                 .time_to_live(PLACE_TTL)
                 .build(),
-            // Questionnaire versions never change once stored.
-            questionnaires: Cache::builder().max_capacity(100).build(),
         }
     }
 
@@ -133,9 +134,7 @@ impl CitizenService {
                 service_point_id, ..
             } => (id(service_point_id)?, None),
             SurveyToken::Receipt { receipt_id, .. } => {
-                let receipt = self
-                    .storage
-                    .receipt(id(receipt_id)?)
+                let receipt = receipts::by_id(self.storage.db(), id(receipt_id)?)
                     .await?
                     .filter(|r| r.campaign_id == campaign_id)
                     .ok_or(CitizenError::NotFound)?;
@@ -145,17 +144,28 @@ impl CitizenService {
                 (receipt.service_point_id, Some(receipt))
             }
         };
-        let place = self.place(campaign_id, service_point_id).await?;
-        if place.campaign.status != CampaignStatus::Open
+        let current = match self.scores.state(campaign_id) {
+            Some(current) => current,
+            // A campaign created a moment ago on another node: one follower read.
+            None => {
+                self.scores.catch_up().await;
+                self.scores
+                    .state(campaign_id)
+                    .ok_or(CitizenError::NotFound)?
+            }
+        };
+        let campaign = current.description.campaign.clone();
+        let place = self.place(service_point_id).await?;
+        if !campaign.status.accepts_responses()
             && receipt.as_ref().is_none_or(|r| r.answered_at.is_none())
         {
-            return Err(CitizenError::Closed(place.campaign.code.clone()));
+            return Err(CitizenError::Closed(campaign.code.clone()));
         }
-        let questionnaire = self.questionnaire(place.campaign.questionnaire_id).await?;
         Ok(OpenSurvey {
             token: verified,
+            campaign,
             place,
-            questionnaire,
+            questionnaire: current.description.questionnaire.clone(),
             already_answered: receipt.as_ref().is_some_and(|r| r.answered_at.is_some()),
             receipt_id: receipt.map(|r| r.id),
         })
@@ -199,12 +209,13 @@ impl CitizenService {
             }
         };
         let place = &survey.place;
+        let campaign = &survey.campaign;
         let channel = match survey.token {
             SurveyToken::Desk { .. } => Channel::DeskQr,
             SurveyToken::Receipt { .. } => Channel::ReceiptQr,
         };
         // A receipt answers once anyway; limits guard the open desk path.
-        if channel == Channel::DeskQr && !self.within_limits(place, &form).await {
+        if channel == Channel::DeskQr && !self.within_limits(campaign, place, &form).await {
             return Ok(Outcome::RateLimited);
         }
         let now = Utc::now();
@@ -212,7 +223,7 @@ impl CitizenService {
             field(sipas_templates::survey::FIELD_HONEYPOT).unwrap_or_default(),
             issued.issued_at_unix,
             now.timestamp(),
-            place.campaign.min_fill_seconds,
+            campaign.rules.min_fill_seconds,
         );
         let comment = field(sipas_templates::survey::FIELD_COMMENT)
             .map(str::trim)
@@ -230,35 +241,78 @@ impl CitizenService {
             nonce: Some(nonce.to_owned()),
             receipt_id: survey.receipt_id,
             client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
-            is_demo: place.campaign.is_demo,
+            is_demo: campaign.is_demo,
         };
         // Desk answers share commits; a receipt is claimed in its own transaction.
         let stored = match response.receipt_id {
-            None => self.queue.submit(&place.campaign, response.clone()).await?,
-            Some(_) => {
-                self.storage
-                    .submit_response(&place.campaign, response.clone())
+            None => self.queue.submit(campaign, response).await?,
+            Some(receipt_id) => {
+                self.submit_with_receipt(campaign, receipt_id, &response)
                     .await?
             }
         };
         Ok(match stored {
             Submission::Stored => {
-                // Committed: count it now. A failure here must not turn a stored answer
-                // into an error page; the next start (or `sipas recompute`) rebuilds.
-                if let Err(error) = self.scores.record_all(&place.campaign, &[response]).await {
-                    tracing::error!(%error, "a stored response could not be counted in the scores");
-                }
+                // Committed. The follower counts it from the database; wake it now.
+                self.scores.wake();
                 Outcome::Accepted
             }
             Submission::Repeated => Outcome::Accepted,
             Submission::AlreadyAnswered => Outcome::AlreadyAnswered,
+            Submission::Closed => return Err(CitizenError::Closed(campaign.code.clone())),
         })
     }
 
-    async fn within_limits(&self, place: &SurveyPlace, form: &PostedForm<'_>) -> bool {
+    /// Stores a receipt's response and marks the receipt answered in one transaction,
+    /// so a receipt never carries two responses; a repeated form finds its first copy.
+    async fn submit_with_receipt(
+        &self,
+        campaign: &CampaignRecord,
+        receipt_id: i32,
+        response: &NewResponse,
+    ) -> Result<Submission, StorageError> {
+        let nonce = response.nonce.as_deref();
+        let txn = self.storage.write().await?;
+        if !campaigns::lock_open(&txn, [campaign.id])
+            .await?
+            .contains(&campaign.id)
+        {
+            txn.rollback().await?;
+            return Ok(Submission::Closed);
+        }
+        if responses::nonce_stored(&txn, nonce).await? {
+            txn.rollback().await?;
+            return Ok(Submission::Repeated);
+        }
+        if !receipts::claim(&txn, receipt_id, response.submitted_at).await? {
+            // Another submission answered it; the same form, or another one?
+            txn.rollback().await?;
+            return Ok(
+                if responses::nonce_stored(self.storage.db(), nonce).await? {
+                    Submission::Repeated
+                } else {
+                    Submission::AlreadyAnswered
+                },
+            );
+        }
+        if !responses::store_one(&txn, campaign, response).await? {
+            // The same form committed a moment ago by another node: its claim stands.
+            txn.rollback().await?;
+            return Ok(Submission::Repeated);
+        }
+        txn.commit().await?;
+        Ok(Submission::Stored)
+    }
+
+    async fn within_limits(
+        &self,
+        campaign: &CampaignRecord,
+        place: &SurveyPlace,
+        form: &PostedForm<'_>,
+    ) -> bool {
         let limits = self.limits;
         let mut checks = vec![(
-            format!("desk:{}:{}", place.campaign.id, place.service_point.id),
+            format!("desk:{}:{}", campaign.id, place.service_point.id),
             limits.per_desk,
         )];
         if let Some(address) = &form.address {
@@ -281,31 +335,15 @@ impl CitizenService {
         hash
     }
 
-    async fn place(
-        &self,
-        campaign_id: i32,
-        service_point_id: i32,
-    ) -> Result<Arc<SurveyPlace>, CitizenError> {
-        let key = (campaign_id, service_point_id);
-        if let Some(place) = self.places.get(&key).await {
+    async fn place(&self, service_point_id: i32) -> Result<Arc<SurveyPlace>, CitizenError> {
+        if let Some(place) = self.places.get(&service_point_id).await {
             return Ok(place);
         }
-        let place = self
-            .storage
-            .survey_place(campaign_id, service_point_id)
+        let place = units::survey_place(self.storage.db(), service_point_id)
             .await?
             .ok_or(CitizenError::NotFound)?;
         let place = Arc::new(place);
-        self.places.insert(key, place.clone()).await;
+        self.places.insert(service_point_id, place.clone()).await;
         Ok(place)
-    }
-
-    pub async fn questionnaire(&self, id: i32) -> Result<Arc<Questionnaire>, StorageError> {
-        if let Some(questionnaire) = self.questionnaires.get(&id).await {
-            return Ok(questionnaire);
-        }
-        let questionnaire = Arc::new(self.storage.questionnaire(id).await?);
-        self.questionnaires.insert(id, questionnaire.clone()).await;
-        Ok(questionnaire)
     }
 }

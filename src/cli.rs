@@ -4,7 +4,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::startup::Application;
-use crate::storage::{Scope, Storage};
+use crate::storage::{Storage, api_clients};
+use sipas_domain::access::Scope;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -77,10 +78,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let scopes = Scope::parse_list(&scope).map_err(anyhow::Error::msg)?;
             let storage = Storage::connect(&settings.database_url).await?;
             storage.migrate().await?;
-            let (client, token) = storage.create_api_client(&name, &scopes).await?;
+            let txn = storage.write().await?;
+            let (client, token) = api_clients::create(&txn, "cli", &name, &scopes).await?;
+            txn.commit().await?;
             println!(
                 "Created API client {:?} with scope {}. Keep this token; it is not shown again:",
-                client.name, scope
+                client.name(),
+                scope
             );
             println!("{token}");
             Ok(())
@@ -115,7 +119,7 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 }
 
 async fn recompute(settings: &Settings) -> anyhow::Result<()> {
-    use crate::scores::{Channels, ScoreBook, ScoreQuery, scoring_options};
+    use crate::scores::{ScoreBook, ScoreQuery};
     let storage = Storage::connect(&settings.database_url).await?;
     storage.migrate().await?;
     let started = std::time::Instant::now();
@@ -127,13 +131,15 @@ async fn recompute(settings: &Settings) -> anyhow::Result<()> {
         report.responses,
         elapsed.as_secs_f64()
     );
-    for campaign in storage.campaigns().await? {
-        let options = scoring_options(&campaign, None, None)?;
-        let query = ScoreQuery {
-            options,
-            channels: Channels::official(&campaign),
-        };
-        let scores = book.scores(&campaign, query).await?;
+    let mut states = book.states();
+    states.sort_by(|a, b| {
+        let (a, b) = (&a.description.campaign, &b.description.campaign);
+        (a.starts_on, &a.code).cmp(&(b.starts_on, &b.code))
+    });
+    for state in states {
+        let campaign = &state.description.campaign;
+        let query = ScoreQuery::official(campaign)?;
+        let scores = book.fresh_scores(campaign.id, query).await?;
         println!(
             "{}: {} units, statistics digest {}",
             campaign.code,

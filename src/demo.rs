@@ -10,7 +10,12 @@ use sipas_domain::campaign::{CampaignRequest, CampaignStatus, Channel};
 use sipas_domain::questionnaire::Answers;
 use sipas_domain::token::{SigningKeys, SurveyToken};
 
-use crate::storage::demo_support::*;
+use sipas_domain::quota::FrameEntry;
+
+use crate::storage::{
+    CampaignRecord, NewResponse, Storage, StorageError, UnitFilter, UnitRow, campaigns, frames,
+    reference, responses, units,
+};
 
 pub const DEMO_CAMPAIGN: &str = "DEMO-2021";
 const DEMO_ACTOR: &str = "demo";
@@ -19,13 +24,15 @@ const DEMO_ACTOR: &str = "demo";
 /// added. Each step (campaign, frame and quotas, responses) is its own transaction, and
 /// a step already done is skipped, so a start interrupted halfway finishes the job.
 pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageError> {
-    let campaign = match storage.campaign_by_code(DEMO_CAMPAIGN).await {
+    let campaign = match campaigns::by_code(storage.db(), DEMO_CAMPAIGN).await {
         Ok(campaign) => campaign,
         Err(StorageError::NotFound(_)) => create_demo_campaign(storage).await?,
         Err(e) => return Err(e),
     };
-    let frame_missing = storage.frame(campaign.id).await?.is_empty();
-    let responses_missing = storage.response_counts(campaign.id).await?.is_empty();
+    let frame_missing = frames::entries(storage.db(), campaign.id).await?.is_empty();
+    let responses_missing = responses::counts(storage.db(), campaign.id)
+        .await?
+        .is_empty();
     if !frame_missing && !responses_missing {
         return Ok(false);
     }
@@ -51,9 +58,10 @@ async fn create_demo_campaign(storage: &Storage) -> Result<CampaignRecord, Stora
     }
     .parse()
     .map_err(|e| StorageError::Invalid(format!("demo campaign: {e:?}")))?;
-    storage
-        .create_campaign(DEMO_ACTOR, &new, CampaignStatus::Open, true)
-        .await
+    let txn = storage.write().await?;
+    let campaign = campaigns::create(&txn, DEMO_ACTOR, &new, CampaignStatus::Open, true).await?;
+    txn.commit().await?;
+    Ok(campaign)
 }
 
 async fn fill_demo_campaign(
@@ -61,15 +69,18 @@ async fn fill_demo_campaign(
     campaign: &CampaignRecord,
     frame_missing: bool,
 ) -> Result<(), StorageError> {
-    let units: Vec<UnitRow> = storage
-        .units(&UnitFilter {
+    let db = storage.db();
+    let units: Vec<UnitRow> = units::list(
+        db,
+        &UnitFilter {
             on: Some(campaign.starts_on),
             ..Default::default()
-        })
-        .await?
-        .into_iter()
-        .filter(|u| u.unit_type != "province")
-        .collect();
+        },
+    )
+    .await?
+    .into_iter()
+    .filter(|u| u.unit_type != "province")
+    .collect();
     let mut rng = StdRng::seed_from_u64(2021);
     let frame: Vec<FrameEntry> = units
         .iter()
@@ -80,19 +91,19 @@ async fn fill_demo_campaign(
         })
         .collect();
     if frame_missing {
-        storage
-            .replace_frame(DEMO_ACTOR, campaign, &frame, &units)
-            .await?;
+        let floors = units.iter().map(|u| (u.id, u.quota_floor)).collect();
+        let txn = storage.write().await?;
+        frames::replace(&txn, DEMO_ACTOR, campaign, &frame, &floors).await?;
+        txn.commit().await?;
     }
-    let populations: std::collections::HashMap<i32, u64> = storage
-        .frame(campaign.id)
+    let populations: std::collections::HashMap<i32, u64> = frames::entries(db, campaign.id)
         .await?
         .into_iter()
         .map(|e| (e.unit_id, e.population))
         .collect();
-    let quotas = storage.quotas(campaign.id).await?;
-    let desks = storage.default_service_points().await?;
-    let questionnaire = storage.questionnaire(campaign.questionnaire_id).await?;
+    let quotas = frames::quotas(db, campaign.id).await?;
+    let desks = units::default_service_points(db).await?;
+    let questionnaire = reference::questionnaire(db, campaign.questionnaire_id).await?;
     let element_of = questionnaire.element_of_criteria();
     let last_element = questionnaire.elements.len() - 1;
 
@@ -107,7 +118,7 @@ async fn fill_demo_campaign(
     let noise = Normal::new(0.0, 0.6).expect("valid normal");
     let person = Normal::new(0.0, 0.5).expect("valid normal");
 
-    let mut responses = Vec::new();
+    let mut generated = Vec::new();
     for unit in &units {
         let Some(&population) = populations.get(&unit.id) else {
             continue;
@@ -142,7 +153,7 @@ async fn fill_demo_campaign(
                 1 => Channel::ReceiptQr,
                 _ => Channel::DeskQr,
             };
-            responses.push(NewResponse {
+            generated.push(NewResponse {
                 unit_id: unit.id,
                 service_point_id: desk,
                 channel,
@@ -158,8 +169,10 @@ async fn fill_demo_campaign(
             });
         }
     }
-    responses.sort_by_key(|r| r.submitted_at);
-    storage.insert_responses(campaign, &responses).await?;
+    generated.sort_by_key(|r| r.submitted_at);
+    let txn = storage.write().await?;
+    responses::import(&txn, DEMO_ACTOR, campaign, &generated).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -183,18 +196,16 @@ pub async fn citizen_demo_url(
     keys: &SigningKeys,
     base_url: &str,
 ) -> Result<Option<String>, StorageError> {
-    let campaign = match storage.campaign_by_code(DEMO_CAMPAIGN).await {
+    let db = storage.db();
+    let campaign = match campaigns::by_code(db, DEMO_CAMPAIGN).await {
         Ok(c) => c,
         Err(StorageError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let unit = storage.unit_by_code(DEMO_UNIT).await?;
-    let Some(desk) = storage
-        .service_points(unit.id)
-        .await?
-        .into_iter()
-        .find(|p| p.is_default)
-    else {
+    let Ok(unit) = units::by_code(db, DEMO_UNIT, Some(campaign.starts_on)).await else {
+        return Ok(None);
+    };
+    let Ok(desk) = units::default_service_point(db, &unit).await else {
         return Ok(None);
     };
     let token = keys.sign(&SurveyToken::Desk {

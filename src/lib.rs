@@ -1,16 +1,20 @@
 //! SIPAS: the citizen-satisfaction survey of a province's PAR Index.
 //!
-//! Layers, outermost first: `http` (thin actix handlers) → `storage` (sea-orm) →
-//! `sipas_domain` (pure rules and statistics). Views live in the `sipas-templates`
-//! crate and take plain structs.
+//! Layers, outermost first: `http` (thin actix handlers, one module per audience) →
+//! services (`citizen`, `desks`, `submissions`), the score book (`scores`) and the
+//! report layer (`reports`) → `storage` (sea-orm; functions take the connection they
+//! run in) → `sipas_domain` (pure rules and statistics). Views live in the
+//! `sipas-templates` crate and take plain structs.
 
 pub mod citizen;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod desks;
 pub mod http;
 pub mod rate_limit;
 pub mod redis_store;
+pub mod reports;
 pub mod scores;
 pub mod startup;
 pub mod storage;

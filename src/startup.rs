@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::http::{AppState, RequestLine, routes};
 use crate::redis_store::RedisStore;
 use crate::scores::ScoreBook;
-use crate::storage::Storage;
+use crate::storage::{Storage, settings as stored_settings, users};
 
 /// What a start did that a person should hear about.
 #[derive(Debug, Default)]
@@ -28,6 +28,7 @@ pub struct Application {
     base_url: String,
     pub storage: Storage,
     pub keys: SigningKeys,
+    pub scores: ScoreBook,
     pub report: StartReport,
 }
 
@@ -36,7 +37,7 @@ pub struct Application {
 async fn signing_keys(settings: &Settings, storage: &Storage) -> anyhow::Result<SigningKeys> {
     let current = match &settings.secret {
         Some(secret) => secret.clone(),
-        None => storage.signing_secret().await?,
+        None => stored_settings::signing_secret(storage.db()).await?,
     };
     let previous = settings
         .previous_secrets
@@ -58,7 +59,12 @@ impl Application {
         } else {
             false
         };
-        let first_admin = storage.ensure_first_admin().await?;
+        let first_admin = {
+            let txn = storage.write().await?;
+            let created = users::ensure_first_admin(&txn).await?;
+            txn.commit().await?;
+            created
+        };
         let redis = Arc::new(
             RedisStore::new(settings.redis_url.as_deref())
                 .map_err(|e| anyhow::anyhow!("SIPAS_REDIS_URL is not a valid Redis URL: {e}"))?,
@@ -77,13 +83,13 @@ impl Application {
             };
             format!("http://{host}:{port}")
         });
-        let (scores, rebuilt) = ScoreBook::load(storage.clone()).await?;
+        let (scores, loaded) = ScoreBook::load(storage.clone()).await?;
         tracing::info!(
-            campaigns = rebuilt.campaigns,
-            responses = rebuilt.responses,
-            "score statistics built from stored responses"
+            campaigns = loaded.campaigns,
+            responses = loaded.responses,
+            "score statistics built from stored responses; following the database"
         );
-        let scores = Arc::new(scores);
+        scores.follow();
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),
@@ -96,7 +102,9 @@ impl Application {
             storage: storage.clone(),
             redis,
             citizen,
-            scores,
+            scores: scores.clone(),
+            keys: keys.clone(),
+            documents: Default::default(),
             public_url: base_url.clone(),
             trust_proxy: settings.trust_proxy,
         });
@@ -117,6 +125,7 @@ impl Application {
             base_url,
             storage,
             keys,
+            scores,
             report: StartReport {
                 first_admin,
                 demo_created,

@@ -5,7 +5,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::storage::{CampaignRecord, NewResponse, Storage, StorageError, Submission};
+use crate::storage::{CampaignRecord, NewResponse, Storage, StorageError, Submission, responses};
 
 /// At most this many responses share one transaction.
 const MAX_BATCH: usize = 256;
@@ -21,6 +21,17 @@ pub struct SubmissionQueue {
     jobs: mpsc::Sender<Job>,
 }
 
+/// Stores one batch in one transaction; each job's outcome, or the error that undid
+/// the whole batch.
+async fn store(storage: &Storage, batch: &[Job]) -> Result<Vec<Submission>, StorageError> {
+    let pairs: Vec<(&CampaignRecord, &NewResponse)> =
+        batch.iter().map(|j| (&j.campaign, &j.response)).collect();
+    let txn = storage.write().await?;
+    let outcomes = responses::store_batch(&txn, &pairs).await?;
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
 impl SubmissionQueue {
     /// Starts the writer task on the current runtime.
     pub fn start(storage: Storage) -> Self {
@@ -29,10 +40,7 @@ impl SubmissionQueue {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             // Whatever arrived while the previous batch was committing forms the next.
             while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                let pairs: Vec<(&CampaignRecord, &NewResponse)> =
-                    batch.iter().map(|j| (&j.campaign, &j.response)).collect();
-                let outcome = storage.submit_desk_responses(&pairs).await;
-                match outcome {
+                match store(&storage, &batch).await {
                     Ok(outcomes) => {
                         for (job, outcome) in batch.drain(..).zip(outcomes) {
                             let _ = job.reply.send(Ok(outcome));

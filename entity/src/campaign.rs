@@ -20,6 +20,8 @@ pub struct Model {
     pub par_scheme: String,
     pub is_demo: bool,
     pub created_at: DateTimeUtc,
+    /// Bumped with every change of settings, status, frame or quotas.
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,8 @@ pub struct Model {
     pub receipt_id: Option<i32>,
     pub client_hash: Option<String>,
     pub is_demo: bool,
+    /// PostgreSQL: the storing transaction's id (set by the database).
+    pub txid: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

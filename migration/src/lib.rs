@@ -4,12 +4,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_schema;
+mod m20261203_000001_follow;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_schema::Migration)]
+        vec![
+            Box::new(m20261127_000001_schema::Migration),
+            Box::new(m20261203_000001_follow::Migration),
+        ]
     }
 }

@@ -1,21 +1,28 @@
-//! The HTTP layer: thin actix handlers that parse the request, call the storage layer
-//! or the domain, and render JSON or a view. No business rule lives here.
+//! The HTTP layer, split by audience; each audience has its own routes, its own error
+//! type and its own conversion of errors to responses, and none reaches into another:
+//!
+//! * [`api`]: `/api/v1`, bearer tokens, JSON errors (the contract of docs/api.md);
+//! * [`citizen`]: the survey behind a QR code, plain-language pages;
+//! * [`staff`]: pages for survey managers (the overview, posters; the dashboard next).
+//!
+//! Handlers are thin: they parse the request into domain types, call a service or the
+//! storage and report layers, and render. What every audience shares (the page
+//! headers, QR images, the generic 404) is here.
 
 pub mod api;
-mod auth;
-mod error;
+pub mod citizen;
 mod health;
 mod logging;
-mod openapi;
-mod pages;
-pub mod survey;
+pub mod staff;
 
-pub use error::{ApiError, ErrorBody};
 pub use logging::RequestLine;
 
-use actix_web::web;
-
 use std::sync::Arc;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use sipas_domain::token::SigningKeys;
+use sipas_templates::Lang;
 
 use crate::citizen::CitizenService;
 use crate::redis_store::RedisStore;
@@ -27,32 +34,79 @@ pub struct AppState {
     pub storage: Storage,
     pub redis: Arc<RedisStore>,
     pub citizen: CitizenService,
-    pub scores: Arc<ScoreBook>,
+    pub scores: ScoreBook,
+    pub keys: SigningKeys,
+    /// Score and quota documents already serialized.
+    pub documents: crate::reports::DocumentCache,
     /// Base URL for links and QR codes, without a trailing slash.
     pub public_url: String,
     /// Take the client address from proxy headers (`SIPAS_TRUST_PROXY`).
     pub trust_proxy: bool,
 }
 
-/// Every route of the service.
+/// Every route of the service, audience by audience.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(error::json_config())
-        .app_data(error::query_config())
-        .service(health::healthz)
+    cfg.service(health::healthz)
         .service(health::readyz)
-        .app_data(survey::form_config())
-        .service(pages::home)
-        .service(pages::poster)
-        .service(survey::show_form)
-        .service(survey::submit_form)
-        .service(survey::thanks)
-        .service(survey::token_qr)
-        .service(openapi::openapi_json)
-        .service(openapi::api_docs)
-        .service(
-            web::scope("/api/v1")
-                .wrap(actix_web::middleware::from_fn(auth::require_token))
-                .configure(api::routes),
-        )
-        .default_service(web::to(pages::not_found));
+        .configure(api::routes)
+        .configure(citizen::routes)
+        .configure(staff::routes)
+        .default_service(web::to(not_found));
+}
+
+/// Headers of every HTML page: nothing leaves the page (no referrer, no outside
+/// resource, no framing).
+pub fn html_page(status: StatusCode) -> HttpResponseBuilder {
+    let mut builder = HttpResponse::build(status);
+    builder
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ));
+    builder
+}
+
+/// Anything unknown: JSON under `/api/`, a page in the shared layout elsewhere.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        return actix_web::ResponseError::error_response(&api::ApiError::not_found(
+            "no such API endpoint; see /api/v1/openapi.json",
+        ));
+    }
+    let lang = Lang::from_query(
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("lang").cloned())
+            .as_deref(),
+    );
+    html_page(StatusCode::NOT_FOUND).body(sipas_templates::page_not_found(lang, None).into_string())
+}
+
+/// The survey URL a token's QR code encodes.
+pub fn survey_url(public_url: &str, token: &str) -> String {
+    format!("{public_url}/s/{token}")
+}
+
+/// A URL as an SVG or PNG QR code (`None` for another format); codes are immutable,
+/// so they cache well.
+pub fn qr_image(url: &str, format: &str, px: Option<u32>) -> Option<HttpResponse> {
+    let rendered = match format {
+        "svg" => sipas_templates::qr_svg(url).map(|svg| ("image/svg+xml", svg.into_bytes())),
+        "png" => sipas_templates::qr_png(url, px.unwrap_or(8)).map(|png| ("image/png", png)),
+        _ => return None,
+    };
+    Some(match rendered {
+        Ok((content_type, body)) => HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e.0, "QR rendering failed");
+            HttpResponse::InternalServerError().finish()
+        }
+    })
 }

@@ -7,7 +7,7 @@ use super::StorageError;
 
 /// Appends one event inside the caller's transaction, so the log and the change it
 /// records commit together or not at all.
-pub(super) async fn record(
+pub async fn record(
     db: &impl ConnectionTrait,
     actor: &str,
     action: &str,

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sipas_domain::import::{FrameLine, LineError, Problems, ResponseLine};
 
-use super::campaigns::{FrameEntry, NewResponse};
-use super::{CampaignRecord, Storage, StorageError, UnitFilter, UnitRow};
+use sea_orm::ConnectionTrait;
+use sipas_domain::quota::FrameEntry;
+
+use super::{CampaignRecord, NewResponse, StorageError, UnitFilter, UnitRow, units};
 
 /// Codes of a campaign's units and their service points.
 pub struct CodeBook {
@@ -135,28 +137,38 @@ impl CodeBook {
     }
 }
 
-impl Storage {
-    /// The codes valid for a campaign: units valid when it starts, and their desks.
-    pub async fn code_book(&self, campaign: &CampaignRecord) -> Result<CodeBook, StorageError> {
-        let units = self
-            .units(&UnitFilter {
-                on: Some(campaign.starts_on),
-                ..Default::default()
-            })
-            .await?;
-        let points = self.all_service_points().await?;
-        Ok(CodeBook {
-            unit_ids: units.iter().map(|u| (u.code.clone(), u.id)).collect(),
-            default_points: points
-                .iter()
-                .filter(|p| p.is_default)
-                .map(|p| (p.unit_id, p.id))
-                .collect(),
-            service_points: points
-                .into_iter()
-                .map(|p| ((p.unit_id, p.code), p.id))
-                .collect(),
-            units,
-        })
+impl CodeBook {
+    /// Each listed unit's quota floor (its type's), by unit id.
+    pub fn floors(&self) -> HashMap<i32, u32> {
+        self.units.iter().map(|u| (u.id, u.quota_floor)).collect()
     }
+}
+
+/// The codes valid for a campaign: units valid when it starts, and their desks.
+pub async fn code_book(
+    db: &impl ConnectionTrait,
+    campaign: &CampaignRecord,
+) -> Result<CodeBook, StorageError> {
+    let units = units::list(
+        db,
+        &UnitFilter {
+            on: Some(campaign.starts_on),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let points = units::all_service_points(db).await?;
+    Ok(CodeBook {
+        unit_ids: units.iter().map(|u| (u.code.clone(), u.id)).collect(),
+        default_points: points
+            .iter()
+            .filter(|p| p.is_default)
+            .map(|p| (p.unit_id, p.id))
+            .collect(),
+        service_points: points
+            .into_iter()
+            .map(|p| ((p.unit_id, p.code), p.id))
+            .collect(),
+        units,
+    })
 }

@@ -1,33 +1,39 @@
 //! The storage layer: the only code that talks to the database (through sea-orm). It
 //! speaks the domain's types to the layers above and hides every SQL dialect.
 
-mod api_clients;
-mod audit;
-mod campaigns;
-
+pub mod api_clients;
+pub mod audit;
+pub mod campaigns;
 mod error;
-mod imports;
-mod reference;
-mod scoring;
-mod settings;
-mod survey;
-mod units;
-mod users;
+pub mod follow;
+pub mod frames;
+pub mod imports;
+pub mod receipts;
+pub mod reference;
+pub mod responses;
+pub mod settings;
+pub mod units;
+pub mod users;
 
-pub use api_clients::{ApiClient, Scope};
-pub use campaigns::{CampaignRecord, FrameEntry, NewResponse};
+pub use campaigns::CampaignRecord;
 pub use error::StorageError;
 pub use imports::CodeBook;
-pub use scoring::{CountedResponses, ResponseScan};
-pub use survey::{ReceiptRecord, Submission, SurveyPlace};
-pub use units::{ServicePointRecord, UnitFilter, UnitRow};
+pub use receipts::ReceiptRecord;
+pub use responses::{NewResponse, Submission};
+pub use units::{ServicePointRecord, SurveyPlace, UnitFilter, UnitRow};
 
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
-/// A handle on the database; cheap to clone (a pool inside).
+/// A handle on the database; cheap to clone (a pool inside). The functions of the
+/// storage modules take the connection or transaction they run in (`storage.db()` or a
+/// transaction from [`Storage::write`]), so a change, its audit entry and what it sets
+/// off commit together.
 #[derive(Clone, Debug)]
 pub struct Storage {
     db: DatabaseConnection,
@@ -77,8 +83,36 @@ impl Storage {
         self.db.get_database_backend()
     }
 
-    pub fn connection(&self) -> &DatabaseConnection {
+    /// The pool, for statements that need no transaction of their own.
+    pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE):
+    /// what it reads stays true until it commits, even with another process on the
+    /// same file, and it never fails halfway on a stale snapshot.
+    pub async fn write(&self) -> Result<DatabaseTransaction, StorageError> {
+        Ok(self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?)
+    }
+
+    /// A read-only transaction over one snapshot: REPEATABLE READ on PostgreSQL (an
+    /// SQLite read transaction in WAL mode already is one).
+    pub async fn read_snapshot(&self) -> Result<DatabaseTransaction, StorageError> {
+        let options = match self.backend() {
+            DbBackend::Postgres => TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                access_mode: Some(AccessMode::ReadOnly),
+                ..Default::default()
+            },
+            _ => TransactionOptions::default(),
+        };
+        Ok(self.db.begin_with_options(options).await?)
     }
 
     pub async fn close(self) -> Result<(), StorageError> {
@@ -112,10 +146,4 @@ mod tests {
         assert_eq!(super::sqlite_path("sqlite::memory:"), None);
         assert_eq!(super::sqlite_path("postgres://x@y/z"), None);
     }
-}
-
-/// What the demo generator needs from storage, in one import.
-pub mod demo_support {
-    pub use super::campaigns::{FrameEntry, NewResponse};
-    pub use super::{CampaignRecord, Storage, StorageError, UnitFilter, UnitRow};
 }

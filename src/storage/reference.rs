@@ -10,7 +10,6 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use sipas_domain::questionnaire::{Bilingual, Criterion, Element, Questionnaire};
 use sipas_domain::reference;
@@ -30,176 +29,188 @@ impl Storage {
     /// Adds whatever reference data is missing, in one transaction. Running it again
     /// changes nothing, so every start may call it.
     pub async fn seed_reference_data(&self) -> Result<SeedReport, StorageError> {
-        let txn = self.db.begin().await?;
-        let mut report = SeedReport::default();
-
-        let mut type_ids: HashMap<String, i32> = unit_type::Entity::find()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|t| (t.code, t.id))
-            .collect();
-        for t in reference::unit_types() {
-            if type_ids.contains_key(&t.code) {
-                continue;
-            }
-            let inserted = unit_type::Entity::insert(unit_type::ActiveModel {
-                code: Set(t.code.clone()),
-                name_vi: Set(t.name_vi),
-                name_en: Set(t.name_en),
-                tier: Set(t.tier),
-                quota_floor: Set(t.quota_floor as i32),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await?;
-            type_ids.insert(t.code.clone(), inserted.last_insert_id);
-            if let Some(par) = t.par {
-                par_points::Entity::insert(par_points::ActiveModel {
-                    scheme: Set(reference::HA_TINH_PAR_SCHEME.to_owned()),
-                    unit_type_id: Set(inserted.last_insert_id),
-                    criteria_max_points: Set(par.criteria_max_points),
-                    survey_max_points: Set(par.survey_max_points),
-                    max_total: Set(par.max_total),
-                    ..Default::default()
-                })
-                .exec_without_returning(&txn)
-                .await?;
-            }
-            report.unit_types += 1;
-        }
-
-        for q in reference::questionnaires() {
-            let exists = questionnaire::Entity::find()
-                .filter(questionnaire::Column::Code.eq(&q.code))
-                .filter(questionnaire::Column::Version.eq(q.version))
-                .one(&txn)
-                .await?
-                .is_some();
-            if !exists {
-                insert_questionnaire(&txn, &q).await?;
-                report.questionnaires += 1;
-            }
-        }
-
-        let (y, m, d) = reference::HA_TINH_STRUCTURE_VALID_FROM;
-        let valid_from = NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
-        let mut unit_ids: HashMap<String, i32> = unit::Entity::find()
-            .filter(unit::Column::ValidFrom.eq(valid_from))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|u| (u.code, u.id))
-            .collect();
-        let now = chrono::Utc::now();
-        for record in reference::ha_tinh_units() {
-            if unit_ids.contains_key(&record.code) {
-                continue;
-            }
-            let parent_id = match &record.parent_code {
-                Some(code) => Some(*unit_ids.get(code).ok_or_else(|| {
-                    StorageError::Invalid(format!("unit {} has unknown parent {code}", record.code))
-                })?),
-                None => None,
-            };
-            let unit_type_id = *type_ids.get(&record.unit_type).ok_or_else(|| {
-                StorageError::Invalid(format!("unknown unit type {}", record.unit_type))
-            })?;
-            let id = unit::Entity::insert(unit::ActiveModel {
-                code: Set(record.code.clone()),
-                name: Set(record.name.clone()),
-                unit_type_id: Set(unit_type_id),
-                parent_id: Set(parent_id),
-                valid_from: Set(valid_from),
-                valid_until: Set(None),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await?
-            .last_insert_id;
-            service_point::Entity::insert(service_point::ActiveModel {
-                unit_id: Set(id),
-                code: Set(DEFAULT_SERVICE_POINT_CODE.to_owned()),
-                name: Set("Bộ phận Một cửa".to_owned()),
-                is_default: Set(true),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .exec_without_returning(&txn)
-            .await?;
-            unit_ids.insert(record.code, id);
-            report.units += 1;
-        }
+        let txn = self.write().await?;
+        let report = seed(&txn).await?;
         txn.commit().await?;
         Ok(report)
     }
+}
 
-    /// A questionnaire with its elements and criteria in answer order.
-    pub async fn questionnaire(&self, id: i32) -> Result<Questionnaire, StorageError> {
-        let q = questionnaire::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| StorageError::NotFound(format!("questionnaire {id}")))?;
-        let elements = questionnaire_element::Entity::find()
-            .filter(questionnaire_element::Column::QuestionnaireId.eq(id))
-            .order_by_asc(questionnaire_element::Column::Position)
-            .all(&self.db)
-            .await?;
-        let criteria = questionnaire_criterion::Entity::find()
-            .filter(questionnaire_criterion::Column::QuestionnaireId.eq(id))
-            .order_by_asc(questionnaire_criterion::Column::Position)
-            .all(&self.db)
-            .await?;
-        let mut by_element: HashMap<i32, Vec<Criterion>> = HashMap::new();
-        for c in criteria {
-            by_element.entry(c.element_id).or_default().push(Criterion {
-                code: c.code,
-                text: Bilingual {
-                    vi: c.text_vi,
-                    en: c.text_en,
-                },
-            });
+/// Adds whatever reference data is missing, in the caller's transaction.
+pub async fn seed(txn: &impl ConnectionTrait) -> Result<SeedReport, StorageError> {
+    let mut report = SeedReport::default();
+
+    let mut type_ids: HashMap<String, i32> = unit_type::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.code, t.id))
+        .collect();
+    for t in reference::unit_types() {
+        if type_ids.contains_key(&t.code) {
+            continue;
         }
-        Ok(Questionnaire {
-            code: q.code,
-            version: q.version,
-            name: q.name,
-            elements: elements
-                .into_iter()
-                .map(|e| Element {
-                    criteria: by_element.remove(&e.id).unwrap_or_default(),
-                    code: e.code,
-                    name: Bilingual {
-                        vi: e.name_vi,
-                        en: e.name_en,
-                    },
-                })
-                .collect(),
+        let inserted = unit_type::Entity::insert(unit_type::ActiveModel {
+            code: Set(t.code.clone()),
+            name_vi: Set(t.name_vi),
+            name_en: Set(t.name_en),
+            tier: Set(t.tier),
+            quota_floor: Set(t.quota_floor as i32),
+            ..Default::default()
         })
+        .exec(txn)
+        .await?;
+        type_ids.insert(t.code.clone(), inserted.last_insert_id);
+        if let Some(par) = t.par {
+            par_points::Entity::insert(par_points::ActiveModel {
+                scheme: Set(reference::HA_TINH_PAR_SCHEME.to_owned()),
+                unit_type_id: Set(inserted.last_insert_id),
+                criteria_max_points: Set(par.criteria_max_points),
+                survey_max_points: Set(par.survey_max_points),
+                max_total: Set(par.max_total),
+                ..Default::default()
+            })
+            .exec_without_returning(txn)
+            .await?;
+        }
+        report.unit_types += 1;
     }
 
-    /// The newest version of a questionnaire template, by code (`SIPAS-2017`).
-    pub async fn latest_questionnaire_id(&self, code: &str) -> Result<Option<i32>, StorageError> {
-        Ok(questionnaire::Entity::find()
-            .filter(questionnaire::Column::Code.eq(code))
-            .order_by_desc(questionnaire::Column::Version)
-            .one(&self.db)
+    for q in reference::questionnaires() {
+        let exists = questionnaire::Entity::find()
+            .filter(questionnaire::Column::Code.eq(&q.code))
+            .filter(questionnaire::Column::Version.eq(q.version))
+            .one(txn)
             .await?
-            .map(|q| q.id))
+            .is_some();
+        if !exists {
+            insert_questionnaire(txn, &q).await?;
+            report.questionnaires += 1;
+        }
     }
 
-    /// The codes of every questionnaire template, for error messages.
-    pub async fn questionnaire_codes(&self) -> Result<Vec<String>, StorageError> {
-        let codes: HashSet<String> = questionnaire::Entity::find()
-            .all(&self.db)
-            .await?
+    let (y, m, d) = reference::HA_TINH_STRUCTURE_VALID_FROM;
+    let valid_from = NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
+    let mut unit_ids: HashMap<String, i32> = unit::Entity::find()
+        .filter(unit::Column::ValidFrom.eq(valid_from))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.id))
+        .collect();
+    let now = chrono::Utc::now();
+    for record in reference::ha_tinh_units() {
+        if unit_ids.contains_key(&record.code) {
+            continue;
+        }
+        let parent_id = match &record.parent_code {
+            Some(code) => Some(*unit_ids.get(code).ok_or_else(|| {
+                StorageError::Invalid(format!("unit {} has unknown parent {code}", record.code))
+            })?),
+            None => None,
+        };
+        let unit_type_id = *type_ids.get(&record.unit_type).ok_or_else(|| {
+            StorageError::Invalid(format!("unknown unit type {}", record.unit_type))
+        })?;
+        let id = unit::Entity::insert(unit::ActiveModel {
+            code: Set(record.code.clone()),
+            name: Set(record.name.clone()),
+            unit_type_id: Set(unit_type_id),
+            parent_id: Set(parent_id),
+            valid_from: Set(valid_from),
+            valid_until: Set(None),
+            ..Default::default()
+        })
+        .exec(txn)
+        .await?
+        .last_insert_id;
+        service_point::Entity::insert(service_point::ActiveModel {
+            unit_id: Set(id),
+            code: Set(DEFAULT_SERVICE_POINT_CODE.to_owned()),
+            name: Set("Bộ phận Một cửa".to_owned()),
+            is_default: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(txn)
+        .await?;
+        unit_ids.insert(record.code, id);
+        report.units += 1;
+    }
+    Ok(report)
+}
+
+/// A questionnaire with its elements and criteria in answer order.
+pub async fn questionnaire(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Questionnaire, StorageError> {
+    let q = questionnaire::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StorageError::NotFound(format!("questionnaire {id}")))?;
+    let elements = questionnaire_element::Entity::find()
+        .filter(questionnaire_element::Column::QuestionnaireId.eq(id))
+        .order_by_asc(questionnaire_element::Column::Position)
+        .all(db)
+        .await?;
+    let criteria = questionnaire_criterion::Entity::find()
+        .filter(questionnaire_criterion::Column::QuestionnaireId.eq(id))
+        .order_by_asc(questionnaire_criterion::Column::Position)
+        .all(db)
+        .await?;
+    let mut by_element: HashMap<i32, Vec<Criterion>> = HashMap::new();
+    for c in criteria {
+        by_element.entry(c.element_id).or_default().push(Criterion {
+            code: c.code,
+            text: Bilingual {
+                vi: c.text_vi,
+                en: c.text_en,
+            },
+        });
+    }
+    Ok(Questionnaire {
+        code: q.code,
+        version: q.version,
+        name: q.name,
+        elements: elements
             .into_iter()
-            .map(|q| q.code)
-            .collect();
-        let mut codes: Vec<String> = codes.into_iter().collect();
-        codes.sort();
-        Ok(codes)
-    }
+            .map(|e| Element {
+                criteria: by_element.remove(&e.id).unwrap_or_default(),
+                code: e.code,
+                name: Bilingual {
+                    vi: e.name_vi,
+                    en: e.name_en,
+                },
+            })
+            .collect(),
+    })
+}
+
+/// The newest version of a questionnaire template, by code (`SIPAS-2017`).
+pub async fn latest_questionnaire_id(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<i32>, StorageError> {
+    Ok(questionnaire::Entity::find()
+        .filter(questionnaire::Column::Code.eq(code))
+        .order_by_desc(questionnaire::Column::Version)
+        .one(db)
+        .await?
+        .map(|q| q.id))
+}
+
+/// The codes of every questionnaire template, for error messages.
+pub async fn questionnaire_codes(db: &impl ConnectionTrait) -> Result<Vec<String>, StorageError> {
+    let codes: HashSet<String> = questionnaire::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| q.code)
+        .collect();
+    let mut codes: Vec<String> = codes.into_iter().collect();
+    codes.sort();
+    Ok(codes)
 }
 
 async fn insert_questionnaire(
@@ -246,4 +257,24 @@ async fn insert_questionnaire(
         }
     }
     Ok(())
+}
+
+/// Survey points per unit type code under a PAR scheme.
+pub async fn survey_points(
+    db: &impl ConnectionTrait,
+    scheme: &str,
+) -> Result<HashMap<String, f64>, StorageError> {
+    let types: HashMap<i32, String> = unit_type::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.code))
+        .collect();
+    Ok(par_points::Entity::find()
+        .filter(par_points::Column::Scheme.eq(scheme))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((types.get(&p.unit_type_id)?.clone(), p.survey_max_points)))
+        .collect())
 }

@@ -1,4 +1,5 @@
-//! Writes every citizen page, the poster and the QR images into a directory, with the real
+//! Writes every page (citizen pages, front page, API index, 404), the poster and the QR
+//! images into a directory, with the real
 //! SIPAS-2017 texts read from `domain/reference/sipas-2017.csv`, to look at them in a
 //! browser or run accessibility checks on them:
 //!
@@ -195,6 +196,100 @@ fn main() {
         .unwrap()
         .into_string(),
     );
+    write(
+        &dir,
+        "poster-demo.html",
+        &poster_page(&PosterPage {
+            campaign_name: "Khảo sát minh hoạ (DEMO-2021)".into(),
+            unit_name: "Sở Tư pháp tỉnh Hà Tĩnh".into(),
+            service_point_name: "Bộ phận Một cửa".into(),
+            url: url.clone(),
+            demo: true,
+        })
+        .unwrap()
+        .into_string(),
+    );
+    write(
+        &dir,
+        "page-not-found.html",
+        &page_not_found(Lang::Vi, Some("/khong-co")).into_string(),
+    );
+    write(
+        &dir,
+        "page-not-found-en.html",
+        &page_not_found(Lang::En, Some("/khong-co")).into_string(),
+    );
+
+    let campaign = |code: &str, name: &str, status: &str, responses: u64, is_demo: bool| {
+        home::CampaignSummary {
+            code: code.into(),
+            name: name.into(),
+            status: status.into(),
+            starts_on: "2021-03-01".into(),
+            ends_on: "2021-11-30".into(),
+            responses,
+            is_demo,
+        }
+    };
+    let home_view = || home::HomeView {
+        campaigns: vec![
+            campaign("DEMO-2021", "Khảo sát minh hoạ 2021", "open", 1_284, true),
+            campaign(
+                "HT-2023",
+                "Khảo sát sự hài lòng năm 2023 – tỉnh Hà Tĩnh",
+                "draft",
+                0,
+                false,
+            ),
+        ],
+        citizen_demo_url: Some(path.clone()),
+    };
+    write(&dir, "home.html", &home::page(&home_view()).into_string());
+    write(
+        &dir,
+        "home-en.html",
+        &home::page_in(Lang::En, Some(home::PATH), &home_view()).into_string(),
+    );
+
+    let endpoint = |method: &'static str, path: &str, summary: &str| api_docs::Endpoint {
+        method,
+        path: path.into(),
+        summary: summary.into(),
+    };
+    let api_view = || api_docs::ApiDocsView {
+        title: "SIPAS API".into(),
+        version: "0.1.0".into(),
+        endpoints: vec![
+            endpoint("GET", "/api/v1/units", "List the administrative units"),
+            endpoint("POST", "/api/v1/campaigns", "Create a campaign"),
+            endpoint(
+                "POST",
+                "/api/v1/campaigns/{campaign}/receipts",
+                "Issue a single-use survey token for a dossier receipt",
+            ),
+            endpoint(
+                "GET",
+                "/api/v1/campaigns/{campaign}/scores",
+                "Scores per unit with confidence intervals and PAR points",
+            ),
+            endpoint(
+                "GET",
+                "/api/v1/campaigns/{campaign}/units/{unit}/service-points/{service_point}/qr.{format}",
+                "The QR code of a desk, as SVG or PNG",
+            ),
+        ],
+    };
+    write(
+        &dir,
+        "api-docs.html",
+        &api_docs::page(&api_view()).into_string(),
+    );
+    write(
+        &dir,
+        "api-docs-en.html",
+        &api_docs::page_in(Lang::En, Some(api_docs::PATH), &api_view()).into_string(),
+    );
+
     write(&dir, "qr.svg", &qr_svg(&url).unwrap());
     let png = qr_png(&url, 8).unwrap();
     std::fs::write(dir.join("qr.png"), &png).unwrap();

@@ -1,6 +1,12 @@
 //! A plain index of the HTTP API, built from the OpenAPI description.
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
+
+use crate::i18n::Lang;
+use crate::layout::{self, Card, Column, Kind, Shell, Table};
+
+/// The API index's path (the target of its language switch).
+pub const PATH: &str = "/api/docs";
 
 pub struct Endpoint {
     pub method: &'static str,
@@ -14,40 +20,63 @@ pub struct ApiDocsView {
     pub endpoints: Vec<Endpoint>,
 }
 
+/// The index in Vietnamese, without a language switch. The endpoints' summaries come
+/// from the OpenAPI description, in English, and are marked so.
 pub fn page(view: &ApiDocsView) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (view.title) " " (view.version) }
-                style { (maud::PreEscaped(STYLE)) }
-            }
-            body {
-                main {
-                    h1 { (view.title) " " small { (view.version) } }
-                    p {
-                        "Machine-readable description: "
-                        a href="/api/v1/openapi.json" { "/api/v1/openapi.json" }
-                        ". Every endpoint takes `Authorization: Bearer <token>` (create one with "
-                        code { "sipas token create --name NAME --scope read" } ")."
-                    }
-                    table {
-                        thead { tr { th scope="col" { "Method" } th scope="col" { "Path" } th scope="col" { "What" } } }
-                        tbody {
-                            @for e in &view.endpoints {
-                                tr { td { code { (e.method) } } td { code { (e.path) } } td { (e.summary) } }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    page_in(Lang::Vi, None, view)
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:0;color:#1b1b1b;line-height:1.5}main{max-width:60rem;margin:0 auto;padding:1rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ccc;vertical-align:top}small{color:#555;font-size:.6em}a{color:#0b4f9c}";
+/// The index in `lang`; `path` (normally [`PATH`]) shows the language switch, for a
+/// handler that reads `?lang=`.
+pub fn page_in(lang: Lang, path: Option<&str>, view: &ApiDocsView) -> Markup {
+    let title = format!("{} {}", view.title, view.version);
+    let (columns, summary_lang) = match lang {
+        Lang::Vi => (["Phương thức", "Đường dẫn", "Chức năng"], Some("en")),
+        Lang::En => (["Method", "Path", "What"], None),
+    };
+    let columns = columns.map(Column::text);
+    let rows = view
+        .endpoints
+        .iter()
+        .map(|e| {
+            vec![
+                html! { code { (e.method) } },
+                // Kept whole (people and tests search for it); the table's CSS wraps it.
+                html! { code { (e.path) } },
+                html! { span lang=[summary_lang] { (e.summary) } },
+            ]
+        })
+        .collect();
+    let openapi = html! { a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } };
+    let auth = html! { code { "Authorization: Bearer <token>" } };
+    let create = html! { code { "sipas token create --name NAME --scope read" } };
+    let body = html! {
+        (Card::new(html! {
+            h1 { (view.title) " " span.cap { (view.version) } }
+            @match lang {
+                Lang::Vi => {
+                    p.note { "Mô tả cho máy đọc: " (openapi) "." }
+                    p.note { "Mọi yêu cầu gửi kèm " (auth) " (tạo token bằng " (create) ")." }
+                }
+                Lang::En => {
+                    p.note { "Machine-readable description: " (openapi) "." }
+                    p.note { "Every endpoint takes " (auth) " (create a token with " (create) ")." }
+                }
+            }
+        }))
+        (Table { columns: &columns, rows })
+    };
+    layout::page(
+        Shell {
+            lang,
+            title: &title,
+            path,
+            kind: Kind::Wide,
+            ..Shell::default()
+        },
+        body,
+    )
+}
 
 #[cfg(test)]
 mod tests {
@@ -66,6 +95,8 @@ mod tests {
         })
         .into_string();
         assert!(html.contains("<code>/api/v1/units</code>"));
-        assert!(html.contains("Units &lt;all&gt;"));
+        assert!(html.contains(r#"<span lang="en">Units &lt;all&gt;</span>"#));
+        assert!(html.contains(r#"<html lang="vi">"#));
+        assert!(html.contains("Bearer &lt;token&gt;"));
     }
 }

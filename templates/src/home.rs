@@ -1,6 +1,12 @@
 //! The service's front page: what it is and where to go next.
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
+
+use crate::i18n::Lang;
+use crate::layout::{self, Card, Column, Kind, Shell, Table};
+
+/// The front page's path (the target of its language switch).
+pub const PATH: &str = "/";
 
 pub struct CampaignSummary {
     pub code: String,
@@ -18,58 +24,120 @@ pub struct HomeView {
     pub citizen_demo_url: Option<String>,
 }
 
-pub fn page(view: &HomeView) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="vi" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "SIPAS — Khảo sát sự hài lòng" }
-                style { (maud::PreEscaped(STYLE)) }
-            }
-            body {
-                main {
-                    h1 { "SIPAS — Chỉ số hài lòng về sự phục vụ hành chính" }
-                    p lang="en" class="en" { "Citizen satisfaction with public administrative services, for the PAR Index." }
-                    @if let Some(url) = &view.citizen_demo_url {
-                        p { a class="button" href=(url) { "Thử khảo sát như người dân (demo)" } }
-                    }
-                    h2 { "Đợt khảo sát" span lang="en" class="en" { " · Campaigns" } }
-                    @if view.campaigns.is_empty() {
-                        p { "Chưa có đợt khảo sát nào. Tạo bằng API: " code { "POST /api/v1/campaigns" } }
-                    } @else {
-                        table {
-                            thead { tr {
-                                th scope="col" { "Mã" } th scope="col" { "Tên" } th scope="col" { "Thời gian" }
-                                th scope="col" { "Trạng thái" } th scope="col" class="num" { "Phiếu hợp lệ" }
-                            } }
-                            tbody {
-                                @for c in &view.campaigns {
-                                    tr {
-                                        td { code { (c.code) } }
-                                        td { (c.name) @if c.is_demo { " " strong class="demo" { "DỮ LIỆU MINH HOẠ" } } }
-                                        td { (c.starts_on) " – " (c.ends_on) }
-                                        td { (c.status) }
-                                        td class="num" { (c.responses) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    h2 { "API" }
-                    p {
-                        a href="/api/docs" { "Tài liệu API" } " · "
-                        a href="/api/v1/openapi.json" { "OpenAPI" } " · "
-                        a href="/readyz" { "Trạng thái" }
-                    }
-                }
-            }
-        }
-    }
+/// The front page's own CSS: the demo link drawn as a button, the demo mark in the table.
+const CSS: &str = concat!(
+    ".btn{display:inline-block;margin:1rem 0 0;padding:.75rem 1.25rem;border-radius:6px;background:#00703c;color:#fff;font-weight:700;text-decoration:none}",
+    ".tag{color:#8a1c00;font-size:.8125rem}",
+);
+
+struct Text {
+    title: &'static str,
+    heading: &'static str,
+    lead: &'static str,
+    try_demo: &'static str,
+    campaigns: &'static str,
+    columns: [&'static str; 5],
+    demo_tag: &'static str,
+    no_campaign: &'static str,
+    api_docs: &'static str,
+    status: &'static str,
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:0;color:#1b1b1b;line-height:1.5}main{max-width:60rem;margin:0 auto;padding:1rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ccc}.num{text-align:right}.en{color:#555}.demo{color:#8a1c00;font-size:.8em}a{color:#0b4f9c}.button{display:inline-block;background:#0b4f9c;color:#fff;padding:.75rem 1.25rem;border-radius:.3rem;text-decoration:none;font-weight:600}";
+const VI: Text = Text {
+    title: "SIPAS — Khảo sát sự hài lòng",
+    heading: "SIPAS — Chỉ số hài lòng về sự phục vụ hành chính",
+    lead: "Khảo sát sự hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước, phục vụ Chỉ số cải cách hành chính (PAR Index).",
+    try_demo: "Thử khảo sát như người dân (demo)",
+    campaigns: "Đợt khảo sát",
+    columns: ["Mã", "Tên", "Thời gian", "Trạng thái", "Phiếu hợp lệ"],
+    demo_tag: "DỮ LIỆU MINH HOẠ",
+    no_campaign: "Chưa có đợt khảo sát nào. Tạo bằng API: ",
+    api_docs: "Tài liệu API",
+    status: "Trạng thái",
+};
+
+const EN: Text = Text {
+    title: "SIPAS — Satisfaction survey",
+    heading: "SIPAS — Satisfaction with public administrative services",
+    lead: "Citizen satisfaction with public administrative services, for the PAR Index.",
+    try_demo: "Try the survey as a citizen (demo)",
+    campaigns: "Campaigns",
+    columns: ["Code", "Name", "Period", "Status", "Valid responses"],
+    demo_tag: "DEMO DATA",
+    no_campaign: "No campaign yet. Create one with the API: ",
+    api_docs: "API documentation",
+    status: "Status",
+};
+
+/// The front page in Vietnamese, without a language switch.
+pub fn page(view: &HomeView) -> Markup {
+    page_in(Lang::Vi, None, view)
+}
+
+/// The front page in `lang`; `path` (normally [`PATH`]) shows the language switch, for a
+/// handler that reads `?lang=`.
+pub fn page_in(lang: Lang, path: Option<&str>, view: &HomeView) -> Markup {
+    let t = match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    };
+    let [code, name, period, status, valid] = t.columns;
+    let columns = [
+        Column::text(code),
+        Column::text(name),
+        Column::text(period),
+        Column::text(status),
+        Column::num(valid),
+    ];
+    let rows = view
+        .campaigns
+        .iter()
+        .map(|c| {
+            vec![
+                html! { code { (c.code) } },
+                html! { (c.name) @if c.is_demo { " " strong.tag { (t.demo_tag) } } },
+                html! { (c.starts_on) " – " (c.ends_on) },
+                html! { (c.status) },
+                html! { (c.responses) },
+            ]
+        })
+        .collect();
+    let body = html! {
+        (Card::new(html! {
+            h1 { (t.heading) }
+            p.note { (t.lead) }
+            @if lang == Lang::Vi {
+                p.note lang="en" { (EN.lead) }
+            }
+            @if let Some(url) = &view.citizen_demo_url {
+                a.btn href=(url) { (t.try_demo) }
+            }
+        }))
+        h2 { (t.campaigns) }
+        @if view.campaigns.is_empty() {
+            p { (t.no_campaign) code { "POST /api/v1/campaigns" } }
+        } @else {
+            (Table { columns: &columns, rows })
+        }
+        h2 { "API" }
+        p {
+            a href="/api/docs" { (t.api_docs) } " · "
+            a href="/api/v1/openapi.json" { "OpenAPI" } " · "
+            a href="/readyz" { (t.status) }
+        }
+    };
+    layout::page(
+        Shell {
+            lang,
+            title: t.title,
+            path,
+            kind: Kind::Wide,
+            css: Some(CSS),
+            ..Shell::default()
+        },
+        body,
+    )
+}
 
 #[cfg(test)]
 mod tests {
@@ -93,5 +161,23 @@ mod tests {
         assert!(html.contains("DỮ LIỆU MINH HOẠ"));
         assert!(html.contains("href=\"/s/abc\""));
         assert!(html.contains("DEMO-2021"));
+        assert!(html.contains(r#"<html lang="vi">"#));
+        assert!(!html.contains("?lang="), "no switch unless asked for");
+    }
+
+    #[test]
+    fn english_with_a_switch() {
+        let html = page_in(
+            Lang::En,
+            Some(PATH),
+            &HomeView {
+                campaigns: vec![],
+                citizen_demo_url: None,
+            },
+        )
+        .into_string();
+        assert!(html.contains(r#"<html lang="en">"#));
+        assert!(html.contains("No campaign yet"));
+        assert!(html.contains(r#"href="/?lang=vi""#));
     }
 }

@@ -128,6 +128,11 @@ pub struct Text {
     pub error_retry: &'static str,
     pub error_reference: &'static str,
     pub footer: &'static str,
+    /// The generic 404: no page at this address.
+    pub no_page_title: &'static str,
+    pub no_page_body: &'static str,
+    /// A link to the front page (`/`).
+    pub home_link: &'static str,
     /// The form's hidden token did not verify; the answers are kept.
     pub stale_form: &'static str,
     /// Every question answered "no opinion": nothing to count yet.
@@ -178,6 +183,9 @@ pub static VI: Text = Text {
     error_retry: "Thử lại",
     error_reference: "Mã tra cứu",
     footer: "Khảo sát do cơ quan nhà nước tổ chức theo phương pháp SIPAS của Bộ Nội vụ.",
+    no_page_title: "Không tìm thấy trang này",
+    no_page_body: "Không có trang nào ở địa chỉ này. Có thể đường dẫn bị gõ sai hoặc trang đã được chuyển đi.",
+    home_link: "Về trang chủ",
     stale_form: "Phiên làm phiếu đã hết hạn. Các câu trả lời của bạn vẫn được giữ nguyên, xin bấm \u{201c}Gửi đánh giá\u{201d} lại.",
     all_no_opinion: "Bạn đã chọn \u{201c}Không có ý kiến\u{201d} cho tất cả các câu. Xin đánh giá ít nhất một câu để phiếu được tính.",
     rate_limited: "Có quá nhiều phiếu được gửi từ thiết bị hoặc quầy này trong ít phút qua. Xin thử lại sau 10 phút.",
@@ -224,6 +232,9 @@ pub static EN: Text = Text {
     error_retry: "Try again",
     error_reference: "Reference",
     footer: "A survey run by the public authorities with the Ministry of Home Affairs' SIPAS method.",
+    no_page_title: "This page does not exist",
+    no_page_body: "There is no page at this address. The link may be mistyped, or the page may have moved.",
+    home_link: "Go to the home page",
     stale_form: "This form has expired. Your answers are kept: please press \u{201c}Send my answers\u{201d} again.",
     all_no_opinion: "You chose \u{201c}No opinion\u{201d} for every question. Please rate at least one question so that your answers count.",
     rate_limited: "Too many answers were sent from this device or desk in the last few minutes. Please try again in 10 minutes.",

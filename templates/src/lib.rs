@@ -2,13 +2,16 @@
 //! or HTTP; the web layer builds the structs, calls a view and serves the markup.
 //!
 //! - [`survey::survey_form`]: the questionnaire a citizen reaches from a QR code.
-//! - [`pages`]: thank you, already answered, not found, error.
+//! - [`pages`]: thank you, already answered, survey code not found, error, and
+//!   [`page_not_found`], the 404 of any other path.
+//! - [`home::page`], [`api_docs::page`]: the front page and the index of the HTTP API.
 //! - [`poster::poster_page`]: the printable A4 poster of a desk's QR code.
 //! - [`qr`]: QR codes as inline SVG and PNG.
 //!
-//! Every citizen page is Vietnamese first with an English version ([`Lang`]), works without
-//! JavaScript, makes no request besides its own HTML (CSS inline, system fonts), and stays
-//! small enough for 3G.
+//! Every page is built by [`layout::page`] (one shell: header bar, language switch, demo
+//! banner, footer) from small [`maud::Render`] components. Pages are Vietnamese first with
+//! an English version ([`Lang`]), work without JavaScript, make no request besides their
+//! own HTML (CSS inline, system fonts), and stay small enough for 3G.
 
 pub mod api_docs;
 pub mod home;
@@ -22,7 +25,7 @@ pub mod survey;
 pub use i18n::Lang;
 pub use pages::{
     AlreadyAnsweredPage, ErrorPage, NotFoundPage, ThanksPage, already_answered_page, error_page,
-    not_found_page, thanks_page,
+    not_found_page, page_not_found, thanks_page,
 };
 pub use poster::{PosterPage, poster_page};
 pub use qr::{QrError, qr_png, qr_svg};

@@ -1,9 +1,10 @@
-//! The short citizen pages: thank you, already answered, not found, error.
+//! The short pages: thank you, already answered, survey code not found, error, and the
+//! generic "this page does not exist" for any path.
 
 use maud::{Markup, html};
 
 use crate::i18n::Lang;
-use crate::layout::{Shell, page};
+use crate::layout::{Card, Shell, Tone, page};
 
 /// After a successful submission (the target of the `303 See Other`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,14 +64,15 @@ pub fn thanks_page(v: &ThanksPage) -> Markup {
             title: t.thanks_title,
             path: v.path.as_deref(),
             demo: v.demo,
+            ..Shell::default()
         },
         html! {
-            div.card.ok {
+            (Card::toned(Tone::Ok, html! {
                 (where_line(v.unit_name.as_deref(), v.service_point_name.as_deref()))
                 h1 { (t.thanks_title) }
                 p { (t.thanks_body) }
                 p { (t.thanks_close) }
-            }
+            }))
         },
     )
 }
@@ -84,14 +86,15 @@ pub fn already_answered_page(v: &AlreadyAnsweredPage) -> Markup {
             title: t.already_title,
             path: v.path.as_deref(),
             demo: v.demo,
+            ..Shell::default()
         },
         html! {
-            div.card.warn {
+            (Card::toned(Tone::Warn, html! {
                 (where_line(v.unit_name.as_deref(), None))
                 h1 { (t.already_title) }
                 p { (t.already_body) }
                 p { (t.thanks_close) }
-            }
+            }))
         },
     )
 }
@@ -105,13 +108,14 @@ pub fn not_found_page(v: &NotFoundPage) -> Markup {
             title: t.not_found_title,
             path: v.path.as_deref(),
             demo: false,
+            ..Shell::default()
         },
         html! {
-            div.card.err {
+            (Card::toned(Tone::Err, html! {
                 h1 { (t.not_found_title) }
                 p { (t.not_found_body) }
                 ul { @for step in t.not_found_steps { li { (step) } } }
-            }
+            }))
         },
     )
 }
@@ -125,9 +129,10 @@ pub fn error_page(v: &ErrorPage) -> Markup {
             title: t.error_title,
             path: v.path.as_deref(),
             demo: false,
+            ..Shell::default()
         },
         html! {
-            div.card.err {
+            (Card::toned(Tone::Err, html! {
                 h1 { (t.error_title) }
                 p { (v.message.as_deref().unwrap_or(t.error_body)) }
                 @if let Some(href) = &v.retry_href {
@@ -136,7 +141,33 @@ pub fn error_page(v: &ErrorPage) -> Markup {
                 @if let Some(reference) = &v.reference {
                     p.note { (t.error_reference) ": " code { (reference) } }
                 }
-            }
+            }))
+        },
+    )
+}
+
+/// The generic 404 page for any path that leads nowhere (not a survey code: see
+/// [`not_found_page`]), with a link to the front page and a line in the other language.
+/// `path` is the requested path, for the language switch (`None`, or a path that is not
+/// local, hides it); serve it with status 404.
+pub fn page_not_found(lang: Lang, path: Option<&str>) -> Markup {
+    let t = lang.text();
+    let other = lang.other();
+    let o = other.text();
+    page(
+        Shell {
+            lang,
+            title: t.no_page_title,
+            path,
+            ..Shell::default()
+        },
+        html! {
+            (Card::toned(Tone::Err, html! {
+                h1 { (t.no_page_title) }
+                p { (t.no_page_body) }
+                p { a href="/" { (t.home_link) } }
+                p.note lang=(other.code()) { (o.no_page_title) ". " a href="/" { (o.home_link) } }
+            }))
         },
     )
 }

@@ -1,18 +1,21 @@
 //! The printable A4 poster with a desk's QR code, for staff to print and put on the desk.
 //! Bilingual (Vietnamese first, English second), one A4 page, no buttons in print.
 
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 
+use crate::i18n::Lang;
+use crate::layout::{Kind, Shell, page};
 use crate::qr::{QrError, qr_svg};
 
+/// The sheet's CSS, its A4 `@page` rule and its print rules, added to the shell's
+/// ([`Kind::Print`] hides the header bar and footer in print).
 const CSS: &str = concat!(
-    "*,::before,::after{box-sizing:border-box}",
     "@page{size:A4 portrait;margin:12mm}",
-    "body{margin:0;background:#e5e7eb;color:#1b1b1b;font:1rem/1.4 system-ui,-apple-system,Segoe UI,Roboto,Noto Sans,Helvetica Neue,Arial,sans-serif}",
-    ".tip{max-width:210mm;margin:0 auto;padding:.75rem 1rem;font-size:.9375rem}",
-    ".sheet{display:flex;flex-direction:column;align-items:center;text-align:center;background:#fff;max-width:210mm;margin:0 auto 1.5rem;padding:8mm 10mm;border-top:10px solid #0b3a6e}",
+    "body{background:#e5e7eb}",
+    ".tip{margin:0 0 .75rem;font-size:.9375rem}",
+    ".sheet{display:flex;flex-direction:column;align-items:center;text-align:center;background:#fff;padding:8mm 10mm;border-top:10px solid #0b3a6e;font-size:1rem;line-height:1.4}",
     ".camp{margin:0;color:#4a4f57;font-size:1rem;text-transform:uppercase;letter-spacing:.04em}",
-    "h1{font-size:2rem;line-height:1.2;margin:.5rem 0 0;color:#0b3a6e;text-wrap:balance}",
+    ".sheet h1{font-size:2rem;line-height:1.2;margin:.5rem 0 0;color:#0b3a6e;text-wrap:balance}",
     ".en{margin:.25rem 0 0;font-size:1.25rem;color:#4a4f57}",
     ".unit{font-size:1.5rem;font-weight:700;margin:1.25rem 0 0;line-height:1.25;text-wrap:balance}",
     ".desk{font-size:1.25rem;font-weight:600;margin:.25rem 0 0}",
@@ -20,15 +23,15 @@ const CSS: &str = concat!(
     ".qr svg{display:block;width:100%;height:auto}",
     ".url{font:700 1.125rem/1.3 ui-monospace,Cascadia Mono,Roboto Mono,Menlo,Consolas,monospace;word-break:break-all;margin:.25rem 0 0}",
     ".or{margin:.5rem 0 0;color:#4a4f57}",
-    "ul{list-style:none;padding:0;margin:1rem 0 0;font-size:1.0625rem}",
-    "li{margin:.125rem 0}",
-    ".demo{border:3px dashed #8a6d00;padding:.25rem .75rem;font-weight:700;margin:.75rem 0 0}",
+    ".sheet ul{list-style:none;padding:0;margin:1rem 0 0;font-size:1.0625rem}",
+    ".sheet li{margin:.125rem 0}",
+    ".sample{border:3px dashed #8a6d00;padding:.25rem .75rem;font-weight:700;margin:.75rem 0 0}",
     "@media print{",
     "body{background:#fff}",
     ".tip{display:none}",
-    ".sheet{max-width:none;margin:0;padding:0;height:270mm;overflow:hidden;border-top-width:6mm;justify-content:center;break-inside:avoid;page-break-inside:avoid}",
-    ".camp{font-size:12pt}h1{font-size:32pt}.en{font-size:18pt}.unit{font-size:24pt}.desk{font-size:20pt}",
-    ".qr{width:130mm}.url{font-size:16pt}ul{font-size:14pt}",
+    ".sheet{padding:0;height:270mm;overflow:hidden;border-top-width:6mm;justify-content:center;break-inside:avoid;page-break-inside:avoid}",
+    ".camp{font-size:12pt}.sheet h1{font-size:32pt}.en{font-size:18pt}.unit{font-size:24pt}.desk{font-size:20pt}",
+    ".qr{width:130mm}.url{font-size:16pt}.sheet ul{font-size:14pt}",
     "}",
 );
 
@@ -52,41 +55,41 @@ pub fn display_url(url: &str) -> &str {
 pub fn poster_page(v: &PosterPage) -> Result<Markup, QrError> {
     let svg = qr_svg(&v.url)?;
     let title = format!("{} – {}", v.unit_name, v.service_point_name);
-    Ok(html! {
-        (DOCTYPE)
-        html lang="vi" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width,initial-scale=1";
-                meta name="robots" content="noindex,nofollow";
-                title { "Mã QR khảo sát – " (title) }
-                style { (PreEscaped(CSS)) }
+    let body = html! {
+        p.tip {
+            "Để in: bấm Ctrl+P (hoặc chọn In trong menu), khổ A4, tỉ lệ 100 %. "
+            span lang="en" { "To print: Ctrl+P (or Print in the menu), A4, 100 % scale." }
+        }
+        div.sheet {
+            p.camp { (v.campaign_name) }
+            h1 { "Quét mã để đánh giá mức độ hài lòng" }
+            p.en lang="en" { "Scan the code to rate our service" }
+            p.unit { (v.unit_name) }
+            p.desk { (v.service_point_name) }
+            div.qr role="img" aria-label={ "Mã QR: " (v.url) } {
+                (PreEscaped(svg))
             }
-            body {
-                p.tip {
-                    "Để in: bấm Ctrl+P (hoặc chọn In trong menu), khổ A4, tỉ lệ 100 %. "
-                    span lang="en" { "To print: Ctrl+P (or Print in the menu), A4, 100 % scale." }
-                }
-                main.sheet {
-                    p.camp { (v.campaign_name) }
-                    h1 { "Quét mã để đánh giá mức độ hài lòng" }
-                    p.en lang="en" { "Scan the code to rate our service" }
-                    p.unit { (v.unit_name) }
-                    p.desk { (v.service_point_name) }
-                    div.qr role="img" aria-label={ "Mã QR: " (v.url) } {
-                        (PreEscaped(svg))
-                    }
-                    p.or { "Hoặc mở trang " span lang="en" { "/ Or open" } ":" }
-                    p.url { (display_url(&v.url)) }
-                    ul {
-                        li { "Ẩn danh · khoảng 3 phút · không cần cài ứng dụng" }
-                        li lang="en" { "Anonymous · about 3 minutes · no app needed" }
-                    }
-                    @if v.demo {
-                        p.demo { "DỮ LIỆU THỬ NGHIỆM " span lang="en" { "/ DEMO DATA" } }
-                    }
-                }
+            p.or { "Hoặc mở trang " span lang="en" { "/ Or open" } ":" }
+            p.url { (display_url(&v.url)) }
+            ul {
+                li { "Ẩn danh · khoảng 3 phút · không cần cài ứng dụng" }
+                li lang="en" { "Anonymous · about 3 minutes · no app needed" }
+            }
+            @if v.demo {
+                p.sample { "DỮ LIỆU THỬ NGHIỆM " span lang="en" { "/ DEMO DATA" } }
             }
         }
-    })
+    };
+    Ok(page(
+        Shell {
+            lang: Lang::Vi,
+            title: &format!("Mã QR khảo sát – {title}"),
+            path: None,
+            // The sample mark is on the sheet itself, so that it is printed.
+            demo: false,
+            kind: Kind::Print,
+            css: Some(CSS),
+        },
+        body,
+    ))
 }

@@ -17,7 +17,32 @@ use std::collections::{BTreeMap, BTreeSet};
 use maud::{Markup, html};
 
 use crate::i18n::Lang;
-use crate::layout::{Shell, page};
+use crate::layout::{Card, Shell, page};
+
+/// The form's own CSS, added to the shell's (colours as in [`crate::layout`]).
+const CSS: &str = concat!(
+    ".lead{margin:.75rem 0 0;font-size:.9375rem;font-weight:600}",
+    ".who{font-size:1.125rem;font-weight:700;margin:.25rem 0 0}",
+    ".alert{border:4px solid #b3261e;background:#fff;padding:1rem;margin:0 0 1rem}",
+    ".alert h2{margin:0 0 .5rem;font-size:1.125rem}",
+    ".alert ul{margin:0;padding-left:1.25rem}",
+    ".alert a{color:#b3261e;font-weight:700}",
+    "fieldset{margin:0 0 1rem;padding:.75rem;border:1px solid #d5d8dc;border-radius:8px;background:#fff;min-width:0}",
+    "legend{float:left;width:100%;padding:0;margin:0 0 .5rem;font-weight:600;line-height:1.4}",
+    "legend small{display:block;color:#4a4f57;font-weight:400;font-size:.875rem}",
+    ".bad{border:2px solid #b3261e;border-left-width:6px}",
+    ".em{clear:both;color:#b3261e;font-weight:700;margin:0 0 .5rem}",
+    "fieldset label{display:flex;align-items:center;position:relative;min-height:48px;margin-top:.375rem;padding:.5rem .75rem .5rem 2.75rem;border:2px solid #7a808a;border-radius:6px;line-height:1.3;background:#fff}",
+    "fieldset input{position:absolute;left:.75rem;top:50%;width:1.375rem;height:1.375rem;margin:-.6875rem 0 0;accent-color:#0b3a6e}",
+    "fieldset b{min-width:1.5rem;margin-right:.375rem;font-size:1.125rem}",
+    "fieldset label:last-child{margin-top:.75rem;border-style:dashed;color:#4a4f57}",
+    "fieldset label:has(:checked){background:#e6eef8;border-color:#0b3a6e;border-style:solid;box-shadow:inset 0 0 0 1px #0b3a6e;color:#1b1b1b}",
+    "fieldset label:has(:focus-visible){outline:3px solid #ffbf47;box-shadow:0 0 0 5px #1b1b1b}",
+    "textarea{display:block;width:100%;min-height:6rem;padding:.5rem;font:inherit;border:2px solid #7a808a;border-radius:6px}",
+    ".hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}",
+    "button{display:block;width:100%;min-height:52px;margin:1.5rem 0 .5rem;padding:.75rem 1rem;border:0;border-radius:6px;background:#00703c;color:#fff;font:inherit;font-size:1.1875rem;font-weight:700;box-shadow:0 3px 0 #002d18}",
+    "button:active{transform:translateY(2px);box-shadow:0 1px 0 #002d18}",
+);
 
 /// Hidden field carrying the form nonce (idempotency key).
 pub const FIELD_NONCE: &str = "_nonce";
@@ -121,7 +146,7 @@ pub fn survey_form(v: &SurveyForm) -> Markup {
                 }
             }
         }
-        div.card {
+        (Card::new(html! {
             p.cap { (v.campaign_name) }
             p.lead { (t.rating_for) ":" }
             h1 { (v.unit_name) }
@@ -130,7 +155,7 @@ pub fn survey_form(v: &SurveyForm) -> Markup {
             }
             p.note { (v.lang.form_size(total)) " " (t.intro) }
             p.note { (t.privacy) }
-        }
+        }))
         @if let Some(notice) = &v.notice {
             div.alert role="status" { p { (notice) } }
         }
@@ -162,6 +187,8 @@ pub fn survey_form(v: &SurveyForm) -> Markup {
             title: &title,
             path: Some(&v.path),
             demo: v.demo,
+            css: Some(CSS),
+            ..Shell::default()
         },
         body,
     )

@@ -114,7 +114,7 @@ fn criterion_codes() -> Vec<String> {
 async fn responses(app: &TestApp) -> Vec<entity::response::Model> {
     use sea_orm::EntityTrait;
     entity::response::Entity::find()
-        .all(app.storage.connection())
+        .all(app.storage.db())
         .await
         .unwrap()
 }

@@ -65,7 +65,7 @@ pub fn full_answers(value: &str) -> Vec<(String, String)> {
 async fn stored(app: &TestApp) -> Vec<entity::response::Model> {
     use sea_orm::EntityTrait;
     entity::response::Entity::find()
-        .all(app.storage.connection())
+        .all(app.storage.db())
         .await
         .unwrap()
 }
@@ -114,7 +114,9 @@ async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
     assert_eq!(row.comment.as_deref(), Some("Cán bộ tận tình"));
     assert_eq!(row.exclusion, None);
     assert_eq!(row.language, "vi");
-    let ward = app.storage.unit_by_code("18073").await.unwrap();
+    let ward = sipas::storage::units::by_code(app.storage.db(), "18073", None)
+        .await
+        .unwrap();
     assert_eq!(row.unit_id, ward.id);
     // The client address is kept only as a hash, never in the clear.
     let hash = row.client_hash.as_deref().unwrap();
@@ -254,7 +256,7 @@ async fn receipt_answers_once(backend: Backend) {
     // The dossier code itself is nowhere in the database.
     use sea_orm::EntityTrait;
     let receipts = entity::receipt::Entity::find()
-        .all(app.storage.connection())
+        .all(app.storage.db())
         .await
         .unwrap();
     assert_eq!(receipts.len(), 1);
@@ -332,10 +334,12 @@ async fn bad_tokens_get_a_plain_404_page(backend: Backend) {
     }
     assert!(stored(&app).await.is_empty());
     // A closed campaign stops taking answers, with its own message.
-    app.storage
-        .execute_unprepared("UPDATE campaigns SET status = 'closed' WHERE code = 'HT-2026'")
+    let closed = app
+        .post("/api/v1/campaigns/HT-2026/close", &app.write_token)
+        .send()
         .await
         .unwrap();
+    assert_eq!(closed.status(), 200);
     let other_desk = desk_url(&app, "HT-2026", "18077").await;
     let response = app.client.get(&other_desk).send().await.unwrap();
     assert_eq!(response.status(), 410);

@@ -53,13 +53,13 @@ async fn token_create_prints_the_token_alone_on_its_last_line() {
     );
 
     let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
-    let client = storage
-        .authenticate(&token)
+    let client = sipas::storage::api_clients::authenticate(storage.db(), &token)
         .await
         .unwrap()
         .expect("token is stored (hashed)");
-    assert_eq!(client.name, "index-engine");
-    assert!(client.has(sipas::storage::Scope::Write) && client.has(sipas::storage::Scope::Read));
+    assert_eq!(client.name(), "index-engine");
+    use sipas_domain::access::Action;
+    assert!(client.allows(Action::Write) && client.allows(Action::Read));
 
     let out = sipas(&db.url)
         .args(["token", "create", "--name", "x", "--scope", "admin"])

@@ -3,9 +3,12 @@ use std::collections::HashMap;
 use crate::backend_tests;
 use crate::common::{Backend, TestDatabase};
 use chrono::Utc;
-use sipas::storage::{FrameEntry, NewResponse, Storage, UnitFilter};
+use sipas::storage::{
+    NewResponse, Storage, UnitFilter, campaigns, frames, reference, responses, settings, units,
+};
 use sipas_domain::campaign::Channel;
 use sipas_domain::questionnaire::Answers;
+use sipas_domain::quota::FrameEntry;
 
 backend_tests!(
     seeding_is_idempotent,
@@ -38,15 +41,21 @@ async fn seeding_is_idempotent(backend: Backend) {
         (0, 0, 0)
     );
     assert_eq!(
-        storage.units(&UnitFilter::default()).await.unwrap().len(),
+        units::list(storage.db(), &UnitFilter::default())
+            .await
+            .unwrap()
+            .len(),
         245
     );
     // Migrating again is harmless too.
     storage.migrate().await.unwrap();
     // The signing secret is generated once and then stable.
-    let secret = storage.signing_secret().await.unwrap();
+    let secret = settings::signing_secret(storage.db()).await.unwrap();
     assert!(secret.len() >= 32);
-    assert_eq!(storage.signing_secret().await.unwrap(), secret);
+    assert_eq!(
+        settings::signing_secret(storage.db()).await.unwrap(),
+        secret
+    );
 }
 
 async fn demo_campaign_has_met_and_lagging_units(backend: Backend) {
@@ -60,18 +69,18 @@ async fn demo_campaign_has_met_and_lagging_units(backend: Backend) {
         "created once"
     );
 
-    let campaign = storage.campaign_by_code("DEMO-2021").await.unwrap();
+    let campaign = campaigns::by_code(storage.db(), "DEMO-2021").await.unwrap();
     assert!(campaign.is_demo);
     assert!(campaign.name.contains("demo"));
-    let frame = storage.frame(campaign.id).await.unwrap();
+    let frame = frames::entries(storage.db(), campaign.id).await.unwrap();
     assert_eq!(frame.len(), 244, "every unit but the province");
-    let quotas = storage.quotas(campaign.id).await.unwrap();
+    let quotas = frames::quotas(storage.db(), campaign.id).await.unwrap();
     assert_eq!(quotas.len(), 244);
     let population: HashMap<i32, u64> = frame.iter().map(|f| (f.unit_id, f.population)).collect();
     for (unit, quota) in &quotas {
         assert!(*quota <= population[unit] && *quota >= 25.min(population[unit]));
     }
-    let counts = storage.response_counts(campaign.id).await.unwrap();
+    let counts = responses::counts(storage.db(), campaign.id).await.unwrap();
     let met = quotas
         .iter()
         .filter(|(u, q)| counts.get(u).copied().unwrap_or(0) >= **q)
@@ -91,9 +100,14 @@ async fn an_interrupted_demo_is_completed(backend: Backend) {
     // A start that stopped right after creating the campaign.
     let campaign = new_campaign(&storage, sipas::demo::DEMO_CAMPAIGN).await;
     assert!(sipas::demo::ensure_demo_campaign(&storage).await.unwrap());
-    assert_eq!(storage.frame(campaign.id).await.unwrap().len(), 244);
-    let total: u64 = storage
-        .response_counts(campaign.id)
+    assert_eq!(
+        frames::entries(storage.db(), campaign.id)
+            .await
+            .unwrap()
+            .len(),
+        244
+    );
+    let total: u64 = responses::counts(storage.db(), campaign.id)
         .await
         .unwrap()
         .values()
@@ -108,19 +122,23 @@ async fn frame_replacement_is_all_or_nothing(backend: Backend) {
     };
     storage.seed_reference_data().await.unwrap();
     let campaign = new_campaign(&storage, "F-1").await;
-    let units = storage.units(&UnitFilter::default()).await.unwrap();
+    let units = units::list(storage.db(), &UnitFilter::default())
+        .await
+        .unwrap();
     let ward = units.iter().find(|u| u.code == "18073").unwrap();
     let good = vec![FrameEntry {
         unit_id: ward.id,
         service_point_id: None,
         population: 120,
     }];
-    storage
-        .replace_frame("test", &campaign, &good, &units)
+    replace_frame(&storage, &campaign, &good, &units)
         .await
         .unwrap();
     // Cochran at 95 % ± 5 % on N = 120 gives 92 (api.md's example).
-    assert_eq!(storage.quotas(campaign.id).await.unwrap()[&ward.id], 92);
+    assert_eq!(
+        frames::quotas(storage.db(), campaign.id).await.unwrap()[&ward.id],
+        92
+    );
 
     let bad = vec![
         FrameEntry {
@@ -135,17 +153,19 @@ async fn frame_replacement_is_all_or_nothing(backend: Backend) {
         },
     ];
     assert!(
-        storage
-            .replace_frame("test", &campaign, &bad, &units)
+        replace_frame(&storage, &campaign, &bad, &units)
             .await
             .is_err()
     );
     assert_eq!(
-        storage.frame(campaign.id).await.unwrap(),
+        frames::entries(storage.db(), campaign.id).await.unwrap(),
         good,
         "old frame kept"
     );
-    assert_eq!(storage.quotas(campaign.id).await.unwrap()[&ward.id], 92);
+    assert_eq!(
+        frames::quotas(storage.db(), campaign.id).await.unwrap()[&ward.id],
+        92
+    );
 }
 
 async fn response_batches_are_all_or_nothing(backend: Backend) {
@@ -154,8 +174,8 @@ async fn response_batches_are_all_or_nothing(backend: Backend) {
     };
     storage.seed_reference_data().await.unwrap();
     let campaign = new_campaign(&storage, "R-1").await;
-    let ward = storage.unit_by_code("18073").await.unwrap();
-    let desk = storage.default_service_points().await.unwrap()[&ward.id];
+    let ward = units::by_code(storage.db(), "18073", None).await.unwrap();
+    let desk = units::default_service_points(storage.db()).await.unwrap()[&ward.id];
     let response = |nonce: &str| NewResponse {
         unit_id: ward.id,
         service_point_id: desk,
@@ -171,17 +191,16 @@ async fn response_batches_are_all_or_nothing(backend: Backend) {
         is_demo: false,
     };
     assert_eq!(
-        storage
-            .insert_responses(&campaign, &[response("a"), response("b")])
+        import(&storage, &campaign, &[response("a"), response("b")])
             .await
             .unwrap(),
         2
     );
     // A repeated nonce inside a later batch refuses the whole batch.
     let batch = vec![response("c"), response("a")];
-    assert!(storage.insert_responses(&campaign, &batch).await.is_err());
+    assert!(import(&storage, &campaign, &batch).await.is_err());
     assert_eq!(
-        storage.response_counts(campaign.id).await.unwrap()[&ward.id],
+        responses::counts(storage.db(), campaign.id).await.unwrap()[&ward.id],
         2
     );
 }
@@ -192,12 +211,14 @@ async fn questionnaires_round_trip(backend: Backend) {
     };
     storage.seed_reference_data().await.unwrap();
     for bundled in sipas_domain::reference::questionnaires() {
-        let id = storage
-            .latest_questionnaire_id(&bundled.code)
+        let id = reference::latest_questionnaire_id(storage.db(), &bundled.code)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(storage.questionnaire(id).await.unwrap(), bundled);
+        assert_eq!(
+            reference::questionnaire(storage.db(), id).await.unwrap(),
+            bundled
+        );
     }
 }
 
@@ -217,13 +238,40 @@ async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::Campaign
     }
     .parse()
     .unwrap();
-    storage
-        .create_campaign(
-            "test",
-            &new,
-            sipas_domain::campaign::CampaignStatus::Open,
-            false,
-        )
-        .await
-        .unwrap()
+    let txn = storage.write().await.unwrap();
+    let campaign = campaigns::create(
+        &txn,
+        "test",
+        &new,
+        sipas_domain::campaign::CampaignStatus::Open,
+        false,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    campaign
+}
+
+async fn replace_frame(
+    storage: &Storage,
+    campaign: &sipas::storage::CampaignRecord,
+    entries: &[FrameEntry],
+    units: &[sipas::storage::UnitRow],
+) -> Result<(), sipas::storage::StorageError> {
+    let floors = units.iter().map(|u| (u.id, u.quota_floor)).collect();
+    let txn = storage.write().await?;
+    frames::replace(&txn, "test", campaign, entries, &floors).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn import(
+    storage: &Storage,
+    campaign: &sipas::storage::CampaignRecord,
+    batch: &[NewResponse],
+) -> Result<usize, sipas::storage::StorageError> {
+    let txn = storage.write().await?;
+    let n = responses::import(&txn, "test", campaign, batch).await?;
+    txn.commit().await?;
+    Ok(n)
 }

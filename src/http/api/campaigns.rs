@@ -1,14 +1,16 @@
-//! Campaigns (survey rounds).
+//! Campaigns (survey rounds) and their lifecycle.
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sipas_domain::campaign::{CampaignRequest, CampaignStatus};
+use sipas_domain::access::{Action, Resource};
+use sipas_domain::campaign::{CampaignRequest, CampaignStatus, NewCampaign};
 use utoipa::ToSchema;
 
-use crate::http::auth::Client;
-use crate::http::{ApiError, AppState, ErrorBody};
-use crate::storage::CampaignRecord;
+use super::auth::{Caller, authorize};
+use super::{ApiError, ErrorBody};
+use crate::http::AppState;
+use crate::storage::{CampaignRecord, campaigns};
 
 #[derive(Serialize, ToSchema)]
 pub struct Campaign {
@@ -22,7 +24,7 @@ pub struct Campaign {
     pub margin: f64,
     /// `cochran` or `yamane`.
     pub quota_method: String,
-    /// `draft`, `open` or `closed`.
+    /// `draft`, `open`, `closed` or `published`.
     pub status: String,
     /// Whether unverified (desk QR) responses count in the official scores.
     pub count_unverified: bool,
@@ -44,16 +46,17 @@ impl From<CampaignRecord> for Campaign {
             margin: c.design.margin(),
             quota_method: c.design.method().as_str().to_owned(),
             status: c.status.as_str().to_owned(),
-            count_unverified: c.count_unverified,
-            min_fill_seconds: c.min_fill_seconds,
-            receipt_valid_days: c.receipt_valid_days,
+            count_unverified: c.rules.count_unverified,
+            min_fill_seconds: c.rules.min_fill_seconds,
+            receipt_valid_days: c.rules.receipt_valid_days,
             is_demo: c.is_demo,
         }
     }
 }
 
+/// A new campaign as the API takes it.
 #[derive(Deserialize, ToSchema)]
-pub struct NewCampaign {
+pub struct NewCampaignBody {
     pub code: String,
     pub name: String,
     pub template: String,
@@ -71,6 +74,57 @@ pub struct NewCampaign {
     pub min_fill_seconds: Option<u32>,
     /// Days a receipt token stays valid after the result is returned (default 30).
     pub receipt_valid_days: Option<u32>,
+    /// `open` (the default: citizens can answer at once) or `draft` (prepare the
+    /// frame first, then `POST …/open`).
+    pub status: Option<String>,
+}
+
+/// A request that parsed into the domain's campaign, and the status to create it in.
+struct CreateCampaign {
+    campaign: NewCampaign,
+    status: CampaignStatus,
+}
+
+impl TryFrom<NewCampaignBody> for CreateCampaign {
+    type Error = ApiError;
+
+    fn try_from(body: NewCampaignBody) -> Result<Self, ApiError> {
+        let status = match body.status.as_deref() {
+            None | Some("open") => Ok(CampaignStatus::Open),
+            Some("draft") => Ok(CampaignStatus::Draft),
+            Some(other) => Err(sipas_domain::campaign::FieldError {
+                field: "status",
+                message: format!("a new campaign is \"draft\" or \"open\", not {other:?}"),
+            }),
+        };
+        let parsed = CampaignRequest {
+            code: body.code,
+            name: body.name,
+            template: body.template,
+            starts_on: body.starts_on,
+            ends_on: body.ends_on,
+            confidence: body.confidence,
+            margin: body.margin,
+            quota_method: body.quota_method,
+            count_unverified: body.count_unverified,
+            min_fill_seconds: body.min_fill_seconds,
+            receipt_valid_days: body.receipt_valid_days,
+        }
+        .parse();
+        match (parsed, status) {
+            (Ok(campaign), Ok(status)) => Ok(Self { campaign, status }),
+            (parsed, status) => {
+                let mut errors = parsed.err().unwrap_or_default();
+                errors.extend(status.err());
+                let summary = errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Err(ApiError::unprocessable(summary).with_details(errors))
+            }
+        }
+    }
 }
 
 /// Every campaign, oldest first.
@@ -81,19 +135,14 @@ pub struct NewCampaign {
 )]
 #[get("/campaigns")]
 pub async fn list_campaigns(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let campaigns = state.storage.campaigns().await?;
-    Ok(HttpResponse::Ok().json(
-        campaigns
-            .into_iter()
-            .map(Campaign::from)
-            .collect::<Vec<_>>(),
-    ))
+    let all = campaigns::all(state.storage.db()).await?;
+    Ok(HttpResponse::Ok().json(all.into_iter().map(Campaign::from).collect::<Vec<_>>()))
 }
 
-/// Creates a campaign in `open` status.
+/// Creates a campaign, `open` unless asked for a `draft`.
 #[utoipa::path(
     post, path = "/api/v1/campaigns", tag = "campaigns",
-    request_body = NewCampaign,
+    request_body = NewCampaignBody,
     security(("bearer" = ["write"])),
     responses(
         (status = 201, body = Campaign),
@@ -103,37 +152,85 @@ pub async fn list_campaigns(state: web::Data<AppState>) -> Result<HttpResponse, 
 )]
 #[post("/campaigns")]
 pub async fn create_campaign(
-    client: Client,
+    caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<NewCampaign>,
+    body: web::Json<NewCampaignBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let new = CampaignRequest {
-        code: body.code,
-        name: body.name,
-        template: body.template,
-        starts_on: body.starts_on,
-        ends_on: body.ends_on,
-        confidence: body.confidence,
-        margin: body.margin,
-        quota_method: body.quota_method,
-        count_unverified: body.count_unverified,
-        min_fill_seconds: body.min_fill_seconds,
-        receipt_valid_days: body.receipt_valid_days,
-    }
-    .parse()
-    .map_err(|errors| {
-        let summary = errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
-        ApiError::unprocessable(summary).with_details(errors)
-    })?;
-    let campaign = state
-        .storage
-        .create_campaign(&client.name, &new, CampaignStatus::Open, false)
-        .await?;
-    state.scores.campaign_created(&campaign).await?;
+    let today = chrono::Utc::now().date_naive();
+    authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
+    let request = CreateCampaign::try_from(body.into_inner())?;
+    let txn = state.storage.write().await?;
+    let campaign = campaigns::create(
+        &txn,
+        caller.name(),
+        &request.campaign,
+        request.status,
+        false,
+    )
+    .await?;
+    txn.commit()
+        .await
+        .map_err(crate::storage::StorageError::from)?;
+    state.scores.catch_up().await;
     Ok(HttpResponse::Created().json(Campaign::from(campaign)))
+}
+
+async fn transition(
+    caller: Caller,
+    state: web::Data<AppState>,
+    code: &str,
+    to: CampaignStatus,
+) -> Result<HttpResponse, ApiError> {
+    let today = chrono::Utc::now().date_naive();
+    authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
+    let txn = state.storage.write().await?;
+    let campaign = campaigns::by_code(&txn, code).await?;
+    let campaign = campaigns::transition(&txn, caller.name(), &campaign, to).await?;
+    txn.commit()
+        .await
+        .map_err(crate::storage::StorageError::from)?;
+    // This node's citizen pages follow the new status at once; the others within a read.
+    state.scores.catch_up().await;
+    Ok(HttpResponse::Ok().json(Campaign::from(campaign)))
+}
+
+/// Opens a draft campaign, or re-opens a closed one: citizens can answer.
+#[utoipa::path(
+    post, path = "/api/v1/campaigns/{campaign}/open", tag = "campaigns",
+    params(("campaign" = String, Path)),
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, body = Campaign),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "not allowed from the campaign's status (a published campaign is final)", body = ErrorBody)
+    )
+)]
+#[post("/campaigns/{campaign}/open")]
+pub async fn open_campaign(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    transition(caller, state, &path, CampaignStatus::Open).await
+}
+
+/// Closes an open campaign: no more answers, by any channel. Answers already in flight
+/// are stored before the close takes effect; none after.
+#[utoipa::path(
+    post, path = "/api/v1/campaigns/{campaign}/close", tag = "campaigns",
+    params(("campaign" = String, Path)),
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, body = Campaign),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "not allowed from the campaign's status", body = ErrorBody)
+    )
+)]
+#[post("/campaigns/{campaign}/close")]
+pub async fn close_campaign(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    transition(caller, state, &path, CampaignStatus::Closed).await
 }

@@ -2,44 +2,12 @@
 
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
-use sipas_domain::token::SurveyToken;
+use sipas_domain::access::{Action, Resource};
 use utoipa::IntoParams;
 
-use crate::http::survey::{qr_response, survey_url};
-use crate::http::{ApiError, AppState, ErrorBody};
-use crate::storage::{CampaignRecord, ServicePointRecord, UnitRow};
-
-/// A campaign's desk, resolved from codes in a URL.
-pub struct Desk {
-    pub campaign: CampaignRecord,
-    pub unit: UnitRow,
-    pub service_point: ServicePointRecord,
-    pub url: String,
-}
-
-pub async fn resolve_desk(
-    state: &AppState,
-    campaign: &str,
-    unit: &str,
-    service_point: &str,
-) -> Result<Desk, ApiError> {
-    let campaign = state.storage.campaign_by_code(campaign).await?;
-    let unit = state.storage.unit_by_code(unit).await?;
-    let service_point = state
-        .storage
-        .service_point_by_code(&unit, service_point)
-        .await?;
-    let token = state.citizen.keys().sign(&SurveyToken::Desk {
-        campaign_id: i64::from(campaign.id),
-        service_point_id: i64::from(service_point.id),
-    });
-    Ok(Desk {
-        url: survey_url(&state.public_url, &token),
-        campaign,
-        unit,
-        service_point,
-    })
-}
+use super::auth::{Caller, authorize};
+use super::{ApiError, ErrorBody};
+use crate::http::{AppState, qr_image};
 
 #[derive(Deserialize, IntoParams)]
 pub struct QrParams {
@@ -63,6 +31,7 @@ pub struct QrParams {
 )]
 #[get("/campaigns/{campaign}/units/{unit}/service-points/{service_point}/qr.{format}")]
 pub async fn desk_qr(
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
     query: web::Query<QrParams>,
@@ -71,6 +40,22 @@ pub async fn desk_qr(
     if format != "svg" && format != "png" {
         return Err(ApiError::not_found("QR codes come as qr.svg or qr.png"));
     }
-    let desk = resolve_desk(&state, &campaign, &unit, &service_point).await?;
-    Ok(qr_response(&desk.url, &format, query.px))
+    let desk = crate::desks::resolve(
+        &state.storage,
+        &state.keys,
+        &state.public_url,
+        (&campaign, &unit, &service_point),
+    )
+    .await?;
+    let on = desk.campaign.starts_on;
+    authorize(
+        &state,
+        &caller,
+        Action::Read,
+        Resource::Unit(desk.unit.id),
+        on,
+    )
+    .await?;
+    qr_image(&desk.url, &format, query.px)
+        .ok_or_else(|| ApiError::not_found("QR codes come as qr.svg or qr.png"))
 }

@@ -3,10 +3,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, put, web};
 use serde::Serialize;
+use sipas_domain::access::{Action, Resource};
 use sipas_domain::import::{LineError, Problems, parse_frame, parse_responses};
 use utoipa::ToSchema;
 
-use crate::http::{ApiError, AppState, ErrorBody};
+use super::auth::{Caller, authorize};
+use super::{ApiError, ErrorBody};
+use crate::http::AppState;
+use crate::scores::ScoreQuery;
+use crate::storage::{StorageError, campaigns, frames, imports, responses};
 
 /// Up to 100,000 forms of 22 answers fit comfortably.
 pub const MAX_CSV_BYTES: usize = 64 * 1024 * 1024;
@@ -62,6 +67,18 @@ fn refused(problems: Problems) -> ApiError {
     ApiError::unprocessable(message).with_details(listed.iter().map(|e: &LineError| e))
 }
 
+/// Waits until this node's scores include what was just committed, so a client reads
+/// its own change back from this node; other nodes follow within a second.
+async fn settle(state: &AppState, campaign_id: i32) {
+    state.scores.catch_up().await;
+    if let Some(current) = state.scores.state(campaign_id)
+        && let Ok(query) = ScoreQuery::official(&current.description.campaign)
+        && let Err(error) = state.scores.fresh_scores(campaign_id, query).await
+    {
+        tracing::warn!(%error, "scores after an import");
+    }
+}
+
 /// Replaces the campaign's frame: completed dossiers per unit (empty service point) or
 /// per service point; quotas that no manager overrode are recomputed.
 #[utoipa::path(
@@ -72,35 +89,46 @@ fn refused(problems: Problems) -> ApiError {
     security(("bearer" = ["write"])),
     responses(
         (status = 200, body = FrameReplaced),
+        (status = 409, description = "the campaign is published", body = ErrorBody),
         (status = 422, description = "every bad line in `details` as {line, column, message}", body = ErrorBody)
     )
 )]
 #[put("/campaigns/{campaign}/frame")]
 pub async fn replace_frame(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
-    client: crate::http::auth::Client,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let text = csv_text(&req, body)?;
-    let campaign = state.storage.campaign_by_code(&path).await?;
+    let db = state.storage.db();
+    let campaign = campaigns::by_code(db, &path).await?;
+    authorize(
+        &state,
+        &caller,
+        Action::Write,
+        Resource::Province,
+        campaign.starts_on,
+    )
+    .await?;
     let lines = parse_frame(&text).map_err(refused)?;
-    let codes = state.storage.code_book(&campaign).await?;
+    let codes = imports::code_book(db, &campaign).await?;
     let entries = codes.frame(&lines).map_err(refused)?;
-    state
-        .storage
-        .replace_frame(&client.name, &campaign, &entries, &codes.units)
-        .await?;
-    state.scores.frame_changed(&campaign).await?;
-    let units: std::collections::HashSet<i32> = entries.iter().map(|e| e.unit_id).collect();
+    let txn = state.storage.write().await?;
+    // Read again inside the write transaction: the status may have changed meanwhile.
+    let campaign = campaigns::by_code(&txn, &path).await?;
+    let replaced =
+        frames::replace(&txn, caller.name(), &campaign, &entries, &codes.floors()).await?;
+    txn.commit().await.map_err(StorageError::from)?;
+    settle(&state, campaign.id).await;
     Ok(HttpResponse::Ok().json(FrameReplaced {
-        lines: entries.len(),
-        units: units.len(),
+        lines: replaced.lines,
+        units: replaced.units,
     }))
 }
 
-/// Imports responses collected on paper or by interviewers.
+/// Imports responses collected on paper or by interviewers, while the campaign is open.
 #[utoipa::path(
     post, path = "/api/v1/campaigns/{campaign}/responses", tag = "imports",
     params(("campaign" = String, Path)),
@@ -109,29 +137,35 @@ pub async fn replace_frame(
     security(("bearer" = ["write"])),
     responses(
         (status = 201, body = Imported),
+        (status = 409, description = "the campaign is not open", body = ErrorBody),
         (status = 422, description = "every bad line in `details` as {line, column, message}", body = ErrorBody)
     )
 )]
 #[post("/campaigns/{campaign}/responses")]
 pub async fn import_responses(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let text = csv_text(&req, body)?;
-    let campaign = state.storage.campaign_by_code(&path).await?;
-    let questionnaire = state
-        .citizen
-        .questionnaire(campaign.questionnaire_id)
-        .await?;
-    let lines = parse_responses(&text, &questionnaire).map_err(refused)?;
-    let codes = state.storage.code_book(&campaign).await?;
-    let responses = codes.responses(&campaign, lines).map_err(refused)?;
-    let imported = state
-        .storage
-        .insert_responses(&campaign, &responses)
-        .await?;
-    state.scores.record_all(&campaign, &responses).await?;
+    let current = state.scores.state_by_code(&path).await?;
+    let campaign = &current.description.campaign;
+    authorize(
+        &state,
+        &caller,
+        Action::Write,
+        Resource::Province,
+        campaign.starts_on,
+    )
+    .await?;
+    let lines = parse_responses(&text, &current.description.questionnaire).map_err(refused)?;
+    let codes = imports::code_book(state.storage.db(), campaign).await?;
+    let parsed = codes.responses(campaign, lines).map_err(refused)?;
+    let txn = state.storage.write().await?;
+    let imported = responses::import(&txn, caller.name(), campaign, &parsed).await?;
+    txn.commit().await.map_err(StorageError::from)?;
+    settle(&state, campaign.id).await;
     Ok(HttpResponse::Created().json(Imported { imported }))
 }

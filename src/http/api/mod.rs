@@ -1,32 +1,73 @@
-//! `/api/v1`: the contract of `docs/api.md`.
+//! `/api/v1`, for the index engine, the one-stop system and data-entry tools: bearer
+//! tokens, JSON bodies, and every error as the contract's JSON body (docs/api.md).
 
+pub mod auth;
 pub mod campaigns;
 pub mod desks;
+mod error;
 pub mod imports;
+pub mod openapi;
 pub mod quotas;
 pub mod receipts;
 pub mod scores;
 pub mod units;
 
-use actix_web::web;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::reports::Document;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PayloadConfig::new(imports::MAX_CSV_BYTES))
-        .service(units::list_units)
-        .service(units::list_service_points)
-        .service(units::create_service_point)
-        .service(campaigns::list_campaigns)
-        .service(campaigns::create_campaign)
-        .service(receipts::create_receipt)
-        .service(desks::desk_qr)
-        .service(imports::replace_frame)
-        .service(imports::import_responses)
-        .service(scores::campaign_scores)
-        .service(scores::unit_scores)
-        .service(quotas::campaign_quotas)
-        .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(super::ApiError::not_found(
-                "no such API endpoint; see /api/v1/openapi.json",
-            ))
-        }));
+    cfg.service(openapi::openapi_json)
+        .service(openapi::api_docs)
+        .service(
+            web::scope("/api/v1")
+                .app_data(error::json_config())
+                .app_data(error::query_config())
+                .app_data(error::path_config())
+                .app_data(web::PayloadConfig::new(imports::MAX_CSV_BYTES))
+                .wrap(actix_web::middleware::from_fn(auth::require_token))
+                .service(units::list_units)
+                .service(units::list_service_points)
+                .service(units::create_service_point)
+                .service(campaigns::list_campaigns)
+                .service(campaigns::create_campaign)
+                .service(campaigns::open_campaign)
+                .service(campaigns::close_campaign)
+                .service(receipts::create_receipt)
+                .service(desks::desk_qr)
+                .service(imports::replace_frame)
+                .service(imports::import_responses)
+                .service(scores::campaign_scores)
+                .service(scores::unit_scores)
+                .service(quotas::campaign_quotas)
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(ApiError::not_found(
+                        "no such API endpoint; see /api/v1/openapi.json",
+                    ))
+                })),
+        );
+}
+
+/// Serves a document with its entity tag; a request whose `If-None-Match` names it
+/// (weakly or strongly, or `*`) gets 304 and no body.
+pub fn with_etag(req: &HttpRequest, document: &Document) -> HttpResponse {
+    let matches = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == document.etag);
+    if matches {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, document.etag.clone()))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, document.etag.clone()))
+        .content_type("application/json")
+        .body(document.json.clone())
 }

@@ -4,12 +4,15 @@
 use actix_web::{HttpResponse, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sipas_domain::campaign::{CampaignStatus, receipt_expiry};
+use sipas_domain::access::{Action, Resource};
+use sipas_domain::campaign::{DossierCode, receipt_expiry};
 use sipas_domain::token::SurveyToken;
 use utoipa::ToSchema;
 
-use crate::http::survey::survey_url;
-use crate::http::{ApiError, AppState, ErrorBody};
+use super::auth::{Caller, authorize};
+use super::{ApiError, ErrorBody};
+use crate::http::{AppState, survey_url};
+use crate::storage::{StorageError, campaigns, receipts, units};
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewReceipt {
@@ -48,19 +51,17 @@ pub struct Receipt {
 )]
 #[post("/campaigns/{campaign}/receipts")]
 pub async fn create_receipt(
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<NewReceipt>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let dossier = body.dossier_code.trim();
-    if dossier.is_empty() || dossier.chars().count() > 100 {
-        return Err(ApiError::unprocessable(
-            "dossier_code must be 1–100 characters",
-        ));
-    }
-    let campaign = state.storage.campaign_by_code(&path).await?;
-    if campaign.status != CampaignStatus::Open {
+    let dossier = DossierCode::parse(&body.dossier_code)
+        .map_err(|e| ApiError::unprocessable(e.message.clone()).with_details([e]))?;
+    let db = state.storage.db();
+    let campaign = campaigns::by_code(db, &path).await?;
+    if !campaign.status.accepts_responses() {
         return Err(ApiError::new(
             actix_web::http::StatusCode::CONFLICT,
             "campaign_not_open",
@@ -71,40 +72,45 @@ pub async fn create_receipt(
             ),
         ));
     }
-    let unit = state.storage.unit_by_code(&body.unit_code).await?;
+    // Codes are read in the campaign's structure (the units valid when it starts).
+    let unit = units::by_code(db, &body.unit_code, Some(campaign.starts_on)).await?;
+    authorize(
+        &state,
+        &caller,
+        Action::Write,
+        Resource::Unit(unit.id),
+        campaign.starts_on,
+    )
+    .await?;
     let desk = match body.service_point_code.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) => state.storage.service_point_by_code(&unit, code).await?,
-        None => state
-            .storage
-            .service_points(unit.id)
-            .await?
-            .into_iter()
-            .find(|p| p.is_default)
-            .ok_or_else(|| {
-                ApiError::unprocessable(format!("unit {} has no default desk", unit.code))
-            })?,
+        Some(code) => units::service_point_by_code(db, &unit, code).await?,
+        None => units::default_service_point(db, &unit).await.map_err(|_| {
+            ApiError::unprocessable(format!("unit {} has no default desk", unit.code))
+        })?,
     };
-    let expires_at = receipt_expiry(body.returned_on, campaign.receipt_valid_days)
+    let expires_at = receipt_expiry(body.returned_on, campaign.rules.receipt_valid_days)
         .ok_or_else(|| ApiError::unprocessable("returned_on is out of range"))?;
     if expires_at <= Utc::now() {
         return Err(ApiError::unprocessable(format!(
             "returned_on {} is more than {} days ago: the receipt would already have expired",
-            body.returned_on, campaign.receipt_valid_days
+            body.returned_on, campaign.rules.receipt_valid_days
         )));
     }
-    let keys = state.citizen.keys();
-    let hashes = keys.dossier_hashes(i64::from(campaign.id), dossier);
-    let (receipt, created) = state
-        .storage
-        .issue_receipt(
-            &campaign,
-            (unit.id, desk.id),
-            &hashes,
-            body.returned_on,
-            expires_at,
-        )
-        .await?;
-    let token = keys.sign(&SurveyToken::Receipt {
+    let hashes = state
+        .keys
+        .dossier_hashes(i64::from(campaign.id), dossier.as_str());
+    let txn = state.storage.write().await?;
+    let (receipt, created) = receipts::issue(
+        &txn,
+        &campaign,
+        (unit.id, desk.id),
+        &hashes,
+        body.returned_on,
+        expires_at,
+    )
+    .await?;
+    txn.commit().await.map_err(StorageError::from)?;
+    let token = state.keys.sign(&SurveyToken::Receipt {
         campaign_id: i64::from(campaign.id),
         receipt_id: i64::from(receipt.id),
     });

@@ -2,11 +2,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
+use sipas_domain::access::{Action, Resource};
+use sipas_domain::unit::NewServicePoint;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::auth::Client;
-use crate::http::{ApiError, AppState, ErrorBody};
-use crate::storage::{ServicePointRecord, UnitFilter, UnitRow};
+use super::auth::{Caller, authorize};
+use super::{ApiError, ErrorBody};
+use crate::http::AppState;
+use crate::storage::{ServicePointRecord, StorageError, UnitFilter, UnitRow, units};
 
 #[derive(Serialize, ToSchema)]
 pub struct Unit {
@@ -36,7 +39,7 @@ pub struct UnitQuery {
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub unit_type: Option<String>,
-    /// Only the children of this unit (by code).
+    /// Only the units under this one (by code): its whole subtree, not only its children.
     pub parent: Option<String>,
 }
 
@@ -59,16 +62,16 @@ impl From<ServicePointRecord> for ServicePoint {
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct NewServicePoint {
+pub struct NewServicePointBody {
     pub code: String,
     pub name: String,
 }
 
-/// The units currently valid, optionally filtered by type or parent.
+/// The units currently valid, optionally of one type, optionally the subtree under one.
 #[utoipa::path(
     get, path = "/api/v1/units", tag = "units", params(UnitQuery),
     security(("bearer" = ["read"])),
-    responses((status = 200, body = [Unit]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = [Unit]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, description = "unknown parent", body = ErrorBody))
 )]
 #[get("/units")]
 pub async fn list_units(
@@ -76,15 +79,16 @@ pub async fn list_units(
     query: web::Query<UnitQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let units = state
-        .storage
-        .units(&UnitFilter {
+    let listed = units::list(
+        state.storage.db(),
+        &UnitFilter {
             on: None,
             unit_type: query.unit_type,
-            parent_code: query.parent,
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(units.into_iter().map(Unit::from).collect::<Vec<_>>()))
+            under: query.parent,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(listed.into_iter().map(Unit::from).collect::<Vec<_>>()))
 }
 
 /// A unit's service points (one-stop desks).
@@ -96,11 +100,21 @@ pub async fn list_units(
 )]
 #[get("/units/{unit}/service-points")]
 pub async fn list_service_points(
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let unit = state.storage.unit_by_code(&path).await?;
-    let points = state.storage.service_points(unit.id).await?;
+    let today = chrono::Utc::now().date_naive();
+    let unit = units::by_code(state.storage.db(), &path, None).await?;
+    authorize(
+        &state,
+        &caller,
+        Action::Read,
+        Resource::Unit(unit.id),
+        today,
+    )
+    .await?;
+    let points = units::service_points(state.storage.db(), unit.id).await?;
     Ok(HttpResponse::Ok().json(
         points
             .into_iter()
@@ -113,21 +127,37 @@ pub async fn list_service_points(
 #[utoipa::path(
     post, path = "/api/v1/units/{unit}/service-points", tag = "units",
     params(("unit" = String, Path, description = "unit code")),
-    request_body = NewServicePoint,
+    request_body = NewServicePointBody,
     security(("bearer" = ["write"])),
     responses((status = 201, body = ServicePoint), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 #[post("/units/{unit}/service-points")]
 pub async fn create_service_point(
-    client: Client,
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<NewServicePoint>,
+    body: web::Json<NewServicePointBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let unit = state.storage.unit_by_code(&path).await?;
-    let point = state
-        .storage
-        .create_service_point(&client.name, &unit, &body.code, &body.name)
-        .await?;
+    let today = chrono::Utc::now().date_naive();
+    let new = NewServicePoint::parse(&body.code, &body.name).map_err(|errors| {
+        let summary = errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError::unprocessable(summary).with_details(errors)
+    })?;
+    let unit = units::by_code(state.storage.db(), &path, None).await?;
+    authorize(
+        &state,
+        &caller,
+        Action::Write,
+        Resource::Unit(unit.id),
+        today,
+    )
+    .await?;
+    let txn = state.storage.write().await?;
+    let point = units::create_service_point(&txn, caller.name(), &unit, &new).await?;
+    txn.commit().await.map_err(StorageError::from)?;
     Ok(HttpResponse::Created().json(ServicePoint::from(point)))
 }

@@ -9,8 +9,10 @@
 use std::sync::OnceLock;
 
 use sipas::config::Settings;
+use sipas::scores::{ScoreBook, ScoreQuery};
 use sipas::startup::Application;
-use sipas::storage::{Scope, Storage};
+use sipas::storage::{Storage, api_clients};
+use sipas_domain::access::Scope;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
@@ -150,11 +152,47 @@ pub fn settings(database_url: &str, redis_url: Option<String>) -> Settings {
 pub struct TestApp {
     pub address: String,
     pub storage: Storage,
+    pub scores: ScoreBook,
     pub client: reqwest::Client,
     pub read_token: String,
     pub write_token: String,
     pub both_token: String,
+    /// What the node was started with; a second node starts with the same.
+    pub settings: Settings,
     pub database: TestDatabase,
+}
+
+/// Another live node of the same deployment: same database, same Redis and key space,
+/// same signing key.
+pub struct Node {
+    pub address: String,
+    pub scores: ScoreBook,
+}
+
+impl Node {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+/// A node started as its own `sipas serve` process (two processes on one SQLite file);
+/// killed when dropped.
+pub struct NodeProcess {
+    pub address: String,
+    child: std::process::Child,
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl NodeProcess {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
 }
 
 #[derive(Default)]
@@ -184,18 +222,23 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let storage = app.storage.clone();
+    let scores = app.scores.clone();
     tokio::spawn(app.run_until_stopped());
     let token = |name: &'static str, scopes: &'static [Scope]| {
         let storage = storage.clone();
         async move {
-            storage
-                .create_api_client(name, scopes)
+            let txn = storage.write().await.expect("transaction");
+            let token = api_clients::create(&txn, "test", name, scopes)
                 .await
                 .expect("token")
-                .1
+                .1;
+            txn.commit().await.expect("commit");
+            token
         }
     };
     Some(TestApp {
+        scores,
+        settings,
         read_token: token("reader", &[Scope::Read]).await,
         write_token: token("writer", &[Scope::Write]).await,
         both_token: token("both", &[Scope::Read, Scope::Write]).await,
@@ -212,6 +255,69 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Starts a second live node on the same database (and Redis), in this process.
+    pub async fn spawn_node(&self) -> Node {
+        let mut settings = self.settings.clone();
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        let node = Application::build(&settings, false)
+            .await
+            .expect("second node builds");
+        let address = format!("http://127.0.0.1:{}", node.port());
+        let scores = node.scores.clone();
+        tokio::spawn(node.run_until_stopped());
+        Node { address, scores }
+    }
+
+    /// Starts a second node as its own `sipas serve` process on the same database.
+    pub fn spawn_node_process(&self) -> NodeProcess {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sipas"));
+        command
+            .arg("serve")
+            .env("SIPAS_DATABASE_URL", &self.settings.database_url)
+            .env("SIPAS_BIND", "127.0.0.1:0")
+            .env(
+                "SIPAS_SECRET",
+                self.settings.secret.as_deref().unwrap_or_default(),
+            )
+            .env("SIPAS_REDIS_PREFIX", &self.settings.redis_prefix)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit());
+        match &self.settings.redis_url {
+            Some(url) => command.env("SIPAS_REDIS_URL", url),
+            None => command.env_remove("SIPAS_REDIS_URL"),
+        };
+        let mut child = command.spawn().expect("sipas serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("sipas serve prints its address")
+                .expect("a line");
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim_end_matches('/').to_owned();
+            }
+        };
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        NodeProcess { address, child }
+    }
+
+    /// Waits until this node's scores include everything committed so far (the
+    /// follower has read it and the official figures are recomputed).
+    pub async fn settle(&self) {
+        self.scores.catch_up().await;
+        for state in self.scores.states() {
+            let query = ScoreQuery::official(&state.description.campaign).unwrap();
+            self.scores
+                .fresh_scores(state.description.campaign.id, query)
+                .await
+                .unwrap();
+        }
     }
 
     pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {

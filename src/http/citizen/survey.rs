@@ -6,15 +6,15 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
-use maud::Markup;
 use serde::Deserialize;
 use sipas_templates::{
     AlreadyAnsweredPage, CriterionView, ElementView, ErrorPage, Lang, NotFoundPage, SurveyForm,
     ThanksPage,
 };
 
-use super::AppState;
-use crate::citizen::{CitizenError, OpenSurvey, Outcome, PostedForm};
+use super::failure;
+use crate::citizen::{OpenSurvey, Outcome, PostedForm};
+use crate::http::{AppState, html_page, qr_image, survey_url};
 
 const DEVICE_COOKIE: &str = "sipas_device";
 
@@ -29,32 +29,21 @@ impl LangQuery {
     }
 }
 
-/// The citizen pages carry a token in their URL and take no outside resource: no
-/// referrer leaves the page, no script runs, nothing frames it.
+/// The citizen pages carry a token in their URL and take no outside resource.
 fn citizen_page(status: StatusCode) -> HttpResponseBuilder {
-    let mut builder = HttpResponse::build(status);
-    builder
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ));
-    builder
+    html_page(status)
 }
 
 fn survey_path(token: &str) -> String {
     format!("/s/{token}")
 }
 
-fn not_found(lang: Lang, path: Option<String>) -> HttpResponse {
+pub(super) fn not_found(lang: Lang, path: Option<String>) -> HttpResponse {
     citizen_page(StatusCode::NOT_FOUND)
         .body(sipas_templates::not_found_page(&NotFoundPage { lang, path }).into_string())
 }
 
-fn error(
+pub(super) fn error(
     status: StatusCode,
     lang: Lang,
     path: Option<String>,
@@ -84,18 +73,6 @@ async fn open(
     }
 }
 
-/// Turns a failure on the citizen path into a page in plain words, never a bare 500.
-fn failure(err: CitizenError, lang: Lang, path: String) -> HttpResponse {
-    match err {
-        CitizenError::NotFound => not_found(lang, Some(path)),
-        CitizenError::Closed(_) => error(StatusCode::GONE, lang, None, Some(lang.text().closed)),
-        CitizenError::Storage(e) => {
-            tracing::error!(error = %e, "citizen path failed");
-            error(StatusCode::SERVICE_UNAVAILABLE, lang, Some(path), None)
-        }
-    }
-}
-
 fn form_view(
     survey: &OpenSurvey,
     lang: Lang,
@@ -104,6 +81,7 @@ fn form_view(
     issued_at: i64,
 ) -> SurveyForm {
     let place = &survey.place;
+    let campaign = &survey.campaign;
     let pick = |vi: &str, en: &str| match lang {
         Lang::Vi => vi.to_owned(),
         Lang::En => en.to_owned(),
@@ -111,10 +89,10 @@ fn form_view(
     SurveyForm {
         lang,
         path,
-        campaign_name: place.campaign.name.clone(),
+        campaign_name: campaign.name.clone(),
         unit_name: place.unit_name.clone(),
         service_point_name: Some(place.service_point.name.clone()),
-        demo: place.campaign.is_demo,
+        demo: campaign.is_demo,
         elements: survey
             .questionnaire
             .elements
@@ -165,10 +143,7 @@ pub async fn show_form(
     if req.cookie(DEVICE_COOKIE).is_none() {
         // A random-looking id for this browser, only used to count its submissions:
         // derived from the fresh nonce's unique bytes, so nothing else is needed.
-        let device = state
-            .citizen
-            .keys()
-            .keyed_hash("device-id", view.nonce.as_bytes());
+        let device = state.keys.keyed_hash("device-id", view.nonce.as_bytes());
         let cookie = Cookie::build(DEVICE_COOKIE, device[..32].to_owned())
             .path("/s/")
             .http_only(true)
@@ -264,7 +239,7 @@ fn already_answered(survey: &OpenSurvey, lang: Lang, path: String) -> HttpRespon
         lang,
         path: Some(path),
         unit_name: Some(survey.place.unit_name.clone()),
-        demo: survey.place.campaign.is_demo,
+        demo: survey.campaign.is_demo,
     });
     citizen_page(StatusCode::OK).body(page.into_string())
 }
@@ -284,14 +259,9 @@ pub async fn thanks(
         path: Some(format!("{path}/thanks")),
         unit_name: Some(survey.place.unit_name.clone()),
         service_point_name: Some(survey.place.service_point.name.clone()),
-        demo: survey.place.campaign.is_demo,
+        demo: survey.campaign.is_demo,
     });
     citizen_page(StatusCode::OK).body(page.into_string())
-}
-
-/// The survey URL a token's QR code encodes.
-pub fn survey_url(public_url: &str, token: &str) -> String {
-    format!("{public_url}/s/{token}")
 }
 
 #[derive(Deserialize)]
@@ -308,39 +278,11 @@ pub async fn token_qr(
     query: web::Query<QrQuery>,
 ) -> HttpResponse {
     let (token, format) = path.into_inner();
-    if state.citizen.keys().verify(&token).is_err() {
+    if state.keys.verify(&token).is_err() {
         return not_found(Lang::Vi, None);
     }
-    qr_response(&survey_url(&state.public_url, &token), &format, query.px)
-}
-
-/// Renders a URL as an SVG or PNG QR code; codes are immutable, so they cache well.
-pub fn qr_response(url: &str, format: &str, px: Option<u32>) -> HttpResponse {
-    let rendered = match format {
-        "svg" => sipas_templates::qr_svg(url).map(|svg| ("image/svg+xml", svg.into_bytes())),
-        "png" => sipas_templates::qr_png(url, px.unwrap_or(8)).map(|png| ("image/png", png)),
-        _ => return not_found(Lang::Vi, None),
-    };
-    match rendered {
-        Ok((content_type, body)) => HttpResponse::Ok()
-            .content_type(content_type)
-            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
-            .body(body),
-        Err(e) => {
-            tracing::error!(error = %e.0, "QR rendering failed");
-            error(StatusCode::INTERNAL_SERVER_ERROR, Lang::Vi, None, None)
-        }
-    }
-}
-
-/// A page for people outside the survey itself (the poster), with the same headers.
-pub fn html(markup: Markup) -> HttpResponse {
-    citizen_page(StatusCode::OK).body(markup.into_string())
-}
-
-/// The plain-Vietnamese 404 page, for any path a person may have mistyped.
-pub fn not_found_page() -> HttpResponse {
-    not_found(Lang::Vi, None)
+    qr_image(&survey_url(&state.public_url, &token), &format, query.px)
+        .unwrap_or_else(|| not_found(Lang::Vi, None))
 }
 
 /// Refusals of the form body itself (not form-encoded, too large) as a page.

@@ -5,8 +5,7 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{campaigns, desks, imports, quotas, receipts, scores, units};
-use super::error::{ErrorBody, ErrorDetail};
+use super::{ErrorBody, ErrorDetail, campaigns, desks, imports, quotas, receipts, scores, units};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +16,8 @@ use super::error::{ErrorBody, ErrorDetail};
         units::create_service_point,
         campaigns::list_campaigns,
         campaigns::create_campaign,
+        campaigns::open_campaign,
+        campaigns::close_campaign,
         receipts::create_receipt,
         desks::desk_qr,
         imports::replace_frame,
@@ -25,7 +26,12 @@ use super::error::{ErrorBody, ErrorDetail};
         scores::unit_scores,
         quotas::campaign_quotas,
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        crate::reports::scores::EstimateDoc,
+        crate::reports::scores::ParPointsDoc
+    )),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -50,7 +56,7 @@ pub async fn openapi_json() -> HttpResponse {
 /// A readable index of the API without any outside script (the service runs on closed
 /// networks): each endpoint with its summary, and the JSON description for tools.
 #[get("/api/docs")]
-pub async fn api_docs() -> maud::Markup {
+pub async fn api_docs(query: actix_web::web::Query<LangQuery>) -> HttpResponse {
     let doc = ApiDoc::openapi();
     let endpoints = doc
         .paths
@@ -77,9 +83,20 @@ pub async fn api_docs() -> maud::Markup {
             })
         })
         .collect();
-    sipas_templates::api_docs::page(&sipas_templates::api_docs::ApiDocsView {
-        title: doc.info.title.clone(),
-        version: doc.info.version.clone(),
-        endpoints,
-    })
+    let lang = sipas_templates::Lang::from_query(query.lang.as_deref());
+    let page = sipas_templates::api_docs::page_in(
+        lang,
+        Some(sipas_templates::api_docs::PATH),
+        &sipas_templates::api_docs::ApiDocsView {
+            title: doc.info.title.clone(),
+            version: doc.info.version.clone(),
+            endpoints,
+        },
+    );
+    crate::http::html_page(actix_web::http::StatusCode::OK).body(page.into_string())
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
 }

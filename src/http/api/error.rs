@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 
+use crate::scores::ScoreError;
 use crate::storage::StorageError;
 
 #[derive(Debug)]
@@ -122,6 +123,34 @@ impl From<StorageError> for ApiError {
     }
 }
 
+impl From<ScoreError> for ApiError {
+    fn from(err: ScoreError) -> Self {
+        match err {
+            ScoreError::Statistics(e) => ApiError::unprocessable(e.to_string()),
+            ScoreError::Storage(e) => e.into(),
+            ScoreError::Computation(message) => {
+                tracing::error!(%message, "scores could not be computed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the scores could not be computed; it has been logged",
+                )
+            }
+        }
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(err: serde_json::Error) -> Self {
+        tracing::error!(error = %err, "a document could not be serialized");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it has been logged",
+        )
+    }
+}
+
 /// Turns actix's own refusals (bad JSON, bad query string, bad path) into the
 /// contract's error body instead of plain text.
 pub fn json_config() -> actix_web::web::JsonConfig {
@@ -134,4 +163,9 @@ pub fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default().error_handler(|err, _| {
         ApiError::bad_request(format!("invalid query string: {err}")).into()
     })
+}
+
+pub fn path_config() -> actix_web::web::PathConfig {
+    actix_web::web::PathConfig::default()
+        .error_handler(|err, _| ApiError::not_found(format!("invalid path: {err}")).into())
 }

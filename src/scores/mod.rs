@@ -1,0 +1,452 @@
+//! The score book: every campaign's statistics, derived from the database and the same
+//! on every node.
+//!
+//! * The [`follower`] owns the statistics. It folds every stored response once at
+//!   start, then follows the `responses` table from a stored position per campaign and
+//!   each campaign's revision (see `storage::follow`), whichever node stored what.
+//!   Database notifications only wake it early; what it reads is the truth.
+//! * After each read that changed a campaign it publishes an immutable
+//!   [`CampaignState`]. Scores are computed from such a state off the async workers,
+//!   one computation per query at a time: a burst of changes is one recomputation,
+//!   and readers get the last complete result meanwhile. Queries read recently are
+//!   recomputed as soon as a new state is published, so what readers get trails the
+//!   database by one read and one computation.
+
+pub mod book;
+pub mod follower;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use sipas_domain::statistics::{Confidence, CriterionMethod, ScoringOptions, StatisticsError};
+use tokio::sync::{Notify, watch};
+
+pub use book::{
+    CampaignScores, CampaignState, Description, QueryKey, ScoreQuery, UnitInfo, UnitScores,
+};
+pub use follower::LoadReport;
+
+use crate::storage::{CampaignRecord, Storage, StorageError, campaigns};
+use follower::{Followed, Questionnaires};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    Statistics(#[from] StatisticsError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The computation itself failed (a stored statistic of the wrong shape).
+    #[error("the scores could not be computed: {0}")]
+    Computation(String),
+}
+
+/// A query not read for this long is no longer recomputed on every change.
+const WARM: Duration = Duration::from_secs(600);
+/// At most this many queries per campaign keep a result.
+const MAX_QUERIES: usize = 16;
+
+type Computed = Result<Arc<CampaignScores>, Arc<str>>;
+
+struct Slot {
+    query: ScoreQuery,
+    /// The newest result and the state version it was computed from.
+    latest: Option<(u64, Computed)>,
+    computing: bool,
+    /// Bumped whenever `latest` changes.
+    ready: watch::Sender<u64>,
+    last_read: Instant,
+}
+
+/// A campaign as readers see it: its latest state and the scores computed from it.
+struct Published {
+    state: RwLock<Arc<CampaignState>>,
+    slots: Mutex<HashMap<QueryKey, Slot>>,
+}
+
+impl Published {
+    fn state(&self) -> Arc<CampaignState> {
+        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<QueryKey, Slot>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+struct Shared {
+    storage: Storage,
+    campaigns: RwLock<HashMap<i32, Arc<Published>>>,
+    codes: RwLock<HashMap<String, i32>>,
+    wake: Notify,
+    /// Follower reads started and completed, for [`ScoreBook::catch_up`].
+    started: AtomicU64,
+    completed: watch::Sender<u64>,
+    following: AtomicBool,
+    versions: AtomicU64,
+}
+
+/// The statistics loaded at start, until [`ScoreBook::follow`] hands them to the
+/// follower.
+type Loaded = (HashMap<i32, Followed>, Questionnaires);
+
+/// A handle on the score book; cheap to clone.
+#[derive(Clone)]
+pub struct ScoreBook {
+    shared: Arc<Shared>,
+    loaded: Arc<Mutex<Option<Loaded>>>,
+}
+
+impl ScoreBook {
+    /// Builds every campaign's statistics from the stored responses. Nothing follows
+    /// the database until [`ScoreBook::follow`].
+    pub async fn load(storage: Storage) -> Result<(Self, LoadReport), ScoreError> {
+        let mut questionnaires = Questionnaires::default();
+        let (followed, report) = follower::load(&storage, &mut questionnaires).await?;
+        let book = Self {
+            shared: Arc::new(Shared {
+                storage,
+                campaigns: RwLock::new(HashMap::new()),
+                codes: RwLock::new(HashMap::new()),
+                wake: Notify::new(),
+                started: AtomicU64::new(0),
+                completed: watch::Sender::new(0),
+                following: AtomicBool::new(false),
+                versions: AtomicU64::new(0),
+            }),
+            loaded: Arc::new(Mutex::new(None)),
+        };
+        for (id, f) in &followed {
+            book.publish(*id, f);
+        }
+        *book.loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some((followed, questionnaires));
+        Ok((book, report))
+    }
+
+    /// Starts following the database on the current runtime.
+    pub fn follow(&self) {
+        let Some((mut followed, mut questionnaires)) =
+            self.loaded.lock().unwrap_or_else(|p| p.into_inner()).take()
+        else {
+            return;
+        };
+        self.shared.following.store(true, Ordering::SeqCst);
+        let book = self.clone();
+        tokio::spawn(async move {
+            let mut failing = false;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(follower::POLL) => {}
+                    _ = book.shared.wake.notified() => {}
+                }
+                let cycle = book.shared.started.fetch_add(1, Ordering::SeqCst) + 1;
+                let storage = book.shared.storage.clone();
+                match follower::follow_once(&storage, &mut followed, &mut questionnaires).await {
+                    Ok(changed) => {
+                        if failing {
+                            tracing::info!("following the database again");
+                            failing = false;
+                        }
+                        for id in changed {
+                            if let Some(f) = followed.get(&id) {
+                                book.publish(id, f);
+                            }
+                        }
+                        book.forget_except(&followed);
+                    }
+                    Err(error) => {
+                        // Said once per outage; the positions did not move, so the
+                        // next read catches up.
+                        if !failing {
+                            tracing::warn!(%error, "cannot follow the database; scores are not updated");
+                            failing = true;
+                        }
+                    }
+                }
+                book.shared.completed.send_replace(cycle);
+            }
+        });
+    }
+
+    /// Wakes the follower now (a response was just stored, or a notification came).
+    pub fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// Returns after a follower read that began after this call: everything committed
+    /// before the call is then in the published states.
+    pub async fn catch_up(&self) {
+        if !self.shared.following.load(Ordering::SeqCst) {
+            return;
+        }
+        let target = self.shared.started.load(Ordering::SeqCst) + 1;
+        let mut completed = self.shared.completed.subscribe();
+        self.wake();
+        let _ = completed.wait_for(|c| *c >= target).await;
+    }
+
+    /// Publishes a followed campaign's new state and sets its recent queries computing.
+    fn publish(&self, id: i32, followed: &Followed) {
+        let version = self.shared.versions.fetch_add(1, Ordering::SeqCst) + 1;
+        let state = Arc::new(CampaignState {
+            description: followed.description.clone(),
+            statistics: followed.statistics.clone(),
+            version,
+        });
+        let campaign = &state.description.campaign;
+        {
+            let mut codes = self.shared.codes.write().unwrap_or_else(|p| p.into_inner());
+            codes.retain(|_, v| *v != id);
+            codes.insert(campaign.code.clone(), id);
+        }
+        let official = ScoreQuery::official(campaign).ok();
+        let published = {
+            let mut campaigns = self
+                .shared
+                .campaigns
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            match campaigns.get(&id) {
+                Some(p) => {
+                    *p.state.write().unwrap_or_else(|p| p.into_inner()) = state;
+                    p.clone()
+                }
+                None => {
+                    let p = Arc::new(Published {
+                        state: RwLock::new(state),
+                        slots: Mutex::new(HashMap::new()),
+                    });
+                    campaigns.insert(id, p.clone());
+                    p
+                }
+            }
+        };
+        let mut slots = published.slots();
+        // The official figures are always kept warm: quotas and the front page read
+        // them, and the index engine does.
+        if let Some(query) = official {
+            slots
+                .entry(query.key())
+                .or_insert_with(|| Slot::new(query))
+                .last_read = Instant::now();
+        }
+        slots.retain(|_, s| s.computing || s.last_read.elapsed() < WARM);
+        while slots.len() > MAX_QUERIES {
+            let coldest = slots
+                .iter()
+                .filter(|(_, s)| !s.computing)
+                .min_by_key(|(_, s)| s.last_read)
+                .map(|(k, _)| *k);
+            match coldest {
+                Some(key) => {
+                    slots.remove(&key);
+                }
+                None => break,
+            }
+        }
+        let to_compute: Vec<QueryKey> = slots
+            .iter_mut()
+            .filter(|(_, s)| !s.computing)
+            .map(|(k, s)| {
+                s.computing = true;
+                *k
+            })
+            .collect();
+        drop(slots);
+        for key in to_compute {
+            tokio::spawn(compute(published.clone(), key));
+        }
+    }
+
+    /// Drops campaigns that no longer exist.
+    fn forget_except(&self, followed: &HashMap<i32, Followed>) {
+        let mut campaigns = self
+            .shared
+            .campaigns
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if campaigns.len() == followed.len() {
+            return;
+        }
+        campaigns.retain(|id, _| followed.contains_key(id));
+        let mut codes = self.shared.codes.write().unwrap_or_else(|p| p.into_inner());
+        codes.retain(|_, id| followed.contains_key(id));
+    }
+
+    fn published(&self, id: i32) -> Option<Arc<Published>> {
+        self.shared
+            .campaigns
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    /// The latest state of a campaign, by id.
+    pub fn state(&self, id: i32) -> Option<Arc<CampaignState>> {
+        self.published(id).map(|p| p.state())
+    }
+
+    /// The latest state of a campaign, by code. A campaign created a moment ago on
+    /// another node may not be followed yet: the database says whether it exists, and
+    /// then one follower read brings it in.
+    pub async fn state_by_code(&self, code: &str) -> Result<Arc<CampaignState>, ScoreError> {
+        let known = |book: &Self| {
+            let id = *book
+                .shared
+                .codes
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(code)?;
+            book.state(id)
+        };
+        if let Some(state) = known(self) {
+            return Ok(state);
+        }
+        campaigns::by_code(self.shared.storage.db(), code).await?;
+        self.catch_up().await;
+        known(self).ok_or_else(|| StorageError::NotFound(format!("campaign {code}")).into())
+    }
+
+    /// Every followed campaign's latest state.
+    pub fn states(&self) -> Vec<Arc<CampaignState>> {
+        self.shared
+            .campaigns
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|p| p.state())
+            .collect()
+    }
+
+    /// Every unit's scores for a query, from the campaign's latest state. Never waits
+    /// for a recomputation when an earlier result of the query exists: that result is
+    /// served while the next one is computed. Only a query never asked before (or not
+    /// for a long while) waits for its first computation.
+    pub async fn scores(
+        &self,
+        campaign_id: i32,
+        query: ScoreQuery,
+    ) -> Result<Arc<CampaignScores>, ScoreError> {
+        self.scores_when(campaign_id, query, false).await
+    }
+
+    /// Like [`ScoreBook::scores`], but waits for the result of the latest state: for a
+    /// writer that reads its own change back.
+    pub async fn fresh_scores(
+        &self,
+        campaign_id: i32,
+        query: ScoreQuery,
+    ) -> Result<Arc<CampaignScores>, ScoreError> {
+        self.scores_when(campaign_id, query, true).await
+    }
+
+    async fn scores_when(
+        &self,
+        campaign_id: i32,
+        query: ScoreQuery,
+        fresh: bool,
+    ) -> Result<Arc<CampaignScores>, ScoreError> {
+        let published = self
+            .published(campaign_id)
+            .ok_or_else(|| StorageError::NotFound(format!("campaign {campaign_id}")))?;
+        let key = query.key();
+        loop {
+            let mut ready = {
+                let version = published.state().version;
+                let mut slots = published.slots();
+                let slot = slots.entry(key).or_insert_with(|| Slot::new(query));
+                slot.last_read = Instant::now();
+                if let Some((v, result)) = &slot.latest
+                    && *v == version
+                {
+                    return result
+                        .clone()
+                        .map_err(|e| ScoreError::Computation(e.to_string()));
+                }
+                if !slot.computing {
+                    slot.computing = true;
+                    tokio::spawn(compute(published.clone(), key));
+                }
+                // Stale, and the next result is on its way: serve this one meanwhile.
+                if !fresh && let Some((_, result)) = &slot.latest {
+                    return result
+                        .clone()
+                        .map_err(|e| ScoreError::Computation(e.to_string()));
+                }
+                slot.ready.subscribe()
+            };
+            if ready.changed().await.is_err() {
+                return Err(ScoreError::Computation("the computation stopped".into()));
+            }
+        }
+    }
+
+    /// Counted responses of a campaign (every channel), without computing anything.
+    pub fn counted(&self, campaign_id: i32) -> u64 {
+        self.state(campaign_id)
+            .map_or(0, |s| s.statistics.counted())
+    }
+}
+
+impl Slot {
+    fn new(query: ScoreQuery) -> Self {
+        Self {
+            query,
+            latest: None,
+            computing: false,
+            ready: watch::Sender::new(0),
+            last_read: Instant::now(),
+        }
+    }
+}
+
+/// Computes a query's scores from the latest state until the result is current or
+/// nobody reads the query any more; at most one such task runs per query.
+async fn compute(published: Arc<Published>, key: QueryKey) {
+    loop {
+        let state = published.state();
+        let Some(query) = published.slots().get(&key).map(|s| s.query) else {
+            return;
+        };
+        let version = state.version;
+        let result: Computed = match tokio::task::spawn_blocking(move || state.score(query)).await {
+            Ok(Ok(scores)) => Ok(Arc::new(scores)),
+            Ok(Err(error)) => {
+                tracing::error!(%error, "scores could not be computed");
+                Err(error.to_string().into())
+            }
+            Err(error) => Err(error.to_string().into()),
+        };
+        let latest_version = published.state().version;
+        let mut slots = published.slots();
+        let Some(slot) = slots.get_mut(&key) else {
+            return;
+        };
+        slot.latest = Some((version, result));
+        slot.ready.send_modify(|n| *n += 1);
+        if latest_version == version || slot.last_read.elapsed() >= WARM {
+            slot.computing = false;
+            return;
+        }
+    }
+}
+
+/// Parses a reader's `confidence=` and `method=` (defaults: the campaign's level and
+/// Wilson with FPC); a bad value is a typed error, never a panic.
+pub fn scoring_options(
+    campaign: &CampaignRecord,
+    confidence: Option<&str>,
+    method: Option<&str>,
+) -> Result<ScoringOptions, StatisticsError> {
+    let confidence = match confidence {
+        Some(text) => text.parse::<Confidence>()?,
+        None => Confidence::new(campaign.design.confidence())?,
+    };
+    let method = match method {
+        Some(text) => text.parse::<CriterionMethod>()?,
+        None => CriterionMethod::default(),
+    };
+    Ok(ScoringOptions { confidence, method })
+}

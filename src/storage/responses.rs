@@ -1,0 +1,221 @@
+//! Responses: storing them exactly once, only while their campaign is open.
+//!
+//! The functions take the write transaction they run in; the service layer commits it
+//! (a response is acknowledged only after its commit). A function that reports an
+//! outcome other than `Stored` may have written something the caller must roll back.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::response;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::OnConflict,
+};
+use sipas_domain::campaign::Channel;
+use sipas_domain::questionnaire::Answers;
+
+use super::{CampaignRecord, StorageError, audit, campaigns};
+
+/// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters at 15 columns.
+const INSERT_CHUNK: usize = 2_000;
+
+/// A response ready to store: parsed answers and where it came from.
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub unit_id: i32,
+    pub service_point_id: i32,
+    pub channel: Channel,
+    pub language: &'static str,
+    pub answers: Answers,
+    pub comment: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub exclusion: Option<&'static str>,
+    pub nonce: Option<String>,
+    pub receipt_id: Option<i32>,
+    pub client_hash: Option<String>,
+    pub is_demo: bool,
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submission {
+    /// Stored now.
+    Stored,
+    /// The same form (same nonce) is stored already: a retry, a double tap, or the same
+    /// form sent to two nodes. Nothing was stored this time.
+    Repeated,
+    /// The receipt was already answered by another submission: nothing stored.
+    AlreadyAnswered,
+    /// The campaign does not take answers (any more): nothing stored.
+    Closed,
+}
+
+fn row(campaign_id: i32, r: &NewResponse) -> response::ActiveModel {
+    response::ActiveModel {
+        campaign_id: Set(campaign_id),
+        unit_id: Set(r.unit_id),
+        service_point_id: Set(r.service_point_id),
+        channel: Set(r.channel.as_str().to_owned()),
+        verified: Set(r.channel.is_verified()),
+        language: Set(r.language.to_owned()),
+        answers: Set(r.answers.to_digits()),
+        comment: Set(r.comment.clone()),
+        submitted_at: Set(r.submitted_at),
+        exclusion: Set(r.exclusion.map(str::to_owned)),
+        nonce: Set(r.nonce.clone()),
+        receipt_id: Set(r.receipt_id),
+        client_hash: Set(r.client_hash.clone()),
+        is_demo: Set(r.is_demo),
+        ..Default::default()
+    }
+}
+
+/// Inserts rows, skipping any whose nonce is stored already (by this node or another);
+/// returns the nonces of the rows inserted. The database decides, so a copy committed
+/// by another node a moment ago is skipped and reported, never counted twice.
+async fn insert_skipping_repeats(
+    db: &impl ConnectionTrait,
+    rows: Vec<response::ActiveModel>,
+) -> Result<HashSet<String>, StorageError> {
+    if rows.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let inserted = response::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(response::Column::Nonce)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_with_returning(db)
+        .await;
+    match inserted {
+        Ok(models) => Ok(models.into_iter().filter_map(|m| m.nonce).collect()),
+        Err(DbErr::RecordNotInserted) => Ok(HashSet::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Stores a batch of desk responses (no receipt) in the caller's transaction: one
+/// commit for many citizens. Each gets its own outcome; only `Stored` ones were
+/// written, so the caller commits whatever the outcomes.
+pub async fn store_batch(
+    db: &impl ConnectionTrait,
+    batch: &[(&CampaignRecord, &NewResponse)],
+) -> Result<Vec<Submission>, StorageError> {
+    let open = campaigns::lock_open(db, batch.iter().map(|(c, _)| c.id)).await?;
+    let mut seen = HashSet::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut rows = Vec::new();
+    for (campaign, r) in batch {
+        let outcome = if !open.contains(&campaign.id) {
+            Submission::Closed
+        } else if r.nonce.as_ref().is_some_and(|n| !seen.insert(n.clone())) {
+            Submission::Repeated
+        } else {
+            rows.push(row(campaign.id, r));
+            Submission::Stored
+        };
+        outcomes.push(outcome);
+    }
+    let inserted = insert_skipping_repeats(db, rows).await?;
+    let mut reported = HashSet::new();
+    for ((_, r), outcome) in batch.iter().zip(outcomes.iter_mut()) {
+        if *outcome != Submission::Stored {
+            continue;
+        }
+        if let Some(nonce) = &r.nonce
+            && !(inserted.contains(nonce) && reported.insert(nonce.as_str()))
+        {
+            *outcome = Submission::Repeated;
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Stores one response in the caller's transaction; `false` when a response with the
+/// same nonce is stored already (then nothing was inserted).
+pub async fn store_one(
+    db: &impl ConnectionTrait,
+    campaign: &CampaignRecord,
+    response: &NewResponse,
+) -> Result<bool, StorageError> {
+    let inserted = insert_skipping_repeats(db, vec![row(campaign.id, response)]).await?;
+    Ok(match &response.nonce {
+        Some(nonce) => inserted.contains(nonce),
+        None => true,
+    })
+}
+
+/// Whether a response with this form nonce is stored.
+pub async fn nonce_stored(
+    db: &impl ConnectionTrait,
+    nonce: Option<&str>,
+) -> Result<bool, StorageError> {
+    let Some(nonce) = nonce else { return Ok(false) };
+    Ok(response::Entity::find()
+        .select_only()
+        .column(response::Column::Id)
+        .filter(response::Column::Nonce.eq(nonce))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Imports paper or interviewer forms, all or nothing, in the caller's transaction,
+/// with its audit entry; refused unless the campaign is open.
+pub async fn import(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    campaign: &CampaignRecord,
+    responses: &[NewResponse],
+) -> Result<usize, StorageError> {
+    if !campaigns::lock_open(db, [campaign.id])
+        .await?
+        .contains(&campaign.id)
+    {
+        return Err(StorageError::Conflict(format!(
+            "campaign {} is not open: it takes no answers",
+            campaign.code
+        )));
+    }
+    for chunk in responses.chunks(INSERT_CHUNK) {
+        response::Entity::insert_many(chunk.iter().map(|r| row(campaign.id, r)))
+            .exec_without_returning(db)
+            .await?;
+    }
+    let mut channels: HashMap<&str, usize> = HashMap::new();
+    for r in responses {
+        *channels.entry(r.channel.as_str()).or_default() += 1;
+    }
+    audit::record(
+        db,
+        actor,
+        "responses.import",
+        &campaign.code,
+        serde_json::json!({ "responses": responses.len(), "channels": channels }),
+    )
+    .await?;
+    Ok(responses.len())
+}
+
+/// How many responses each unit of a campaign has stored (excluded ones too).
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<HashMap<i32, u64>, StorageError> {
+    let rows: Vec<(i32, i64)> = response::Entity::find()
+        .select_only()
+        .column(response::Column::UnitId)
+        .column_as(response::Column::Id.count(), "count")
+        .filter(response::Column::CampaignId.eq(campaign_id))
+        .group_by(response::Column::UnitId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, n)| (u, n.max(0) as u64))
+        .collect())
+}
