@@ -89,6 +89,11 @@ impl Application {
             responses = loaded.responses,
             "score statistics built from stored responses; following the database"
         );
+        let documents = crate::reports::DocumentCache::default();
+        {
+            let documents = documents.clone();
+            scores.on_computed(Arc::new(move |computed| documents.prebuild(computed)));
+        }
         scores.follow();
         let citizen = CitizenService::new(
             storage.clone(),
@@ -104,7 +109,7 @@ impl Application {
             citizen,
             scores: scores.clone(),
             keys: keys.clone(),
-            documents: Default::default(),
+            documents,
             public_url: base_url.clone(),
             trust_proxy: settings.trust_proxy,
         });

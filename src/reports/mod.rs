@@ -15,28 +15,43 @@ pub mod scores;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// A view as JSON bytes with its entity tag.
-#[derive(Debug, Clone)]
+/// A view as JSON bytes with its entity tag, and its gzip form once asked for.
+#[derive(Debug)]
 pub struct Document {
     pub json: actix_web::web::Bytes,
-    /// A strong entity tag, quoted: `"…"`.
-    pub etag: String,
+    /// The hash of the bytes that names them (hex): the entity tag is `"{tag}"` and,
+    /// for the gzip form, `"{tag}-gzip"`.
+    pub tag: String,
+    gzip: std::sync::OnceLock<actix_web::web::Bytes>,
 }
 
 impl Document {
     pub fn new(view: &impl Serialize) -> Result<Self, serde_json::Error> {
         let json = serde_json::to_vec(view)?;
         let hash = Sha256::digest(&json);
-        let etag = format!(
-            "\"{}\"",
-            hash[..16]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let tag = hash[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
         Ok(Self {
             json: json.into(),
-            etag,
+            tag,
+            gzip: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The bytes gzip-compressed, computed once: a reader that accepts gzip (every
+    /// phone and most clients) gets a copy, not a compression per request.
+    pub fn gzip(&self) -> &actix_web::web::Bytes {
+        self.gzip.get_or_init(|| {
+            use std::io::Write;
+            let mut encoder = flate2::write::GzEncoder::new(
+                Vec::with_capacity(self.json.len() / 4),
+                flate2::Compression::default(),
+            );
+            // Writing to a Vec cannot fail.
+            let _ = encoder.write_all(&self.json);
+            encoder.finish().unwrap_or_default().into()
         })
     }
 }
@@ -92,6 +107,50 @@ impl Default for DocumentCache {
 }
 
 impl DocumentCache {
+    /// Builds, compresses and keeps the documents most reads ask for (the official
+    /// scores of every unit and the quotas), right after the scores are computed and
+    /// off the async workers, so those reads are a copy.
+    pub fn prebuild(&self, scores: &crate::scores::CampaignScores) {
+        let Ok(official) = crate::scores::ScoreQuery::official(&scores.campaign) else {
+            return;
+        };
+        if scores.query.key() != official.key() {
+            return;
+        }
+        let listed: Vec<_> = scores.units.iter().collect();
+        let today = chrono::Utc::now().date_naive();
+        let views: [(View, Result<Document, serde_json::Error>); 2] = [
+            (
+                View::Scores {
+                    selection: UnitSelection::default(),
+                    detail: false,
+                },
+                Document::new(&scores::campaign_scores(scores, &listed, false)),
+            ),
+            (
+                View::Quotas(today),
+                Document::new(&quotas::quotas(scores, &listed, today)),
+            ),
+        ];
+        for (view, document) in views {
+            match document {
+                Ok(document) => {
+                    document.gzip();
+                    self.0.insert(
+                        DocumentKey {
+                            campaign_id: scores.campaign.id,
+                            version: scores.version,
+                            query: official.key(),
+                            view,
+                        },
+                        std::sync::Arc::new(document),
+                    );
+                }
+                Err(error) => tracing::error!(%error, "a document could not be serialized"),
+            }
+        }
+    }
+
     pub fn get_or_build<E>(
         &self,
         key: DocumentKey,

@@ -85,7 +85,12 @@ struct Shared {
     completed: watch::Sender<u64>,
     following: AtomicBool,
     versions: AtomicU64,
+    /// Called with every result just computed, off the async workers.
+    on_computed: std::sync::OnceLock<OnComputed>,
 }
+
+/// What the report layer does with scores as soon as they are computed.
+pub type OnComputed = Arc<dyn Fn(&CampaignScores) + Send + Sync>;
 
 /// The statistics loaded at start, until [`ScoreBook::follow`] hands them to the
 /// follower.
@@ -114,6 +119,7 @@ impl ScoreBook {
                 completed: watch::Sender::new(0),
                 following: AtomicBool::new(false),
                 versions: AtomicU64::new(0),
+                on_computed: std::sync::OnceLock::new(),
             }),
             loaded: Arc::new(Mutex::new(None)),
         };
@@ -122,6 +128,12 @@ impl ScoreBook {
         }
         *book.loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some((followed, questionnaires));
         Ok((book, report))
+    }
+
+    /// Sets what is done with each result as soon as it is computed (the report layer
+    /// serializes the documents most reads ask for). Set once, before following.
+    pub fn on_computed(&self, hook: OnComputed) {
+        let _ = self.shared.on_computed.set(hook);
     }
 
     /// Starts following the database on the current runtime.
@@ -255,8 +267,12 @@ impl ScoreBook {
             .collect();
         drop(slots);
         for key in to_compute {
-            tokio::spawn(compute(published.clone(), key));
+            tokio::spawn(compute(published.clone(), key, self.hook()));
         }
+    }
+
+    fn hook(&self) -> Option<OnComputed> {
+        self.shared.on_computed.get().cloned()
     }
 
     /// Drops campaigns that no longer exist.
@@ -367,7 +383,7 @@ impl ScoreBook {
                 }
                 if !slot.computing {
                     slot.computing = true;
-                    tokio::spawn(compute(published.clone(), key));
+                    tokio::spawn(compute(published.clone(), key, self.hook()));
                 }
                 // Stale, and the next result is on its way: serve this one meanwhile.
                 if !fresh && let Some((_, result)) = &slot.latest {
@@ -404,14 +420,22 @@ impl Slot {
 
 /// Computes a query's scores from the latest state until the result is current or
 /// nobody reads the query any more; at most one such task runs per query.
-async fn compute(published: Arc<Published>, key: QueryKey) {
+async fn compute(published: Arc<Published>, key: QueryKey, hook: Option<OnComputed>) {
     loop {
         let state = published.state();
         let Some(query) = published.slots().get(&key).map(|s| s.query) else {
             return;
         };
         let version = state.version;
-        let result: Computed = match tokio::task::spawn_blocking(move || state.score(query)).await {
+        let hook = hook.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            let scores = state.score(query)?;
+            if let Some(hook) = hook {
+                hook(&scores);
+            }
+            Ok::<_, StatisticsError>(scores)
+        });
+        let result: Computed = match computed.await {
             Ok(Ok(scores)) => Ok(Arc::new(scores)),
             Ok(Err(error)) => {
                 tracing::error!(%error, "scores could not be computed");

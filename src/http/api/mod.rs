@@ -51,23 +51,55 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Serves a document with its entity tag; a request whose `If-None-Match` names it
-/// (weakly or strongly, or `*`) gets 304 and no body.
+/// Serves a document with its entity tag, gzip-compressed (once, then kept) when the
+/// client accepts it; a request whose `If-None-Match` names either form (weakly or
+/// strongly, or `*`) gets 304 and no body.
 pub fn with_etag(req: &HttpRequest, document: &Document) -> HttpResponse {
+    let plain = format!("\"{}\"", document.tag);
+    let gzipped = format!("\"{}-gzip\"", document.tag);
     let matches = req
         .headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == document.etag);
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == plain || tag == gzipped);
+    let gzip = accepts_gzip(req);
+    let etag = if gzip { gzipped } else { plain };
     if matches {
         return HttpResponse::NotModified()
-            .insert_header((header::ETAG, document.etag.clone()))
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::VARY, "Accept-Encoding"))
             .finish();
     }
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, document.etag.clone()))
-        .content_type("application/json")
-        .body(document.json.clone())
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .content_type("application/json");
+    if gzip {
+        response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(document.gzip().clone())
+    } else {
+        response.body(document.json.clone())
+    }
+}
+
+/// Whether the request's `Accept-Encoding` allows gzip (not with `q=0`).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let mut pieces = part.split(';').map(str::trim);
+            let coding = pieces.next().unwrap_or_default();
+            let refused = pieces.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
 }
