@@ -11,6 +11,9 @@
 //!   snapshot lists as in progress. SQLite has one writer at a time, so its ids commit
 //!   in order and the column stays empty.
 //! * An index on `(campaign_id, id)` for the follower's range reads.
+//! * PostgreSQL: a notification (`sipas_changes`) at the commit of any change a
+//!   follower reads, so other nodes wake at once instead of at their next poll. Only a
+//!   hint: what followers read is the table.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -74,6 +77,23 @@ impl MigrationTrait for Migration {
             .await?;
             db.execute_unprepared("CREATE INDEX ix_responses_txid ON responses (txid)")
                 .await?;
+            // A hint for followers on other nodes: wake up, something was stored. Sent
+            // at commit, once per transaction, whatever wrote the rows.
+            db.execute_unprepared(
+                "CREATE OR REPLACE FUNCTION sipas_notify_change() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN \
+                   PERFORM pg_notify('sipas_changes', ''); \
+                   RETURN NULL; \
+                 END $$",
+            )
+            .await?;
+            for table in ["responses", "campaigns", "frames", "quotas"] {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER sipas_{table}_changed AFTER INSERT OR UPDATE OR DELETE \
+                     ON {table} FOR EACH STATEMENT EXECUTE FUNCTION sipas_notify_change()"
+                ))
+                .await?;
+            }
         }
         Ok(())
     }
@@ -81,6 +101,14 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
             let db = manager.get_connection();
+            for table in ["responses", "campaigns", "frames", "quotas"] {
+                db.execute_unprepared(&format!(
+                    "DROP TRIGGER IF EXISTS sipas_{table}_changed ON {table}"
+                ))
+                .await?;
+            }
+            db.execute_unprepared("DROP FUNCTION IF EXISTS sipas_notify_change()")
+                .await?;
             db.execute_unprepared("DROP INDEX IF EXISTS ix_responses_txid")
                 .await?;
             db.execute_unprepared(

@@ -44,6 +44,13 @@ pub enum ScoreError {
 
 /// A query not read for this long is no longer recomputed on every change.
 const WARM: Duration = Duration::from_secs(600);
+/// Reads of the database at most this often, however often something wakes the
+/// follower: a burst of answers is one read.
+const MIN_FOLLOW_GAP: Duration = Duration::from_millis(50);
+/// One query's scores are recomputed at most this often while answers keep arriving: a
+/// burst of states is one computation, and a large province's recomputation does not
+/// take a core to itself. Readers are served the last result meanwhile.
+const MIN_RECOMPUTE_GAP: Duration = Duration::from_millis(250);
 /// At most this many queries per campaign keep a result.
 const MAX_QUERIES: usize = 16;
 
@@ -144,14 +151,21 @@ impl ScoreBook {
             return;
         };
         self.shared.following.store(true, Ordering::SeqCst);
+        self.listen();
         let book = self.clone();
         tokio::spawn(async move {
             let mut failing = false;
+            let mut last = Instant::now();
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(follower::POLL) => {}
                     _ = book.shared.wake.notified() => {}
                 }
+                let since = last.elapsed();
+                if since < MIN_FOLLOW_GAP {
+                    tokio::time::sleep(MIN_FOLLOW_GAP - since).await;
+                }
+                last = Instant::now();
                 let cycle = book.shared.started.fetch_add(1, Ordering::SeqCst) + 1;
                 let storage = book.shared.storage.clone();
                 match follower::follow_once(&storage, &mut followed, &mut questionnaires).await {
@@ -177,6 +191,41 @@ impl ScoreBook {
                     }
                 }
                 book.shared.completed.send_replace(cycle);
+            }
+        });
+    }
+
+    /// On PostgreSQL, wakes the follower whenever the database says something changed
+    /// (the `sipas_changes` notification): another node's answers are then read at
+    /// once, not at the next poll. A hint only; polling goes on whatever happens here.
+    fn listen(&self) {
+        if self.shared.storage.backend() != sea_orm::DbBackend::Postgres {
+            return;
+        }
+        let book = self.clone();
+        tokio::spawn(async move {
+            use sea_orm::sqlx::postgres::PgListener;
+            let pool = book
+                .shared
+                .storage
+                .db()
+                .get_postgres_connection_pool()
+                .clone();
+            loop {
+                let listening = async {
+                    let mut listener = PgListener::connect_with(&pool).await?;
+                    listener.listen("sipas_changes").await?;
+                    loop {
+                        listener.recv().await?;
+                        book.wake();
+                    }
+                    #[allow(unreachable_code)]
+                    Ok::<(), sea_orm::sqlx::Error>(())
+                };
+                if let Err(error) = listening.await {
+                    tracing::debug!(%error, "database notifications lost; polling only for a while");
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
             }
         });
     }
@@ -421,7 +470,15 @@ impl Slot {
 /// Computes a query's scores from the latest state until the result is current or
 /// nobody reads the query any more; at most one such task runs per query.
 async fn compute(published: Arc<Published>, key: QueryKey, hook: Option<OnComputed>) {
+    let mut last: Option<Instant> = None;
     loop {
+        if let Some(last) = last {
+            let since = last.elapsed();
+            if since < MIN_RECOMPUTE_GAP {
+                tokio::time::sleep(MIN_RECOMPUTE_GAP - since).await;
+            }
+        }
+        last = Some(Instant::now());
         let state = published.state();
         let Some(query) = published.slots().get(&key).map(|s| s.query) else {
             return;
@@ -454,6 +511,7 @@ async fn compute(published: Arc<Published>, key: QueryKey, hook: Option<OnComput
             slot.computing = false;
             return;
         }
+        drop(slots);
     }
 }
 

@@ -53,6 +53,16 @@ async fn lists_and_filters_units(backend: Backend) {
     assert_eq!(got, expected_children);
     let districts_communes = units(&app, "?type=district&parent=42").await;
     assert_eq!(districts_communes.len(), 12);
+    // `parent=` is the whole subtree, not only the children: the province's communes
+    // are under its districts.
+    assert_eq!(units(&app, "?parent=42").await.len(), 244);
+    assert_eq!(units(&app, "?type=commune&parent=42").await.len(), 209);
+    let unknown = app
+        .get("/api/v1/units?parent=99999", &app.read_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
 }
 
 async fn manages_service_points(backend: Backend) {

@@ -10,6 +10,8 @@ mod browser;
 mod citizen;
 mod cli;
 mod health;
+mod nodes;
 mod openapi;
+mod pages;
 mod scores;
 mod storage;

@@ -17,6 +17,8 @@ backend_tests!(
     an_interrupted_demo_is_completed,
     response_batches_are_all_or_nothing,
     questionnaires_round_trip,
+    a_duplicate_skipped_by_the_database_is_reported_as_repeated,
+    a_change_and_its_audit_entry_commit_together,
 );
 
 async fn storage(backend: Backend) -> Option<(Storage, TestDatabase)> {
@@ -274,4 +276,131 @@ async fn import(
     let n = responses::import(&txn, "test", campaign, batch).await?;
     txn.commit().await?;
     Ok(n)
+}
+
+/// Another node stores the same form while this one is about to: the database skips
+/// the copy, and the copy is reported as repeated, never as stored.
+async fn a_duplicate_skipped_by_the_database_is_reported_as_repeated(backend: Backend) {
+    let Some((storage, db)) = storage(backend).await else {
+        return;
+    };
+    storage.seed_reference_data().await.unwrap();
+    let campaign = new_campaign(&storage, "D-1").await;
+    let other_node = Storage::connect(&db.url).await.unwrap();
+    let ward = units::by_code(storage.db(), "18073", None).await.unwrap();
+    let desk = units::default_service_points(storage.db()).await.unwrap()[&ward.id];
+    let response = |nonce: &str| NewResponse {
+        unit_id: ward.id,
+        service_point_id: desk,
+        channel: Channel::DeskQr,
+        language: "vi",
+        answers: Answers::from_values(vec![4; 22]).unwrap(),
+        comment: None,
+        submitted_at: Utc::now(),
+        exclusion: None,
+        nonce: Some(nonce.into()),
+        receipt_id: None,
+        client_hash: None,
+        is_demo: false,
+    };
+    let first = storage.write().await.unwrap();
+    let (x, y) = (response("form-x"), response("form-y"));
+    let outcome = responses::store_batch(&first, &[(&campaign, &x)])
+        .await
+        .unwrap();
+    assert_eq!(outcome, [sipas::storage::Submission::Stored]);
+    // The other node's batch starts while the first is not yet committed.
+    let second = {
+        let campaign = campaign.clone();
+        let (x, y) = (x.clone(), y.clone());
+        tokio::spawn(async move {
+            let txn = other_node.write().await.unwrap();
+            let outcome = responses::store_batch(&txn, &[(&campaign, &x), (&campaign, &y)])
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+            outcome
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    assert_eq!(
+        second.await.unwrap(),
+        [
+            sipas::storage::Submission::Repeated,
+            sipas::storage::Submission::Stored
+        ]
+    );
+    assert_eq!(
+        responses::counts(storage.db(), campaign.id).await.unwrap()[&ward.id],
+        2
+    );
+}
+
+/// Storage functions run in the caller's transaction: a change and its audit entry (and
+/// the revision it bumps) commit together or not at all.
+async fn a_change_and_its_audit_entry_commit_together(backend: Backend) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
+    storage.seed_reference_data().await.unwrap();
+    let audit_entries = || entity::audit_event::Entity::find().count(storage.db());
+    let before = audit_entries().await.unwrap();
+    let new = sipas_domain::campaign::CampaignRequest {
+        code: "T-1".into(),
+        name: "Test".into(),
+        template: "SIPAS-2017".into(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap(),
+        ends_on: chrono::NaiveDate::from_ymd_opt(2021, 11, 30).unwrap(),
+        confidence: None,
+        margin: None,
+        quota_method: None,
+        count_unverified: None,
+        min_fill_seconds: None,
+        receipt_valid_days: None,
+    }
+    .parse()
+    .unwrap();
+    let ward = units::by_code(storage.db(), "18073", None).await.unwrap();
+    let frame = [FrameEntry {
+        unit_id: ward.id,
+        service_point_id: None,
+        population: 120,
+    }];
+    let floors = std::collections::HashMap::from([(ward.id, 25)]);
+    let open = sipas_domain::campaign::CampaignStatus::Open;
+    let txn = storage.write().await.unwrap();
+    let campaign = campaigns::create(&txn, "test", &new, open, false)
+        .await
+        .unwrap();
+    frames::replace(&txn, "test", &campaign, &frame, &floors)
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    assert!(campaigns::by_code(storage.db(), "T-1").await.is_err());
+    assert_eq!(
+        audit_entries().await.unwrap(),
+        before,
+        "no entry without its change"
+    );
+
+    let txn = storage.write().await.unwrap();
+    let campaign = campaigns::create(&txn, "test", &new, open, false)
+        .await
+        .unwrap();
+    frames::replace(&txn, "test", &campaign, &frame, &floors)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let stored = campaigns::by_code(storage.db(), "T-1").await.unwrap();
+    assert_eq!(
+        stored.revision, 2,
+        "the frame bumped the revision it came with"
+    );
+    assert_eq!(audit_entries().await.unwrap(), before + 2);
+    assert_eq!(
+        frames::quotas(storage.db(), stored.id).await.unwrap()[&ward.id],
+        92
+    );
 }
