@@ -76,6 +76,18 @@ pub struct DocumentKey {
     pub view: View,
 }
 
+impl DocumentKey {
+    /// The key of a view of these computed scores.
+    pub fn new(scores: &crate::scores::CampaignScores, view: View) -> Self {
+        Self {
+            campaign_id: scores.campaign.id,
+            version: scores.version,
+            query: scores.query.key(),
+            view,
+        }
+    }
+}
+
 /// Which view of the scores.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum View {
@@ -137,12 +149,7 @@ impl DocumentCache {
                 Ok(document) => {
                     document.gzip();
                     self.0.insert(
-                        DocumentKey {
-                            campaign_id: scores.campaign.id,
-                            version: scores.version,
-                            query: official.key(),
-                            view,
-                        },
+                        DocumentKey::new(scores, view),
                         std::sync::Arc::new(document),
                     );
                 }

@@ -64,6 +64,28 @@ async fn until(
     }
 }
 
+/// Nodes A and B of one deployment with an open campaign, and a desk's survey URL on
+/// each.
+async fn two_nodes(backend: Backend) -> Option<(TestApp, crate::common::Node, String, String)> {
+    let a = app(backend).await?;
+    open_campaign(&a, "HT-2026", 0).await;
+    let b = a.spawn_node().await;
+    let url_a = desk_url(&a, "HT-2026", "18073").await;
+    let url_b = url_a.replacen(&a.address, &b.address, 1);
+    Some((a, b, url_a, url_b))
+}
+
+/// A form as a browser sends it: loaded once, every answer 4, its hidden fields kept.
+async fn loaded_form(app: &TestApp, url: &str) -> Vec<(String, String)> {
+    let html = app.page(url).await;
+    let mut fields = full_answers("4");
+    for hidden in ["_nonce", "_issued"] {
+        fields.push((hidden.into(), field_value(&html, hidden).unwrap()));
+    }
+    fields.push(("website".into(), String::new()));
+    fields
+}
+
 fn unit<'a>(scores: &'a Value, code: &str) -> &'a Value {
     scores["units"]
         .as_array()
@@ -159,23 +181,14 @@ async fn scores_quotas_and_etags_agree_across_nodes(backend: Backend) {
 }
 
 async fn the_same_form_sent_to_both_nodes_is_counted_once(backend: Backend) {
-    let Some(a) = app(backend).await else {
+    let Some((a, b, url_a, url_b)) = two_nodes(backend).await else {
         return;
     };
-    open_campaign(&a, "HT-2026", 0).await;
-    let b = a.spawn_node().await;
-    let url_a = desk_url(&a, "HT-2026", "18073").await;
-    let url_b = url_a.replacen(&a.address, &b.address, 1);
     const FORMS: usize = 15;
     for _ in 0..FORMS {
         // One form, loaded once, sent to both nodes at the same moment (a retry through
         // the load balancer, a double tap).
-        let html = a.page(&url_a).await;
-        let mut fields = full_answers("4");
-        for hidden in ["_nonce", "_issued"] {
-            fields.push((hidden.into(), field_value(&html, hidden).unwrap()));
-        }
-        fields.push(("website".into(), String::new()));
+        let fields = loaded_form(&a, &url_a).await;
         let (first, second) = tokio::join!(
             a.client.post(&url_a).form(&fields).send(),
             a.client.post(&url_b).form(&fields).send()
@@ -201,19 +214,11 @@ async fn the_same_form_sent_to_both_nodes_is_counted_once(backend: Backend) {
 }
 
 async fn closing_on_one_node_stops_answers_on_every_node(backend: Backend) {
-    let Some(a) = app(backend).await else {
+    let Some((a, b, url_a, url_b)) = two_nodes(backend).await else {
         return;
     };
-    open_campaign(&a, "HT-2026", 0).await;
-    let b = a.spawn_node().await;
-    let url_a = desk_url(&a, "HT-2026", "18073").await;
-    let url_b = url_a.replacen(&a.address, &b.address, 1);
     // A citizen opens the form on B while the campaign is open...
-    let html = a.page(&url_b).await;
-    let mut fields = full_answers("4");
-    for hidden in ["_nonce", "_issued"] {
-        fields.push((hidden.into(), field_value(&html, hidden).unwrap()));
-    }
+    let fields = loaded_form(&a, &url_b).await;
     // ...a manager closes it through A...
     let closed = a
         .post("/api/v1/campaigns/HT-2026/close", &a.write_token)

@@ -178,20 +178,7 @@ async fn response_batches_are_all_or_nothing(backend: Backend) {
     let campaign = new_campaign(&storage, "R-1").await;
     let ward = units::by_code(storage.db(), "18073", None).await.unwrap();
     let desk = units::default_service_points(storage.db()).await.unwrap()[&ward.id];
-    let response = |nonce: &str| NewResponse {
-        unit_id: ward.id,
-        service_point_id: desk,
-        channel: Channel::Paper,
-        language: "vi",
-        answers: Answers::from_values(vec![4; 22]).unwrap(),
-        comment: Some("Cán bộ nhiệt tình".into()),
-        submitted_at: Utc::now(),
-        exclusion: None,
-        nonce: Some(nonce.into()),
-        receipt_id: None,
-        client_hash: None,
-        is_demo: false,
-    };
+    let response = |nonce: &str| answer((ward.id, desk), Channel::Paper, nonce);
     assert_eq!(
         import(&storage, &campaign, &[response("a"), response("b")])
             .await
@@ -224,8 +211,26 @@ async fn questionnaires_round_trip(backend: Backend) {
     }
 }
 
-async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::CampaignRecord {
-    let new = sipas_domain::campaign::CampaignRequest {
+/// A response of all 4s at a unit's desk.
+fn answer((unit_id, service_point_id): (i32, i32), channel: Channel, nonce: &str) -> NewResponse {
+    NewResponse {
+        unit_id,
+        service_point_id,
+        channel,
+        language: "vi",
+        answers: Answers::from_values(vec![4; 22]).unwrap(),
+        comment: Some("Cán bộ nhiệt tình".into()),
+        submitted_at: Utc::now(),
+        exclusion: None,
+        nonce: Some(nonce.into()),
+        receipt_id: None,
+        client_hash: None,
+        is_demo: false,
+    }
+}
+
+fn campaign_request(code: &str) -> sipas_domain::campaign::NewCampaign {
+    sipas_domain::campaign::CampaignRequest {
         code: code.into(),
         name: "Test".into(),
         template: "SIPAS-2017".into(),
@@ -239,7 +244,11 @@ async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::Campaign
         receipt_valid_days: None,
     }
     .parse()
-    .unwrap();
+    .unwrap()
+}
+
+async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::CampaignRecord {
+    let new = campaign_request(code);
     let txn = storage.write().await.unwrap();
     let campaign = campaigns::create(
         &txn,
@@ -289,20 +298,7 @@ async fn a_duplicate_skipped_by_the_database_is_reported_as_repeated(backend: Ba
     let other_node = Storage::connect(&db.url).await.unwrap();
     let ward = units::by_code(storage.db(), "18073", None).await.unwrap();
     let desk = units::default_service_points(storage.db()).await.unwrap()[&ward.id];
-    let response = |nonce: &str| NewResponse {
-        unit_id: ward.id,
-        service_point_id: desk,
-        channel: Channel::DeskQr,
-        language: "vi",
-        answers: Answers::from_values(vec![4; 22]).unwrap(),
-        comment: None,
-        submitted_at: Utc::now(),
-        exclusion: None,
-        nonce: Some(nonce.into()),
-        receipt_id: None,
-        client_hash: None,
-        is_demo: false,
-    };
+    let response = |nonce: &str| answer((ward.id, desk), Channel::DeskQr, nonce);
     let first = storage.write().await.unwrap();
     let (x, y) = (response("form-x"), response("form-y"));
     let outcome = responses::store_batch(&first, &[(&campaign, &x)])
@@ -347,21 +343,7 @@ async fn a_change_and_its_audit_entry_commit_together(backend: Backend) {
     storage.seed_reference_data().await.unwrap();
     let audit_entries = || entity::audit_event::Entity::find().count(storage.db());
     let before = audit_entries().await.unwrap();
-    let new = sipas_domain::campaign::CampaignRequest {
-        code: "T-1".into(),
-        name: "Test".into(),
-        template: "SIPAS-2017".into(),
-        starts_on: chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap(),
-        ends_on: chrono::NaiveDate::from_ymd_opt(2021, 11, 30).unwrap(),
-        confidence: None,
-        margin: None,
-        quota_method: None,
-        count_unverified: None,
-        min_fill_seconds: None,
-        receipt_valid_days: None,
-    }
-    .parse()
-    .unwrap();
+    let new = campaign_request("T-1");
     let ward = units::by_code(storage.db(), "18073", None).await.unwrap();
     let frame = [FrameEntry {
         unit_id: ward.id,

@@ -43,12 +43,7 @@ pub async fn campaign_quotas(
         ScoreQuery::official(campaign).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let scores = state.scores.scores(campaign.id, query).await?;
     let today = chrono::Utc::now().date_naive();
-    let key = DocumentKey {
-        campaign_id: campaign.id,
-        version: scores.version,
-        query: query.key(),
-        view: View::Quotas(today),
-    };
+    let key = DocumentKey::new(&scores, View::Quotas(today));
     let document = state.documents.get_or_build(key, || {
         let listed: Vec<_> = scores.units.iter().collect();
         Document::new(&quotas(&scores, &listed, today))

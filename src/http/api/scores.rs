@@ -91,15 +91,13 @@ pub async fn campaign_scores(
     authorize(&state, &caller, Action::Read, Resource::Province, on).await?;
     let request = ScoresRequest::parse(params.into_inner(), &current)?;
     let scores = state.scores.scores(campaign_id, request.query).await?;
-    let key = DocumentKey {
-        campaign_id,
-        version: scores.version,
-        query: request.query.key(),
-        view: View::Scores {
+    let key = DocumentKey::new(
+        &scores,
+        View::Scores {
             selection: request.selection.clone(),
             detail: request.detail,
         },
-    };
+    );
     let document = state.documents.get_or_build(key, || {
         let listed = select(&scores, &request.selection).ok_or_else(|| {
             ApiError::not_found(format!(
@@ -154,12 +152,7 @@ pub async fn unit_scores(
     authorize(&state, &caller, Action::Read, Resource::Unit(unit_id), on).await?;
     let request = ScoresRequest::parse(params.into_inner(), &current)?;
     let scores = state.scores.scores(campaign_id, request.query).await?;
-    let key = DocumentKey {
-        campaign_id,
-        version: scores.version,
-        query: request.query.key(),
-        view: View::Unit(unit_code.clone()),
-    };
+    let key = DocumentKey::new(&scores, View::Unit(unit_code.clone()));
     let document = state.documents.get_or_build(key, || {
         let unit = scores
             .units
