@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
-use sipas_domain::campaign::{CampaignRequest, CampaignStatus, Channel};
+use sipas_domain::campaign::{CampaignRequest, Channel};
 use sipas_domain::questionnaire::Answers;
 use sipas_domain::token::{SigningKeys, SurveyToken};
 
@@ -55,11 +55,12 @@ async fn create_demo_campaign(storage: &Storage) -> Result<CampaignRecord, Stora
         count_unverified: None,
         min_fill_seconds: None,
         receipt_valid_days: None,
+        status: None,
     }
     .parse()
     .map_err(|e| StorageError::Invalid(format!("demo campaign: {e:?}")))?;
     let txn = storage.write().await?;
-    let campaign = campaigns::create(&txn, DEMO_ACTOR, &new, CampaignStatus::Open, true).await?;
+    let campaign = campaigns::create(&txn, DEMO_ACTOR, &new, true).await?;
     txn.commit().await?;
     Ok(campaign)
 }

@@ -305,6 +305,9 @@ pub struct CampaignRequest {
     pub min_fill_seconds: Option<u32>,
     /// Days a receipt token stays valid after the result is returned; default 30.
     pub receipt_valid_days: Option<u32>,
+    /// `"open"` (the default: citizens can answer at once) or `"draft"`.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// How a campaign treats its citizens' answers.
@@ -335,6 +338,8 @@ pub struct NewCampaign {
     pub ends_on: NaiveDate,
     pub design: SampleDesign,
     pub rules: CampaignRules,
+    /// Draft or open: a campaign starts in one of these.
+    pub status: CampaignStatus,
 }
 
 /// One problem with a field of a request.
@@ -409,6 +414,17 @@ impl CampaignRequest {
             })
             .ok()
         });
+        let status = match self.status.as_deref() {
+            None | Some("open") => CampaignStatus::Open,
+            Some("draft") => CampaignStatus::Draft,
+            Some(other) => {
+                errors.push(FieldError {
+                    field: "status",
+                    message: format!("a new campaign is \"draft\" or \"open\", not {other:?}"),
+                });
+                CampaignStatus::Open
+            }
+        };
         match design {
             Some(design) if errors.is_empty() => Ok(NewCampaign {
                 code: self.code,
@@ -418,6 +434,7 @@ impl CampaignRequest {
                 ends_on: self.ends_on,
                 design,
                 rules,
+                status,
             }),
             _ => Err(errors),
         }
@@ -441,6 +458,7 @@ mod tests {
             count_unverified: None,
             min_fill_seconds: None,
             receipt_valid_days: None,
+            status: None,
         }
     }
 
@@ -452,6 +470,18 @@ mod tests {
         assert_eq!(c.design.margin(), 0.05);
         assert_eq!(c.design.method(), QuotaMethod::Cochran);
         assert_eq!(c.rules, CampaignRules::default());
+    }
+
+    #[test]
+    fn a_new_campaign_is_open_or_a_draft() {
+        assert_eq!(request().parse().unwrap().status, CampaignStatus::Open);
+        let mut r = request();
+        r.status = Some("draft".into());
+        assert_eq!(r.parse().unwrap().status, CampaignStatus::Draft);
+        let mut r = request();
+        r.status = Some("published".into());
+        let fields: Vec<&str> = r.parse().unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["status"]);
     }
 
     #[test]

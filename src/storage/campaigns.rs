@@ -85,14 +85,15 @@ pub async fn revisions(db: &impl ConnectionTrait) -> Result<HashMap<i32, i64>, S
     Ok(rows.into_iter().collect())
 }
 
-/// Creates a campaign on the newest version of its questionnaire template.
+/// Creates a campaign on the newest version of its questionnaire template, with its
+/// audit entry.
 pub async fn create(
     db: &impl ConnectionTrait,
     actor: &str,
     new: &NewCampaign,
-    status: CampaignStatus,
     is_demo: bool,
 ) -> Result<CampaignRecord, StorageError> {
+    let status = new.status;
     let Some(questionnaire_id) = reference::latest_questionnaire_id(db, &new.template).await?
     else {
         let known = reference::questionnaire_codes(db).await?.join(", ");

@@ -242,6 +242,7 @@ fn campaign_request(code: &str) -> sipas_domain::campaign::NewCampaign {
         count_unverified: None,
         min_fill_seconds: None,
         receipt_valid_days: None,
+        status: None,
     }
     .parse()
     .unwrap()
@@ -250,15 +251,7 @@ fn campaign_request(code: &str) -> sipas_domain::campaign::NewCampaign {
 async fn new_campaign(storage: &Storage, code: &str) -> sipas::storage::CampaignRecord {
     let new = campaign_request(code);
     let txn = storage.write().await.unwrap();
-    let campaign = campaigns::create(
-        &txn,
-        "test",
-        &new,
-        sipas_domain::campaign::CampaignStatus::Open,
-        false,
-    )
-    .await
-    .unwrap();
+    let campaign = campaigns::create(&txn, "test", &new, false).await.unwrap();
     txn.commit().await.unwrap();
     campaign
 }
@@ -351,11 +344,8 @@ async fn a_change_and_its_audit_entry_commit_together(backend: Backend) {
         population: 120,
     }];
     let floors = std::collections::HashMap::from([(ward.id, 25)]);
-    let open = sipas_domain::campaign::CampaignStatus::Open;
     let txn = storage.write().await.unwrap();
-    let campaign = campaigns::create(&txn, "test", &new, open, false)
-        .await
-        .unwrap();
+    let campaign = campaigns::create(&txn, "test", &new, false).await.unwrap();
     frames::replace(&txn, "test", &campaign, &frame, &floors)
         .await
         .unwrap();
@@ -368,9 +358,7 @@ async fn a_change_and_its_audit_entry_commit_together(backend: Backend) {
     );
 
     let txn = storage.write().await.unwrap();
-    let campaign = campaigns::create(&txn, "test", &new, open, false)
-        .await
-        .unwrap();
+    let campaign = campaigns::create(&txn, "test", &new, false).await.unwrap();
     frames::replace(&txn, "test", &campaign, &frame, &floors)
         .await
         .unwrap();

@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sipas_domain::access::{Action, Resource};
-use sipas_domain::campaign::{CampaignRequest, CampaignStatus, NewCampaign};
+use sipas_domain::campaign::{CampaignRequest, CampaignStatus};
 use utoipa::ToSchema;
 
 use super::auth::{Caller, authorize};
@@ -54,11 +54,14 @@ impl From<CampaignRecord> for Campaign {
     }
 }
 
-/// A new campaign as the API takes it.
-#[derive(Deserialize, ToSchema)]
-pub struct NewCampaignBody {
+/// A new campaign as the API takes it (the domain's `CampaignRequest`; this only
+/// describes it in the OpenAPI document).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewCampaignDoc {
     pub code: String,
     pub name: String,
+    /// `SIPAS-2017` or `SIPAS-2023`.
     pub template: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -79,54 +82,6 @@ pub struct NewCampaignBody {
     pub status: Option<String>,
 }
 
-/// A request that parsed into the domain's campaign, and the status to create it in.
-struct CreateCampaign {
-    campaign: NewCampaign,
-    status: CampaignStatus,
-}
-
-impl TryFrom<NewCampaignBody> for CreateCampaign {
-    type Error = ApiError;
-
-    fn try_from(body: NewCampaignBody) -> Result<Self, ApiError> {
-        let status = match body.status.as_deref() {
-            None | Some("open") => Ok(CampaignStatus::Open),
-            Some("draft") => Ok(CampaignStatus::Draft),
-            Some(other) => Err(sipas_domain::campaign::FieldError {
-                field: "status",
-                message: format!("a new campaign is \"draft\" or \"open\", not {other:?}"),
-            }),
-        };
-        let parsed = CampaignRequest {
-            code: body.code,
-            name: body.name,
-            template: body.template,
-            starts_on: body.starts_on,
-            ends_on: body.ends_on,
-            confidence: body.confidence,
-            margin: body.margin,
-            quota_method: body.quota_method,
-            count_unverified: body.count_unverified,
-            min_fill_seconds: body.min_fill_seconds,
-            receipt_valid_days: body.receipt_valid_days,
-        }
-        .parse();
-        match (parsed, status) {
-            (Ok(campaign), Ok(status)) => Ok(Self { campaign, status }),
-            (parsed, status) => {
-                let mut errors = parsed.err().unwrap_or_default();
-                errors.extend(status.err());
-                let summary = errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Err(ApiError::unprocessable(summary).with_details(errors))
-            }
-        }
-    }
-}
-
 /// Every campaign, oldest first.
 #[utoipa::path(
     get, path = "/api/v1/campaigns", tag = "campaigns",
@@ -142,7 +97,7 @@ pub async fn list_campaigns(state: web::Data<AppState>) -> Result<HttpResponse, 
 /// Creates a campaign, `open` unless asked for a `draft`.
 #[utoipa::path(
     post, path = "/api/v1/campaigns", tag = "campaigns",
-    request_body = NewCampaignBody,
+    request_body = NewCampaignDoc,
     security(("bearer" = ["write"])),
     responses(
         (status = 201, body = Campaign),
@@ -154,20 +109,20 @@ pub async fn list_campaigns(state: web::Data<AppState>) -> Result<HttpResponse, 
 pub async fn create_campaign(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<NewCampaignBody>,
+    body: web::Json<CampaignRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
     authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
-    let request = CreateCampaign::try_from(body.into_inner())?;
+    let new = body.into_inner().parse().map_err(|errors| {
+        let summary = errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError::unprocessable(summary).with_details(errors)
+    })?;
     let txn = state.storage.write().await?;
-    let campaign = campaigns::create(
-        &txn,
-        caller.name(),
-        &request.campaign,
-        request.status,
-        false,
-    )
-    .await?;
+    let campaign = campaigns::create(&txn, caller.name(), &new, false).await?;
     txn.commit()
         .await
         .map_err(crate::storage::StorageError::from)?;
