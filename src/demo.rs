@@ -26,7 +26,16 @@ const DEMO_ACTOR: &str = "demo";
 pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageError> {
     let campaign = match campaigns::by_code(storage.db(), DEMO_CAMPAIGN).await {
         Ok(campaign) => campaign,
-        Err(StorageError::NotFound(_)) => create_demo_campaign(storage).await?,
+        Err(StorageError::NotFound(_)) => match create_demo_campaign(storage).await {
+            Ok(campaign) => campaign,
+            // Another node starting at the same moment created it.
+            Err(StorageError::Conflict(_)) => {
+                return campaigns::by_code(storage.db(), DEMO_CAMPAIGN)
+                    .await
+                    .map(|_| false);
+            }
+            Err(e) => return Err(e),
+        },
         Err(e) => return Err(e),
     };
     let frame_missing = frames::entries(storage.db(), campaign.id).await?.is_empty();

@@ -61,6 +61,7 @@ impl Application {
         };
         let first_admin = {
             let txn = storage.write().await?;
+            crate::storage::one_at_a_time(&txn).await?;
             let created = users::ensure_first_admin(&txn).await?;
             txn.commit().await?;
             created

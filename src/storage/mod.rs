@@ -68,8 +68,13 @@ impl Storage {
         Ok(Self { db })
     }
 
+    /// Brings the schema up to date. Nodes starting at once take turns: the first
+    /// migrates, the others find nothing left to do.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        Migrator::up(&self.db, None).await?;
+        let txn = self.write().await?;
+        one_at_a_time(&txn).await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -125,6 +130,18 @@ impl Storage {
         self.db.execute_unprepared(sql).await?;
         Ok(())
     }
+}
+
+/// Makes the calling write transaction the only one of its kind at a time across every
+/// node (start-up work: migrations, reference data, the first account). On SQLite a
+/// write transaction already holds the database's lock.
+pub async fn one_at_a_time(txn: &DatabaseTransaction) -> Result<(), StorageError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Any fixed number, the same on every node: "SIPAS" in ASCII.
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(358335988051)")
+            .await?;
+    }
+    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {

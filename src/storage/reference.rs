@@ -30,6 +30,7 @@ impl Storage {
     /// changes nothing, so every start may call it.
     pub async fn seed_reference_data(&self) -> Result<SeedReport, StorageError> {
         let txn = self.write().await?;
+        super::one_at_a_time(&txn).await?;
         let report = seed(&txn).await?;
         txn.commit().await?;
         Ok(report)

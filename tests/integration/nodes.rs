@@ -12,6 +12,7 @@ backend_tests!(
     scores_quotas_and_etags_agree_across_nodes,
     the_same_form_sent_to_both_nodes_is_counted_once,
     closing_on_one_node_stops_answers_on_every_node,
+    nodes_starting_at_once_all_come_up,
 );
 
 /// How long a test waits for another node to follow. The service aims at well under
@@ -375,4 +376,31 @@ async fn two_processes_on_one_sqlite_file_serve_the_same_figures() {
     let tag_a = get(&a, &a.url(path), None).await.headers()["etag"].clone();
     let tag_b = get(&a, &b.url(path), None).await.headers()["etag"].clone();
     assert_eq!(tag_a, tag_b);
+}
+
+/// A deployment's nodes start together on a fresh database: one migrates and loads the
+/// reference data, the others wait their turn and find it done; all serve.
+async fn nodes_starting_at_once_all_come_up(backend: Backend) {
+    let Some(database) = crate::common::TestDatabase::create(backend).await else {
+        return;
+    };
+    let settings = crate::common::settings(&database.url, None);
+    let builds = futures_util::future::join_all(
+        (0..3).map(|_| sipas::startup::Application::build(&settings, false)),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    for build in builds {
+        let node = build.expect("every node starts");
+        let url = format!("http://127.0.0.1:{}/readyz", node.port());
+        tokio::spawn(node.run_until_stopped());
+        assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+    }
+    let storage = sipas::storage::Storage::connect(&database.url)
+        .await
+        .unwrap();
+    let units = sipas::storage::units::list(storage.db(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(units.len(), 245, "the reference data once");
 }
