@@ -12,8 +12,14 @@
 pub mod quotas;
 pub mod scores;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+use crate::scores::{CampaignScores, QueryKey};
 
 /// A view as JSON bytes with its entity tag, and its gzip form once asked for.
 #[derive(Debug)]
@@ -45,10 +51,15 @@ impl Document {
     pub fn gzip(&self) -> &actix_web::web::Bytes {
         self.gzip.get_or_init(|| {
             use std::io::Write;
-            let mut encoder = flate2::write::GzEncoder::new(
-                Vec::with_capacity(self.json.len() / 4),
-                flate2::Compression::default(),
-            );
+            // A large document is recompressed with every new result: the fast level
+            // takes a fifth of the time for a tenth more bytes.
+            let level = if self.json.len() > 64 * 1024 {
+                flate2::Compression::fast()
+            } else {
+                flate2::Compression::default()
+            };
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::with_capacity(self.json.len() / 4), level);
             // Writing to a Vec cannot fail.
             let _ = encoder.write_all(&self.json);
             encoder.finish().unwrap_or_default().into()
@@ -72,13 +83,13 @@ pub struct UnitSelection {
 pub struct DocumentKey {
     pub campaign_id: i32,
     pub version: u64,
-    pub query: crate::scores::QueryKey,
+    pub query: QueryKey,
     pub view: View,
 }
 
 impl DocumentKey {
     /// The key of a view of these computed scores.
-    pub fn new(scores: &crate::scores::CampaignScores, view: View) -> Self {
+    pub fn new(scores: &CampaignScores, view: View) -> Self {
         Self {
             campaign_id: scores.campaign.id,
             version: scores.version,
@@ -101,73 +112,133 @@ pub enum View {
 }
 
 /// Documents already serialized, so an unchanged read is a copy, not a serialization of
-/// every unit. Bounded by bytes.
+/// every unit. Bounded by bytes, least recently used first out (a new version's document
+/// must always get in), and built once however many readers ask at the same moment.
+/// The views read lately are rebuilt as soon as new scores are computed, so their
+/// readers find them ready.
 #[derive(Clone)]
-pub struct DocumentCache(moka::sync::Cache<DocumentKey, std::sync::Arc<Document>>);
+pub struct DocumentCache {
+    documents: moka::sync::Cache<DocumentKey, Option<Arc<Document>>>,
+    /// When each view (of a campaign and query) was last read.
+    wanted: Arc<Mutex<HashMap<WantedView, Instant>>>,
+}
+
+/// A view of a campaign's scores at a query, whatever their version.
+type WantedView = (i32, QueryKey, View);
+
+/// A view read within this long is rebuilt with every new result.
+const WANTED_FOR: Duration = Duration::from_secs(600);
+/// At most this many views per result are rebuilt ahead of their readers.
+const MAX_PREBUILT: usize = 8;
 
 impl Default for DocumentCache {
     fn default() -> Self {
-        Self(
-            moka::sync::Cache::builder()
-                .weigher(|_, d: &std::sync::Arc<Document>| {
-                    u32::try_from(d.json.len()).unwrap_or(u32::MAX)
+        Self {
+            documents: moka::sync::Cache::builder()
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
+                .weigher(|_, d: &Option<Arc<Document>>| {
+                    d.as_ref()
+                        .map_or(1, |d| u32::try_from(d.json.len()).unwrap_or(u32::MAX))
                 })
                 .max_capacity(64 * 1024 * 1024)
                 .build(),
-        )
+            wanted: Arc::default(),
+        }
+    }
+}
+
+/// Builds one view of computed scores; `None` when the view names a unit the scores do
+/// not have.
+fn build(scores: &CampaignScores, view: &View) -> Result<Option<Document>, serde_json::Error> {
+    match view {
+        View::Scores { selection, detail } => {
+            let Some(listed) = scores::select(scores, selection) else {
+                return Ok(None);
+            };
+            Document::new(&scores::campaign_scores(scores, &listed, *detail)).map(Some)
+        }
+        View::Unit(code) => match scores.units.iter().find(|u| &u.unit.code == code) {
+            Some(unit) => Document::new(&scores::unit_score(scores, unit, true)).map(Some),
+            None => Ok(None),
+        },
+        View::Quotas(today) => {
+            let listed: Vec<_> = scores.units.iter().collect();
+            Document::new(&quotas::quotas(scores, &listed, *today)).map(Some)
+        }
     }
 }
 
 impl DocumentCache {
-    /// Builds, compresses and keeps the documents most reads ask for (the official
-    /// scores of every unit and the quotas), right after the scores are computed and
-    /// off the async workers, so those reads are a copy.
-    pub fn prebuild(&self, scores: &crate::scores::CampaignScores) {
-        let Ok(official) = crate::scores::ScoreQuery::official(&scores.campaign) else {
-            return;
-        };
-        if scores.query.key() != official.key() {
-            return;
-        }
-        let listed: Vec<_> = scores.units.iter().collect();
+    /// The document of a view of these scores (`None`: the view names a unit the
+    /// scores do not have).
+    pub fn document(
+        &self,
+        scores: &CampaignScores,
+        view: View,
+    ) -> Result<Option<Arc<Document>>, Arc<serde_json::Error>> {
+        self.wanted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                (scores.campaign.id, scores.query.key(), view.wanted()),
+                Instant::now(),
+            );
+        let key = DocumentKey::new(scores, view);
+        self.documents
+            .try_get_with_by_ref(&key, || build(scores, &key.view).map(|d| d.map(Arc::new)))
+    }
+
+    /// Builds and compresses the views of these scores read lately, right after the
+    /// scores are computed and off the async workers, so their readers get a copy.
+    pub fn prebuild(&self, scores: &CampaignScores) {
         let today = chrono::Utc::now().date_naive();
-        let views: [(View, Result<Document, serde_json::Error>); 2] = [
-            (
-                View::Scores {
-                    selection: UnitSelection::default(),
-                    detail: false,
-                },
-                Document::new(&scores::campaign_scores(scores, &listed, false)),
-            ),
-            (
-                View::Quotas(today),
-                Document::new(&quotas::quotas(scores, &listed, today)),
-            ),
-        ];
-        for (view, document) in views {
-            match document {
+        let views: Vec<View> = {
+            let mut wanted = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
+            wanted.retain(|_, at| at.elapsed() < WANTED_FOR);
+            let mut views: Vec<(&View, &Instant)> = wanted
+                .iter()
+                .filter(|((campaign, query, _), _)| {
+                    *campaign == scores.campaign.id && *query == scores.query.key()
+                })
+                .map(|((_, _, view), at)| (view, at))
+                .collect();
+            views.sort_by_key(|(_, at)| std::cmp::Reverse(**at));
+            views
+                .into_iter()
+                .take(MAX_PREBUILT)
+                .map(|(view, _)| view.on(today))
+                .collect()
+        };
+        for view in views {
+            match build(scores, &view) {
                 Ok(document) => {
-                    document.gzip();
-                    self.0.insert(
-                        DocumentKey::new(scores, view),
-                        std::sync::Arc::new(document),
-                    );
+                    let document = document.map(|d| {
+                        d.gzip();
+                        Arc::new(d)
+                    });
+                    self.documents
+                        .insert(DocumentKey::new(scores, view), document);
                 }
                 Err(error) => tracing::error!(%error, "a document could not be serialized"),
             }
         }
     }
+}
 
-    pub fn get_or_build<E>(
-        &self,
-        key: DocumentKey,
-        build: impl FnOnce() -> Result<Document, E>,
-    ) -> Result<std::sync::Arc<Document>, E> {
-        if let Some(document) = self.0.get(&key) {
-            return Ok(document);
+impl View {
+    /// The view as remembered among those read lately: quotas whatever the day.
+    fn wanted(&self) -> View {
+        match self {
+            View::Quotas(_) => View::Quotas(chrono::NaiveDate::MIN),
+            other => other.clone(),
         }
-        let document = std::sync::Arc::new(build()?);
-        self.0.insert(key, document.clone());
-        Ok(document)
+    }
+
+    /// A remembered view as read on `today`.
+    fn on(&self, today: chrono::NaiveDate) -> View {
+        match self {
+            View::Quotas(_) => View::Quotas(today),
+            other => other.clone(),
+        }
     }
 }

@@ -140,8 +140,8 @@ impl From<ScoreError> for ApiError {
     }
 }
 
-impl From<serde_json::Error> for ApiError {
-    fn from(err: serde_json::Error) -> Self {
+impl From<std::sync::Arc<serde_json::Error>> for ApiError {
+    fn from(err: std::sync::Arc<serde_json::Error>) -> Self {
         tracing::error!(error = %err, "a document could not be serialized");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -7,8 +7,8 @@ use sipas_domain::access::{Action, Resource};
 use super::auth::{Caller, authorize};
 use super::{ApiError, ErrorBody, with_etag};
 use crate::http::AppState;
-use crate::reports::quotas::{UnitQuota, quotas};
-use crate::reports::{Document, DocumentKey, View};
+use crate::reports::View;
+use crate::reports::quotas::UnitQuota;
 use crate::scores::ScoreQuery;
 
 /// Every unit with a quota (units in the frame), in code order.
@@ -43,10 +43,9 @@ pub async fn campaign_quotas(
         ScoreQuery::official(campaign).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let scores = state.scores.scores(campaign.id, query).await?;
     let today = chrono::Utc::now().date_naive();
-    let key = DocumentKey::new(&scores, View::Quotas(today));
-    let document = state.documents.get_or_build(key, || {
-        let listed: Vec<_> = scores.units.iter().collect();
-        Document::new(&quotas(&scores, &listed, today))
-    })?;
+    let document = state
+        .documents
+        .document(&scores, View::Quotas(today))?
+        .ok_or_else(|| ApiError::not_found("no quotas"))?;
     Ok(with_etag(&req, &document))
 }

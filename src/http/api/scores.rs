@@ -11,8 +11,8 @@ use utoipa::IntoParams;
 use super::auth::{Caller, authorize};
 use super::{ApiError, ErrorBody, with_etag};
 use crate::http::AppState;
-use crate::reports::scores::{self as views, CampaignScoresView, UnitScore, select, unit_score};
-use crate::reports::{Document, DocumentKey, UnitSelection, View};
+use crate::reports::scores::{CampaignScoresView, UnitScore};
+use crate::reports::{UnitSelection, View};
 use crate::scores::{CampaignState, ScoreQuery, scoring_options};
 
 #[derive(Deserialize, IntoParams)]
@@ -91,26 +91,16 @@ pub async fn campaign_scores(
     authorize(&state, &caller, Action::Read, Resource::Province, on).await?;
     let request = ScoresRequest::parse(params.into_inner(), &current)?;
     let scores = state.scores.scores(campaign_id, request.query).await?;
-    let key = DocumentKey::new(
-        &scores,
-        View::Scores {
-            selection: request.selection.clone(),
-            detail: request.detail,
-        },
-    );
-    let document = state.documents.get_or_build(key, || {
-        let listed = select(&scores, &request.selection).ok_or_else(|| {
-            ApiError::not_found(format!(
-                "unit {} is not in the structure of campaign {}",
-                request.selection.under.as_deref().unwrap_or_default(),
-                scores.campaign.code
-            ))
-        })?;
-        Ok::<_, ApiError>(Document::new(&views::campaign_scores(
-            &scores,
-            &listed,
-            request.detail,
-        ))?)
+    let view = View::Scores {
+        selection: request.selection.clone(),
+        detail: request.detail,
+    };
+    let document = state.documents.document(&scores, view)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "unit {} is not in the structure of campaign {}",
+            request.selection.under.as_deref().unwrap_or_default(),
+            scores.campaign.code
+        ))
     })?;
     Ok(with_etag(&req, &document))
 }
@@ -152,14 +142,9 @@ pub async fn unit_scores(
     authorize(&state, &caller, Action::Read, Resource::Unit(unit_id), on).await?;
     let request = ScoresRequest::parse(params.into_inner(), &current)?;
     let scores = state.scores.scores(campaign_id, request.query).await?;
-    let key = DocumentKey::new(&scores, View::Unit(unit_code.clone()));
-    let document = state.documents.get_or_build(key, || {
-        let unit = scores
-            .units
-            .iter()
-            .find(|u| u.unit.id == unit_id)
-            .ok_or_else(missing)?;
-        Ok::<_, ApiError>(Document::new(&unit_score(&scores, unit, true))?)
-    })?;
+    let document = state
+        .documents
+        .document(&scores, View::Unit(unit_code.clone()))?
+        .ok_or_else(missing)?;
     Ok(with_etag(&req, &document))
 }
