@@ -123,12 +123,15 @@ impl Statistics {
         answers: &[u8],
     ) -> Result<(), StatisticsError> {
         let samples = Arc::make_mut(self.units.entry(unit).or_default());
-        samples
+        // A response without any answer is not a response: it is not counted.
+        if samples
             .strata
             .entry((service_point, channel_index(channel)))
             .or_insert_with(|| Accumulator::new(shape))
-            .add(answers)?;
-        self.counted += 1;
+            .add(answers)?
+        {
+            self.counted += 1;
+        }
         Ok(())
     }
 

@@ -101,12 +101,33 @@ pub async fn describe(
     })
 }
 
+/// A campaign's description, or `None` when its stored data cannot describe it (a
+/// damaged row): that campaign is left aside and said once, the others go on. Only a
+/// database that does not answer stops the read.
+async fn describe_or_skip(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    questionnaires: &mut Questionnaires,
+) -> Result<Option<Description>, super::ScoreError> {
+    match describe(db, campaign_id, questionnaires).await {
+        Ok(description) => Ok(Some(description)),
+        Err(super::ScoreError::Storage(
+            e @ (StorageError::Unavailable(_) | StorageError::Database(_)),
+        )) => Err(e.into()),
+        Err(error) => {
+            tracing::error!(campaign = campaign_id, %error, "a campaign cannot be described; its scores are not followed until it changes");
+            Ok(None)
+        }
+    }
+}
+
 /// Folds bulk-read responses, one [`BulkFold`] per stratum and channel.
 struct Folder {
     shapes: Arc<HashMap<i32, QuestionnaireShape>>,
     folds: HashMap<(i32, i32, i32, Channel), BulkFold>,
     values: Vec<u8>,
     responses: u64,
+    damaged: u64,
 }
 
 impl Folder {
@@ -129,9 +150,12 @@ impl Folder {
             self.values.clear();
             self.values
                 .extend(answers.bytes().map(|d| d.wrapping_sub(b'0')));
-            fold.add(&self.values)
-                .map_err(|e| StorageError::Invalid(format!("a stored response: {e}")))?;
-            self.responses += 1;
+            match fold.add(&self.values) {
+                Ok(true) => self.responses += 1,
+                Ok(false) => {}
+                // Left aside and counted, so the start says how many.
+                Err(_) => self.damaged += 1,
+            }
         }
         Ok(())
     }
@@ -155,7 +179,9 @@ pub async fn load(
     {
         let txn = storage.read_snapshot().await?;
         for id in campaigns::revisions(&txn).await?.into_keys() {
-            descriptions.insert(id, describe(&txn, id, questionnaires).await?);
+            if let Some(description) = describe_or_skip(&txn, id, questionnaires).await? {
+                descriptions.insert(id, description);
+            }
         }
         txn.commit().await.map_err(StorageError::from)?;
     }
@@ -178,6 +204,7 @@ pub async fn load(
                 folds: HashMap::new(),
                 values: Vec::new(),
                 responses: 0,
+                damaged: 0,
             };
             bulk.fold(part, |r| folder.add(r)).await?;
             Ok::<_, StorageError>(folder)
@@ -193,6 +220,12 @@ pub async fn load(
             .await
             .map_err(|e| StorageError::Invalid(format!("bulk read task: {e}")))??;
         report.responses += folder.responses;
+        if folder.damaged > 0 {
+            tracing::error!(
+                responses = folder.damaged,
+                "stored responses that do not fit their questionnaire; not counted"
+            );
+        }
         for ((campaign, unit, sp, channel), fold) in folder.folds {
             let sample: Accumulator = fold.finish();
             statistics
@@ -229,6 +262,7 @@ pub async fn follow_once(
     storage: &Storage,
     followed: &mut HashMap<i32, Followed>,
     questionnaires: &mut Questionnaires,
+    broken: &mut HashMap<i32, i64>,
 ) -> Result<Vec<i32>, super::ScoreError> {
     let txn = storage.read_snapshot().await?;
     let snapshot = follow::snapshot(&txn).await?;
@@ -236,8 +270,18 @@ pub async fn follow_once(
     let mut described = HashMap::new();
     for (id, revision) in &revisions {
         let known = followed.get(id).map(|f| f.description.campaign.revision);
-        if known != Some(*revision) {
-            described.insert(*id, describe(&txn, *id, questionnaires).await?);
+        if known == Some(*revision) || broken.get(id) == Some(revision) {
+            continue;
+        }
+        match describe_or_skip(&txn, *id, questionnaires).await? {
+            Some(description) => {
+                broken.remove(id);
+                described.insert(*id, description);
+            }
+            // Tried again when the campaign changes.
+            None => {
+                broken.insert(*id, *revision);
+            }
         }
     }
     let mut read = HashMap::new();
@@ -275,11 +319,18 @@ pub async fn follow_once(
         for row in rows.iter().filter(|r| r.counted) {
             values.clear();
             values.extend(row.answers.bytes().map(|d| d.wrapping_sub(b'0')));
+            let Some(channel) = row.channel else {
+                tracing::error!(
+                    response = row.id,
+                    "a stored response has an unknown channel; not counted"
+                );
+                continue;
+            };
             let added: Result<(), StatisticsError> = entry.statistics.add(
                 &entry.description.shape,
                 row.unit_id,
                 row.service_point_id,
-                row.channel,
+                channel,
                 &values,
             );
             match added {

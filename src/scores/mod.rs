@@ -155,6 +155,7 @@ impl ScoreBook {
         let book = self.clone();
         tokio::spawn(async move {
             let mut failing = false;
+            let mut broken = HashMap::new();
             let mut last = Instant::now();
             loop {
                 tokio::select! {
@@ -168,7 +169,14 @@ impl ScoreBook {
                 last = Instant::now();
                 let cycle = book.shared.started.fetch_add(1, Ordering::SeqCst) + 1;
                 let storage = book.shared.storage.clone();
-                match follower::follow_once(&storage, &mut followed, &mut questionnaires).await {
+                match follower::follow_once(
+                    &storage,
+                    &mut followed,
+                    &mut questionnaires,
+                    &mut broken,
+                )
+                .await
+                {
                     Ok(changed) => {
                         if failing {
                             tracing::info!("following the database again");

@@ -88,7 +88,8 @@ pub struct StoredResponse {
     pub id: i64,
     pub unit_id: i32,
     pub service_point_id: i32,
-    pub channel: Channel,
+    /// `None` for a row whose channel is not one the service knows (damage).
+    pub channel: Option<Channel>,
     /// One digit per criterion, `'0'` = no answer.
     pub answers: String,
     /// Not excluded (as a bot): it counts in the scores.
@@ -123,25 +124,19 @@ pub async fn read_new(
         .into_tuple()
         .all(db)
         .await?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(
-            |(id, unit_id, service_point_id, channel, answers, exclusion)| {
-                Ok(StoredResponse {
-                    id,
-                    unit_id,
-                    service_point_id,
-                    channel: parse_channel(&channel)?,
-                    answers,
-                    counted: exclusion.is_none(),
-                })
+            |(id, unit_id, service_point_id, channel, answers, exclusion)| StoredResponse {
+                id,
+                unit_id,
+                service_point_id,
+                channel: Channel::parse(&channel),
+                answers,
+                counted: exclusion.is_none(),
             },
         )
-        .collect()
-}
-
-fn parse_channel(text: &str) -> Result<Channel, StorageError> {
-    Channel::parse(text)
-        .ok_or_else(|| StorageError::Invalid(format!("a response has unknown channel {text:?}")))
+        .collect())
 }
 
 /// Counted responses of one stratum and channel, as the bulk read gives them.
@@ -252,11 +247,19 @@ impl BulkRead {
             ($row:expr) => {{
                 let row = $row;
                 let channel: &str = row.try_get(3).map_err(sql_err)?;
+                // A damaged row is left aside (and said), never a reason not to start.
+                let Some(channel) = Channel::parse(channel) else {
+                    tracing::error!(
+                        channel,
+                        "stored responses with an unknown channel; not counted"
+                    );
+                    continue;
+                };
                 fold(CountedResponses {
                     campaign_id: row.try_get(0).map_err(sql_err)?,
                     unit_id: row.try_get(1).map_err(sql_err)?,
                     service_point_id: row.try_get(2).map_err(sql_err)?,
-                    channel: parse_channel(channel)?,
+                    channel,
                     answers: row.try_get(4).map_err(sql_err)?,
                 })?;
                 groups += 1;
@@ -336,7 +339,7 @@ mod tests {
             id,
             unit_id: 1,
             service_point_id: 1,
-            channel: Channel::DeskQr,
+            channel: Some(Channel::DeskQr),
             answers: "5".into(),
             counted: true,
         }

@@ -13,6 +13,7 @@ backend_tests!(
     the_same_form_sent_to_both_nodes_is_counted_once,
     closing_on_one_node_stops_answers_on_every_node,
     nodes_starting_at_once_all_come_up,
+    damaged_rows_do_not_stop_the_follower,
 );
 
 /// How long a test waits for another node to follow. The service aims at well under
@@ -38,12 +39,16 @@ async fn get(app: &TestApp, url: &str, etag: Option<&str>) -> reqwest::Response 
 
 async fn json(app: &TestApp, url: &str) -> (String, Value) {
     let response = get(app, url, None).await;
-    assert_eq!(response.status(), 200, "{url}");
+    let status = response.status();
+    if status != 200 {
+        panic!("{url}: {status} {}", response.text().await.unwrap());
+    }
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     (etag, response.json().await.unwrap())
 }
 
-/// Reads `url` until `done` holds of its body; returns the body and how long it took.
+/// Reads `url` until `done` holds of its body; returns the body and how long it took. A
+/// 404 is "not yet" (a unit's scores exist once its first answer is followed).
 async fn until(
     app: &TestApp,
     url: &str,
@@ -52,7 +57,13 @@ async fn until(
 ) -> (Value, Duration) {
     let started = Instant::now();
     loop {
-        let (_, body) = json(app, url).await;
+        let response = get(app, url, None).await;
+        let body = if response.status() == 404 {
+            Value::Null
+        } else {
+            assert_eq!(response.status(), 200, "{url}");
+            response.json().await.unwrap()
+        };
         if done(&body) {
             return (body, started.elapsed());
         }
@@ -403,4 +414,61 @@ async fn nodes_starting_at_once_all_come_up(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(units.len(), 245, "the reference data once");
+}
+
+/// A damaged row (an unknown channel, answers of the wrong length) or a campaign whose
+/// stored settings cannot be read is left aside and said in the log; every other
+/// answer and campaign goes on being followed.
+async fn damaged_rows_do_not_stop_the_follower(backend: Backend) {
+    let Some(app) = app(backend).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    open_campaign(&app, "BROKEN", 0).await;
+    let ward = sipas::storage::units::by_code(app.storage.db(), "18073", None)
+        .await
+        .unwrap();
+    let desk = sipas::storage::units::default_service_point(app.storage.db(), &ward)
+        .await
+        .unwrap();
+    let now = match backend {
+        Backend::Postgres => "now()",
+        Backend::Sqlite => "'2026-06-01T00:00:00Z'",
+    };
+    for (channel, answers) in [("email", "4444444444444444444444"), ("paper", "44")] {
+        app.storage
+            .execute_unprepared(&format!(
+                "INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, \
+                 verified, language, answers, submitted_at, is_demo) VALUES \
+                 ((SELECT id FROM campaigns WHERE code = 'HT-2026'), {}, {}, '{channel}', \
+                 TRUE, 'vi', '{answers}', {now}, FALSE)",
+                ward.id, desk.id
+            ))
+            .await
+            .unwrap();
+    }
+    app.storage
+        .execute_unprepared(
+            "UPDATE campaigns SET quota_method = 'magic', revision = revision + 1 \
+             WHERE code = 'BROKEN'",
+        )
+        .await
+        .unwrap();
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    for _ in 0..2 {
+        assert_eq!(app.answer(&url, &full_answers("5")).await.status(), 303);
+    }
+    let path = app.url("/api/v1/campaigns/HT-2026/units/18073/scores");
+    let (body, _) = until(&app, &path, "the two good answers", |s| s["n"] == 2).await;
+    assert_eq!(body["criteria"][0]["satisfied"], 2);
+    // A node starting now reads the same rows in its bulk read: it starts, and agrees.
+    let b = app.spawn_node().await;
+    let (from_b, _) = until(
+        &app,
+        &b.url("/api/v1/campaigns/HT-2026/units/18073/scores"),
+        "the good answers on a node started after the damage",
+        |s| s["n"] == 2,
+    )
+    .await;
+    assert_eq!(from_b, body);
 }
