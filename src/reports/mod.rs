@@ -130,15 +130,18 @@ type WantedView = (i32, QueryKey, View);
 const WANTED_FOR: Duration = Duration::from_secs(600);
 /// At most this many views per result are rebuilt ahead of their readers.
 const MAX_PREBUILT: usize = 8;
+/// At most this many views are remembered as read lately (all campaigns).
+const MAX_WANTED: usize = 256;
 
 impl Default for DocumentCache {
     fn default() -> Self {
         Self {
             documents: moka::sync::Cache::builder()
                 .eviction_policy(moka::policy::EvictionPolicy::lru())
+                // A "no such unit" answer is kept too, weighed as a small document.
                 .weigher(|_, d: &Option<Arc<Document>>| {
                     d.as_ref()
-                        .map_or(1, |d| u32::try_from(d.json.len()).unwrap_or(u32::MAX))
+                        .map_or(1024, |d| u32::try_from(d.json.len()).unwrap_or(u32::MAX))
                 })
                 .max_capacity(64 * 1024 * 1024)
                 .build(),
@@ -176,16 +179,30 @@ impl DocumentCache {
         scores: &CampaignScores,
         view: View,
     ) -> Result<Option<Arc<Document>>, Arc<serde_json::Error>> {
-        self.wanted
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                (scores.campaign.id, scores.query.key(), view.wanted()),
+        let key = DocumentKey::new(scores, view);
+        let document = self
+            .documents
+            .try_get_with_by_ref(&key, || build(scores, &key.view).map(|d| d.map(Arc::new)))?;
+        // Only views that exist are worth building ahead of their readers.
+        if document.is_some() {
+            let mut wanted = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
+            if wanted.len() >= MAX_WANTED {
+                wanted.retain(|_, at| at.elapsed() < WANTED_FOR);
+            }
+            if wanted.len() >= MAX_WANTED
+                && let Some(oldest) = wanted
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(view, _)| view.clone())
+            {
+                wanted.remove(&oldest);
+            }
+            wanted.insert(
+                (scores.campaign.id, scores.query.key(), key.view.wanted()),
                 Instant::now(),
             );
-        let key = DocumentKey::new(scores, view);
-        self.documents
-            .try_get_with_by_ref(&key, || build(scores, &key.view).map(|d| d.map(Arc::new)))
+        }
+        Ok(document)
     }
 
     /// Builds and compresses the views of these scores read lately, right after the

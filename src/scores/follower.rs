@@ -286,6 +286,10 @@ pub async fn follow_once(
     }
     let mut read = HashMap::new();
     for id in revisions.keys() {
+        // A campaign that cannot be described is not read at all until it changes.
+        if !followed.contains_key(id) && !described.contains_key(id) {
+            continue;
+        }
         let position = followed.get(id).map(|f| &f.position);
         let position = position.cloned().unwrap_or_default();
         let rows = follow::read_new(&txn, *id, &position).await?;

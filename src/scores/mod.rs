@@ -51,6 +51,8 @@ const MIN_FOLLOW_GAP: Duration = Duration::from_millis(50);
 /// burst of states is one computation, and a large province's recomputation does not
 /// take a core to itself. Readers are served the last result meanwhile.
 const MIN_RECOMPUTE_GAP: Duration = Duration::from_millis(250);
+/// How long [`ScoreBook::catch_up`] waits for the follower at most.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(15);
 /// At most this many queries per campaign keep a result.
 const MAX_QUERIES: usize = 16;
 
@@ -94,6 +96,11 @@ struct Shared {
     versions: AtomicU64,
     /// Called with every result just computed, off the async workers.
     on_computed: std::sync::OnceLock<OnComputed>,
+    /// The runtime computations run on: the service's own, not a request worker's
+    /// (a worker may stop while a computation is under way).
+    runtime: tokio::runtime::Handle,
+    /// Computations running at once, across campaigns and queries: at most one per core.
+    computations: Arc<tokio::sync::Semaphore>,
 }
 
 /// What the report layer does with scores as soon as they are computed.
@@ -127,6 +134,10 @@ impl ScoreBook {
                 following: AtomicBool::new(false),
                 versions: AtomicU64::new(0),
                 on_computed: std::sync::OnceLock::new(),
+                runtime: tokio::runtime::Handle::current(),
+                computations: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(1, |n| n.get()),
+                )),
             }),
             loaded: Arc::new(Mutex::new(None)),
         };
@@ -252,7 +263,9 @@ impl ScoreBook {
         let target = self.shared.started.load(Ordering::SeqCst) + 1;
         let mut completed = self.shared.completed.subscribe();
         self.wake();
-        let _ = completed.wait_for(|c| *c >= target).await;
+        // Bounded: a follower that cannot read (a database outage) must not hold the
+        // caller; what it could not read, it reads later.
+        let _ = tokio::time::timeout(CATCH_UP_LIMIT, completed.wait_for(|c| *c >= target)).await;
     }
 
     /// Publishes a followed campaign's new state and sets its recent queries computing.
@@ -301,19 +314,7 @@ impl ScoreBook {
                 .last_read = Instant::now();
         }
         slots.retain(|_, s| s.computing || s.last_read.elapsed() < WARM);
-        while slots.len() > MAX_QUERIES {
-            let coldest = slots
-                .iter()
-                .filter(|(_, s)| !s.computing)
-                .min_by_key(|(_, s)| s.last_read)
-                .map(|(k, _)| *k);
-            match coldest {
-                Some(key) => {
-                    slots.remove(&key);
-                }
-                None => break,
-            }
-        }
+        evict_coldest(&mut slots, MAX_QUERIES);
         let to_compute: Vec<QueryKey> = slots
             .iter_mut()
             .filter(|(_, s)| !s.computing)
@@ -324,12 +325,19 @@ impl ScoreBook {
             .collect();
         drop(slots);
         for key in to_compute {
-            tokio::spawn(compute(published.clone(), key, self.hook()));
+            self.spawn_compute(&published, key);
         }
     }
 
-    fn hook(&self) -> Option<OnComputed> {
-        self.shared.on_computed.get().cloned()
+    /// Starts the computation of a query whose slot was just marked `computing`.
+    fn spawn_compute(&self, published: &Arc<Published>, key: QueryKey) {
+        let guard = Computing {
+            published: published.clone(),
+            key,
+        };
+        let hook = self.shared.on_computed.get().cloned();
+        let permits = self.shared.computations.clone();
+        self.shared.runtime.spawn(compute(guard, hook, permits));
     }
 
     /// Drops campaigns that no longer exist.
@@ -425,14 +433,20 @@ impl ScoreBook {
             .published(campaign_id)
             .ok_or_else(|| StorageError::NotFound(format!("campaign {campaign_id}")))?;
         let key = query.key();
+        // A fresh reader wants a result of this state or a later one.
+        let wanted = published.state().version;
         loop {
             let mut ready = {
                 let version = published.state().version;
                 let mut slots = published.slots();
+                if !slots.contains_key(&key) {
+                    evict_coldest(&mut slots, MAX_QUERIES - 1);
+                }
                 let slot = slots.entry(key).or_insert_with(|| Slot::new(query));
                 slot.last_read = Instant::now();
+                let enough = if fresh { wanted } else { version };
                 if let Some((v, result)) = &slot.latest
-                    && *v == version
+                    && *v >= enough
                 {
                     return result
                         .clone()
@@ -440,7 +454,7 @@ impl ScoreBook {
                 }
                 if !slot.computing {
                     slot.computing = true;
-                    tokio::spawn(compute(published.clone(), key, self.hook()));
+                    self.spawn_compute(&published, key);
                 }
                 // Stale, and the next result is on its way: serve this one meanwhile.
                 if !fresh && let Some((_, result)) = &slot.latest {
@@ -475,9 +489,48 @@ impl Slot {
     }
 }
 
+/// Drops the coldest slots not computing until at most `keep` remain.
+fn evict_coldest(slots: &mut HashMap<QueryKey, Slot>, keep: usize) {
+    while slots.len() > keep {
+        let coldest = slots
+            .iter()
+            .filter(|(_, s)| !s.computing)
+            .min_by_key(|(_, s)| s.last_read)
+            .map(|(k, _)| *k);
+        match coldest {
+            Some(key) => {
+                slots.remove(&key);
+            }
+            None => break,
+        }
+    }
+}
+
+/// A query's slot marked `computing`: if the computation ends any other way than by
+/// clearing the mark itself (a panic, a runtime shutting down), the mark is cleared and
+/// the waiting readers woken, so the next reader starts another.
+struct Computing {
+    published: Arc<Published>,
+    key: QueryKey,
+}
+
+impl Drop for Computing {
+    fn drop(&mut self) {
+        if let Some(slot) = self.published.slots().get_mut(&self.key)
+            && slot.computing
+        {
+            slot.computing = false;
+            slot.ready.send_modify(|n| *n += 1);
+        }
+    }
+}
+
 /// Computes a query's scores from the latest state until the result is current or
-/// nobody reads the query any more; at most one such task runs per query.
-async fn compute(published: Arc<Published>, key: QueryKey, hook: Option<OnComputed>) {
+/// nobody reads the query any more; at most one such task runs per query, and one
+/// recomputation per [`MIN_RECOMPUTE_GAP`].
+async fn compute(guard: Computing, hook: Option<OnComputed>, permits: Arc<tokio::sync::Semaphore>) {
+    let published = &guard.published;
+    let key = guard.key;
     let mut last: Option<Instant> = None;
     loop {
         if let Some(last) = last {
@@ -487,6 +540,9 @@ async fn compute(published: Arc<Published>, key: QueryKey, hook: Option<OnComput
             }
         }
         last = Some(Instant::now());
+        let Ok(_permit) = permits.acquire().await else {
+            return;
+        };
         let state = published.state();
         let Some(query) = published.slots().get(&key).map(|s| s.query) else {
             return;
@@ -508,18 +564,20 @@ async fn compute(published: Arc<Published>, key: QueryKey, hook: Option<OnComput
             }
             Err(error) => Err(error.to_string().into()),
         };
-        let latest_version = published.state().version;
         let mut slots = published.slots();
         let Some(slot) = slots.get_mut(&key) else {
             return;
         };
         slot.latest = Some((version, result));
         slot.ready.send_modify(|n| *n += 1);
+        // Read under the lock: a state published meanwhile either finds `computing`
+        // still set (and this loop sees its version), or finds it cleared and starts
+        // a computation itself.
+        let latest_version = published.state().version;
         if latest_version == version || slot.last_read.elapsed() >= WARM {
             slot.computing = false;
             return;
         }
-        drop(slots);
     }
 }
 

@@ -6,8 +6,10 @@
 //! exact. On PostgreSQL transactions commit in any order: a row with a small id can
 //! become visible after a larger one was read. Every response row carries the id of its
 //! transaction (`txid`), assigned before its row id (see the migration), so a row the
-//! reader has passed by id belongs to a transaction its snapshot lists as in progress;
-//! the position keeps those transactions and the next read picks up their rows.
+//! reader has passed by id belongs to a transaction its snapshot did not see finished:
+//! one it lists as in progress, or one at or above its `xmax` (PostgreSQL does not list
+//! a running transaction whose id is above every finished one). The position keeps
+//! both, and the next read picks up their rows once they commit.
 
 use entity::response;
 use futures_util::TryStreamExt;
@@ -22,30 +24,35 @@ use super::{Storage, StorageError};
 /// Where a follower stands in one campaign's responses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Position {
-    /// Every row with an id up to this one has been read, except rows of `in_flight`.
+    /// Every row with an id up to this one has been read, except rows of the
+    /// transactions the last read's snapshot had not seen finish.
     pub seen_upto: i64,
-    /// Transactions in progress at the last read (PostgreSQL): rows of theirs may still
-    /// appear at or below `seen_upto`, and are read when they commit.
-    pub in_flight: Vec<i64>,
+    /// What the last read's snapshot had not seen finish (PostgreSQL): rows of those
+    /// transactions may still appear at or below `seen_upto`, and are read when they
+    /// commit.
+    pub unfinished: ReadSnapshot,
 }
 
 impl Position {
-    /// Moves past what a read returned, keeping the transactions its snapshot saw in
-    /// progress (every other transaction had committed or aborted by then, and its
+    /// Moves past what a read returned, keeping the transactions its snapshot had not
+    /// seen finish (every other transaction had committed or aborted by then, and its
     /// rows, if any, were in the read).
     pub fn advance(&mut self, rows: &[StoredResponse], snapshot: &ReadSnapshot) {
         if let Some(max) = rows.iter().map(|r| r.id).max() {
             self.seen_upto = self.seen_upto.max(max);
         }
-        self.in_flight = snapshot.in_progress.clone();
+        self.unfinished = snapshot.clone();
     }
 }
 
-/// What a read transaction's snapshot says about transactions still in progress
-/// (PostgreSQL; always empty on SQLite).
+/// The transactions a read transaction's snapshot had not seen finish (PostgreSQL;
+/// SQLite has none: its one writer commits ids in order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadSnapshot {
+    /// Listed as in progress.
     pub in_progress: Vec<i64>,
+    /// Every transaction from this id up (`xmax`): not yet begun, or running.
+    pub from: Option<i64>,
 }
 
 /// Takes the snapshot of a transaction from [`Storage::read_snapshot`]; must be its
@@ -65,21 +72,22 @@ pub async fn snapshot(db: &impl ConnectionTrait) -> Result<ReadSnapshot, Storage
     parse_snapshot(&text)
 }
 
-/// `xmin:xmax:xip,xip,…` → the in-progress list.
+/// `xmin:xmax:xip,xip,…` → the in-progress list and `xmax`.
 fn parse_snapshot(text: &str) -> Result<ReadSnapshot, StorageError> {
     let bad = || StorageError::Invalid(format!("unexpected snapshot {text:?}"));
     let mut parts = text.split(':');
-    let (_xmin, _xmax, xip) = (
+    let (_xmin, xmax, xip) = (
         parts.next().ok_or_else(bad)?,
         parts.next().ok_or_else(bad)?,
         parts.next().ok_or_else(bad)?,
     );
+    let from = Some(xmax.parse::<i64>().map_err(|_| bad())?);
     let in_progress = xip
         .split(',')
         .filter(|x| !x.is_empty())
         .map(|x| x.parse::<i64>().map_err(|_| bad()))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ReadSnapshot { in_progress })
+    Ok(ReadSnapshot { in_progress, from })
 }
 
 /// A stored response as a follower reads it.
@@ -102,14 +110,40 @@ pub async fn read_new(
     campaign_id: i32,
     position: &Position,
 ) -> Result<Vec<StoredResponse>, StorageError> {
-    let mut newer = Condition::any().add(response::Column::Id.gt(position.seen_upto));
-    if !position.in_flight.is_empty() {
-        newer = newer.add(
-            Condition::all()
-                .add(response::Column::Id.lte(position.seen_upto))
-                .add(response::Column::Txid.is_in(position.in_flight.iter().copied())),
+    // Two simple reads rather than one with an OR, so each stays on its index however
+    // large the table: the rows above the position, and (PostgreSQL) the rows below it
+    // of transactions the last snapshot had not seen finish.
+    let mut rows = rows_where(
+        db,
+        Condition::all()
+            .add(response::Column::CampaignId.eq(campaign_id))
+            .add(response::Column::Id.gt(position.seen_upto)),
+    )
+    .await?;
+    let unfinished = &position.unfinished;
+    if let Some(from) = unfinished.from {
+        let mut late = Condition::any().add(response::Column::Txid.gte(from));
+        if !unfinished.in_progress.is_empty() {
+            late = late.add(response::Column::Txid.is_in(unfinished.in_progress.iter().copied()));
+        }
+        rows.extend(
+            rows_where(
+                db,
+                Condition::all()
+                    .add(late)
+                    .add(response::Column::CampaignId.eq(campaign_id))
+                    .add(response::Column::Id.lte(position.seen_upto)),
+            )
+            .await?,
         );
     }
+    Ok(rows)
+}
+
+async fn rows_where(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+) -> Result<Vec<StoredResponse>, StorageError> {
     let rows: Vec<(i64, i32, i32, String, String, Option<String>)> = response::Entity::find()
         .select_only()
         .column(response::Column::Id)
@@ -118,8 +152,7 @@ pub async fn read_new(
         .column(response::Column::Channel)
         .column(response::Column::Answers)
         .column(response::Column::Exclusion)
-        .filter(response::Column::CampaignId.eq(campaign_id))
-        .filter(newer)
+        .filter(condition)
         .order_by_asc(response::Column::Id)
         .into_tuple()
         .all(db)
@@ -195,7 +228,7 @@ impl BulkRead {
         };
         let position = Position {
             seen_upto: ids.map_or(0, |(_, max)| max),
-            in_flight: read.in_progress,
+            unfinished: read,
         };
         let holder = if postgres {
             Some(txn)
@@ -346,28 +379,31 @@ mod tests {
     }
 
     #[test]
-    fn a_position_keeps_what_was_in_flight() {
+    fn a_position_keeps_what_was_unfinished() {
         let mut p = Position::default();
-        p.advance(
-            &[row(3), row(5)],
-            &ReadSnapshot {
-                in_progress: vec![7],
-            },
-        );
+        let running = ReadSnapshot {
+            in_progress: vec![7],
+            from: Some(9),
+        };
+        p.advance(&[row(3), row(5)], &running);
         assert_eq!(
             p,
             Position {
                 seen_upto: 5,
-                in_flight: vec![7]
+                unfinished: running
             }
         );
         // Nothing new, and transaction 7 finished without rows of this campaign.
-        p.advance(&[], &ReadSnapshot::default());
+        let later = ReadSnapshot {
+            in_progress: vec![],
+            from: Some(12),
+        };
+        p.advance(&[], &later);
         assert_eq!(
             p,
             Position {
                 seen_upto: 5,
-                in_flight: vec![]
+                unfinished: later
             }
         );
         // A late row below the position does not move it back.

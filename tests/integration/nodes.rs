@@ -472,3 +472,59 @@ async fn damaged_rows_do_not_stop_the_follower(backend: Backend) {
     .await;
     assert_eq!(from_b, body);
 }
+
+/// PostgreSQL does not list, among a snapshot's transactions in progress, one whose id
+/// is above every finished one: a younger writer still running when an older one
+/// commits must be waited for too. (Run alone, this is exact; with other tests on the
+/// same server finishing transactions meanwhile it passes either way.)
+#[tokio::test]
+async fn a_late_commit_of_a_younger_transaction_is_counted() {
+    use sea_orm::sqlx;
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let unit_path = app.url("/api/v1/campaigns/HT-2026/units/18073/scores");
+    let ward = sipas::storage::units::by_code(app.storage.db(), "18073", None)
+        .await
+        .unwrap();
+    let desk = sipas::storage::units::default_service_point(app.storage.db(), &ward)
+        .await
+        .unwrap();
+    let insert = "INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, \
+         verified, language, answers, submitted_at, is_demo) \
+         VALUES (1, $1, $2, 'paper', TRUE, 'vi', '5555555555555555555555', now(), FALSE)";
+    let pool = app.storage.db().get_postgres_connection_pool();
+    let mut older = pool.begin().await.unwrap();
+    let (older_xid,): (String,) = sqlx::query_as("SELECT pg_current_xact_id()::text")
+        .fetch_one(&mut *older)
+        .await
+        .unwrap();
+    let mut younger = pool.begin().await.unwrap();
+    let (younger_xid,): (String,) = sqlx::query_as("SELECT pg_current_xact_id()::text")
+        .fetch_one(&mut *younger)
+        .await
+        .unwrap();
+    assert!(younger_xid.parse::<i64>().unwrap() > older_xid.parse::<i64>().unwrap());
+    // The younger writer takes the smaller id and holds on; the older one commits.
+    for tx in [&mut younger, &mut older] {
+        sqlx::query(insert)
+            .bind(ward.id)
+            .bind(desk.id)
+            .execute(&mut **tx)
+            .await
+            .unwrap();
+    }
+    older.commit().await.unwrap();
+    app.settle().await;
+    until(&app, &unit_path, "the older writer's answer", |s| {
+        s["n"] == 1
+    })
+    .await;
+    app.settle().await;
+    younger.commit().await.unwrap();
+    until(&app, &unit_path, "the younger writer's late answer", |s| {
+        s["n"] == 2
+    })
+    .await;
+}
