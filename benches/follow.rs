@@ -1408,7 +1408,7 @@ async fn main() {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     println!(
-        "Command: {}CARGO_TARGET_DIR=/work/target-bench cargo bench --bench follow",
+        "Command: {}cargo bench --bench follow",
         vars.iter().map(|v| format!("{v} ")).collect::<String>()
     );
     // The nodes run until the process ends; what the run created goes first.
