@@ -69,19 +69,8 @@ const PHONE_UA: &str = "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/53
     (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36";
 const PHONE_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
-fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+mod common;
+use common::{env, percentile};
 
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;

@@ -19,19 +19,8 @@ use sipas::startup::Application;
 use sipas::storage::{Storage, UnitFilter, api_clients, campaigns, units};
 use sipas_domain::access::Scope;
 
-fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+mod common;
+use common::{env, percentile};
 
 struct Phase {
     done: AtomicU64,

@@ -87,6 +87,19 @@ async fn two_nodes(backend: Backend) -> Option<(TestApp, crate::common::Node, St
     Some((a, b, url_a, url_b))
 }
 
+/// Phường Nam Hà (18073) and its default desk, for rows written by hand.
+async fn ward_and_desk(
+    app: &TestApp,
+) -> (sipas::storage::UnitRow, sipas::storage::ServicePointRecord) {
+    let ward = sipas::storage::units::by_code(app.storage.db(), "18073", None)
+        .await
+        .unwrap();
+    let desk = sipas::storage::units::default_service_point(app.storage.db(), &ward)
+        .await
+        .unwrap();
+    (ward, desk)
+}
+
 /// A form as a browser sends it: loaded once, every answer 4, its hidden fields kept.
 async fn loaded_form(app: &TestApp, url: &str) -> Vec<(String, String)> {
     let html = app.page(url).await;
@@ -319,12 +332,7 @@ async fn a_late_commit_below_the_position_is_counted() {
     };
     open_campaign(&app, "HT-2026", 0).await;
     let unit_path = app.url("/api/v1/campaigns/HT-2026/units/18073/scores");
-    let ward = sipas::storage::units::by_code(app.storage.db(), "18073", None)
-        .await
-        .unwrap();
-    let desk = sipas::storage::units::default_service_point(app.storage.db(), &ward)
-        .await
-        .unwrap();
+    let (ward, desk) = ward_and_desk(&app).await;
     // A slow writer (an import, another node) takes an id and holds its transaction.
     let pool = app.storage.db().get_postgres_connection_pool();
     let mut slow = pool.begin().await.unwrap();
@@ -425,12 +433,7 @@ async fn damaged_rows_do_not_stop_the_follower(backend: Backend) {
     };
     open_campaign(&app, "HT-2026", 0).await;
     open_campaign(&app, "BROKEN", 0).await;
-    let ward = sipas::storage::units::by_code(app.storage.db(), "18073", None)
-        .await
-        .unwrap();
-    let desk = sipas::storage::units::default_service_point(app.storage.db(), &ward)
-        .await
-        .unwrap();
+    let (ward, desk) = ward_and_desk(&app).await;
     let now = match backend {
         Backend::Postgres => "now()",
         Backend::Sqlite => "'2026-06-01T00:00:00Z'",
@@ -485,12 +488,7 @@ async fn a_late_commit_of_a_younger_transaction_is_counted() {
     };
     open_campaign(&app, "HT-2026", 0).await;
     let unit_path = app.url("/api/v1/campaigns/HT-2026/units/18073/scores");
-    let ward = sipas::storage::units::by_code(app.storage.db(), "18073", None)
-        .await
-        .unwrap();
-    let desk = sipas::storage::units::default_service_point(app.storage.db(), &ward)
-        .await
-        .unwrap();
+    let (ward, desk) = ward_and_desk(&app).await;
     let insert = "INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, \
          verified, language, answers, submitted_at, is_demo) \
          VALUES (1, $1, $2, 'paper', TRUE, 'vi', '5555555555555555555555', now(), FALSE)";

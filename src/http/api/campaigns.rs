@@ -113,14 +113,10 @@ pub async fn create_campaign(
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
     authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
-    let new = body.into_inner().parse().map_err(|errors| {
-        let summary = errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
-        ApiError::unprocessable(summary).with_details(errors)
-    })?;
+    let new = body
+        .into_inner()
+        .parse()
+        .map_err(ApiError::invalid_fields)?;
     let txn = state.storage.write().await?;
     let campaign = campaigns::create(&txn, caller.name(), &new, false).await?;
     txn.commit()

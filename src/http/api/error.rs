@@ -64,6 +64,17 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
     }
 
+    /// A request whose fields the domain refused: every reason in the message, each
+    /// with its field in `details`.
+    pub fn invalid_fields(errors: Vec<sipas_domain::campaign::FieldError>) -> Self {
+        let summary = errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self::unprocessable(summary).with_details(errors)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }

@@ -139,14 +139,7 @@ pub async fn create_service_point(
     body: web::Json<NewServicePointBody>,
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
-    let new = NewServicePoint::parse(&body.code, &body.name).map_err(|errors| {
-        let summary = errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
-        ApiError::unprocessable(summary).with_details(errors)
-    })?;
+    let new = NewServicePoint::parse(&body.code, &body.name).map_err(ApiError::invalid_fields)?;
     let unit = units::by_code(state.storage.db(), &path, None).await?;
     authorize(
         &state,
