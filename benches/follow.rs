@@ -51,7 +51,6 @@ use reqwest::header::{
 };
 use sea_orm::{ConnectionTrait, Statement};
 use sipas::config::Settings;
-use sipas::rate_limit::{Limit, RateLimits};
 use sipas::reports::Document;
 use sipas::scores::{ScoreBook, ScoreQuery};
 use sipas::startup::Application;
@@ -71,6 +70,15 @@ const PHONE_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.
 
 mod common;
 use common::{env, percentile};
+
+/// Every task's result, in order.
+async fn joined<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut results = Vec::with_capacity(handles.len());
+    for h in handles {
+        results.push(h.await.unwrap());
+    }
+    results
+}
 
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;
@@ -873,22 +881,8 @@ async fn main() {
     )
     .await as u64;
 
-    let mut settings = Settings::from_lookup(|_| None).unwrap();
-    settings.database_url = database_url.clone();
-    settings.redis_url = redis_url.clone();
+    let mut settings = common::settings(&database_url, redis_url.clone());
     settings.redis_prefix = format!("sipas-follow-{}:", std::process::id());
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.secret = Some("bench-secret-0123456789".into());
-    // All load comes from one address: lift the limits for the measurement.
-    let open = Limit {
-        max: u32::MAX,
-        window: Duration::from_secs(60),
-    };
-    settings.rate_limits = RateLimits {
-        per_device: open,
-        per_address: open,
-        per_desk: open,
-    };
     let t = Instant::now();
     own_threads("load generator:");
     let a = start_node(settings.clone(), "node-a").await;
@@ -1014,11 +1008,7 @@ async fn main() {
                 }
             })
             .await;
-            let mut samples = Vec::with_capacity(handles.len());
-            for h in handles {
-                samples.push(h.await.unwrap());
-            }
-            samples
+            joined(handles).await
         })
     };
 
@@ -1042,11 +1032,7 @@ async fn main() {
                     }
                 })
                 .await;
-                let mut samples = Vec::with_capacity(handles.len());
-                for h in handles {
-                    samples.push(h.await.unwrap());
-                }
-                samples
+                joined(handles).await
             })
         })
         .collect();

@@ -13,8 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sipas::config::Settings;
-use sipas::rate_limit::{Limit, RateLimits};
 use sipas::startup::Application;
 use sipas::storage::{Storage, UnitFilter, api_clients, campaigns, units};
 use sipas_domain::access::Scope;
@@ -108,21 +106,7 @@ async fn main() {
             Err(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
         },
     };
-    let mut settings = Settings::from_lookup(|_| None).unwrap();
-    settings.database_url = database_url.clone();
-    settings.redis_url = std::env::var("SIPAS_BENCH_REDIS_URL").ok();
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.secret = Some("bench-secret-0123456789".into());
-    // Load comes from one address and a few desks: lift the limits for the measurement.
-    let open = Limit {
-        max: u32::MAX,
-        window: Duration::from_secs(60),
-    };
-    settings.rate_limits = RateLimits {
-        per_device: open,
-        per_address: open,
-        per_desk: open,
-    };
+    let settings = common::settings(&database_url, std::env::var("SIPAS_BENCH_REDIS_URL").ok());
 
     let app = Application::build(&settings, true).await.unwrap();
     let base = app.base_url().to_owned();

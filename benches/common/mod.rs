@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use sipas::config::Settings;
+use sipas::rate_limit::{Limit, RateLimits};
+
 /// A setting from the environment, or its default.
 pub fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -16,4 +19,24 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
         return Duration::ZERO;
     }
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// A node's settings for a benchmark: a random port, a fixed key, and the rate limits
+/// lifted (all the load comes from one address and a few desks).
+pub fn settings(database_url: &str, redis_url: Option<String>) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).unwrap();
+    settings.database_url = database_url.to_owned();
+    settings.redis_url = redis_url;
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.secret = Some("bench-secret-0123456789".into());
+    let open = Limit {
+        max: u32::MAX,
+        window: Duration::from_secs(60),
+    };
+    settings.rate_limits = RateLimits {
+        per_device: open,
+        per_address: open,
+        per_desk: open,
+    };
+    settings
 }

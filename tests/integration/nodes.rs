@@ -87,6 +87,12 @@ async fn two_nodes(backend: Backend) -> Option<(TestApp, crate::common::Node, St
     Some((a, b, url_a, url_b))
 }
 
+/// A paper response of campaign 1 written by hand, as another writer would (PostgreSQL):
+/// `$1` unit, `$2` desk, `$3` answers; it returns the row's id.
+const INSERT_BY_HAND: &str = "INSERT INTO responses (campaign_id, unit_id, service_point_id, \
+    channel, verified, language, answers, submitted_at, is_demo) \
+    VALUES (1, $1, $2, 'paper', TRUE, 'vi', $3, now(), FALSE) RETURNING id";
+
 /// Phường Nam Hà (18073) and its default desk, for rows written by hand.
 async fn ward_and_desk(
     app: &TestApp,
@@ -336,17 +342,13 @@ async fn a_late_commit_below_the_position_is_counted() {
     // A slow writer (an import, another node) takes an id and holds its transaction.
     let pool = app.storage.db().get_postgres_connection_pool();
     let mut slow = pool.begin().await.unwrap();
-    let (late_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, verified, \
-         language, answers, submitted_at, is_demo) \
-         VALUES (1, $1, $2, 'paper', TRUE, 'vi', '1111111111111111111111', now(), FALSE) \
-         RETURNING id",
-    )
-    .bind(ward.id)
-    .bind(desk.id)
-    .fetch_one(&mut *slow)
-    .await
-    .unwrap();
+    let (late_id,): (i64,) = sqlx::query_as(INSERT_BY_HAND)
+        .bind(ward.id)
+        .bind(desk.id)
+        .bind("1111111111111111111111")
+        .fetch_one(&mut *slow)
+        .await
+        .unwrap();
     // Meanwhile two answers with larger ids commit and are counted.
     let url = desk_url(&app, "HT-2026", "18073").await;
     for _ in 0..2 {
@@ -489,9 +491,6 @@ async fn a_late_commit_of_a_younger_transaction_is_counted() {
     open_campaign(&app, "HT-2026", 0).await;
     let unit_path = app.url("/api/v1/campaigns/HT-2026/units/18073/scores");
     let (ward, desk) = ward_and_desk(&app).await;
-    let insert = "INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, \
-         verified, language, answers, submitted_at, is_demo) \
-         VALUES (1, $1, $2, 'paper', TRUE, 'vi', '5555555555555555555555', now(), FALSE)";
     let pool = app.storage.db().get_postgres_connection_pool();
     let mut older = pool.begin().await.unwrap();
     let (older_xid,): (String,) = sqlx::query_as("SELECT pg_current_xact_id()::text")
@@ -506,9 +505,10 @@ async fn a_late_commit_of_a_younger_transaction_is_counted() {
     assert!(younger_xid.parse::<i64>().unwrap() > older_xid.parse::<i64>().unwrap());
     // The younger writer takes the smaller id and holds on; the older one commits.
     for tx in [&mut younger, &mut older] {
-        sqlx::query(insert)
+        sqlx::query(INSERT_BY_HAND)
             .bind(ward.id)
             .bind(desk.id)
+            .bind("5555555555555555555555")
             .execute(&mut **tx)
             .await
             .unwrap();
