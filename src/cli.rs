@@ -38,6 +38,30 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Units of the PAR Index.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UnitsCommand {
+    /// Set a province up: the province and its communes from the national list of the
+    /// two-tier structure (34 provinces), plus its own departments and central agencies
+    /// from a CSV file (`code,name,unit_type,parent_code`). All or nothing; running it
+    /// again changes nothing.
+    Import {
+        /// The province's two-digit code: 01 Hà Nội, 42 Hà Tĩnh, 79 TP Hồ Chí Minh, …
+        #[arg(long)]
+        province: String,
+        /// The province's own units (departments, central agencies, …).
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// First day of the units (default 2025-07-01, the two-tier structure).
+        #[arg(long)]
+        valid_from: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,12 +90,24 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             storage.migrate().await?;
             let report = storage.seed_reference_data().await?;
             println!(
-                "Reference data: {} unit types, {} questionnaires, {} units added.",
-                report.unit_types, report.questionnaires, report.units
+                "Reference data: {} unit types, {} PAR schemes, {} questionnaires, {} units and {} crosswalk lines added.",
+                report.unit_types,
+                report.par_schemes,
+                report.questionnaires,
+                report.units,
+                report.successions
             );
             Ok(())
         }
         Command::Recompute => recompute(&settings).await,
+        Command::Units {
+            command:
+                UnitsCommand::Import {
+                    province,
+                    file,
+                    valid_from,
+                },
+        } => import_units(&settings, &province, file.as_deref(), valid_from).await,
         Command::Token {
             command: TokenCommand::Create { name, scope },
         } => {
@@ -116,6 +152,63 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn import_units(
+    settings: &Settings,
+    province: &str,
+    file: Option<&std::path::Path>,
+    valid_from: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
+    use crate::storage::units::SetupError;
+    let own =
+        match file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("cannot read {} as UTF-8 text: {e}", path.display())
+            })?),
+            None => None,
+        };
+    let storage = Storage::connect(&settings.database_url).await?;
+    storage.migrate().await?;
+    storage.seed_reference_data().await?;
+    let valid_from = valid_from.unwrap_or_else(sipas_domain::reference::reform_2025);
+    match storage
+        .set_up_province("cli", province, own.as_deref(), valid_from)
+        .await
+    {
+        Ok(report) => {
+            println!(
+                "Province {province} from {valid_from}: {} units created, {} already there.",
+                report.created, report.unchanged
+            );
+            Ok(())
+        }
+        Err(SetupError::UnknownProvince(message)) => Err(anyhow::anyhow!(message)),
+        Err(SetupError::Refused(problems)) => {
+            let (listed, more) = problems.into_parts();
+            let file = file.map_or("the national list".into(), |p| p.display().to_string());
+            for e in &listed {
+                let place = if e.line == 0 {
+                    "national list".to_owned()
+                } else {
+                    format!("{file}:{}", e.line)
+                };
+                eprintln!(
+                    "{place}{}: {}",
+                    e.column
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default(),
+                    e.message
+                );
+            }
+            Err(anyhow::anyhow!(
+                "{} problem(s) found; nothing was stored",
+                listed.len() + more
+            ))
+        }
+        Err(SetupError::Storage(e)) => Err(e.into()),
+    }
 }
 
 async fn recompute(settings: &Settings) -> anyhow::Result<()> {

@@ -308,6 +308,9 @@ pub struct CampaignRequest {
     /// `"open"` (the default: citizens can answer at once) or `"draft"`.
     #[serde(default)]
     pub status: Option<String>,
+    /// The PAR scheme its points come from; by default the scheme added last.
+    #[serde(default)]
+    pub par_scheme: Option<String>,
 }
 
 /// How a campaign treats its citizens' answers.
@@ -340,6 +343,7 @@ pub struct NewCampaign {
     pub rules: CampaignRules,
     /// Draft or open: a campaign starts in one of these.
     pub status: CampaignStatus,
+    pub par_scheme: Option<String>,
 }
 
 /// One problem with a field of a request.
@@ -347,6 +351,15 @@ pub struct NewCampaign {
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
 }
 
 impl CampaignRequest {
@@ -414,6 +427,16 @@ impl CampaignRequest {
             })
             .ok()
         });
+        if self
+            .par_scheme
+            .as_deref()
+            .is_some_and(|s| !is_valid_code(s))
+        {
+            errors.push(FieldError::new(
+                "par_scheme",
+                "par_scheme must be a PAR scheme's code",
+            ));
+        }
         let status = match self.status.as_deref() {
             None | Some("open") => CampaignStatus::Open,
             Some("draft") => CampaignStatus::Draft,
@@ -435,6 +458,7 @@ impl CampaignRequest {
                 design,
                 rules,
                 status,
+                par_scheme: self.par_scheme,
             }),
             _ => Err(errors),
         }
@@ -459,6 +483,7 @@ mod tests {
             min_fill_seconds: None,
             receipt_valid_days: None,
             status: None,
+            par_scheme: None,
         }
     }
 

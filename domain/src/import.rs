@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::campaign::Channel;
 use crate::questionnaire::{Answers, AnswersError, Questionnaire, parse_answer};
+use crate::unit::UnitRecord;
 
 /// At most this many problems are listed; a file with more is summarised.
 pub const MAX_REPORTED: usize = 1_000;
@@ -238,6 +239,90 @@ pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
     }
 }
 
+/// One line of a province's own units file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitLine {
+    pub line: u64,
+    pub unit: UnitRecord,
+}
+
+/// Parses `code,name,unit_type,parent_code` (a province's departments and central
+/// agencies, or any units it adds); an empty parent is the province itself. No code
+/// twice.
+pub fn parse_units(text: &str) -> Result<Vec<UnitLine>, Problems> {
+    let mut lines = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let required = ["code", "name", "unit_type", "parent_code"];
+    let problems = read_rows(text, &required, None, |row, problems| {
+        let code = row.get("code");
+        let parent = row.get("parent_code");
+        match UnitRecord::parse(code, row.get("name"), row.get("unit_type"), Some(parent)) {
+            Ok(unit) => {
+                if !seen.insert(unit.code.clone()) {
+                    let message = format!("{} is given twice", unit.code);
+                    return problems.push(row.problem(Some("code"), message));
+                }
+                lines.push(UnitLine {
+                    line: row.line,
+                    unit,
+                });
+            }
+            Err(errors) => {
+                for e in errors {
+                    problems.push(row.problem(Some(e.field), e.message));
+                }
+            }
+        }
+    });
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Why a province cannot be set up.
+#[derive(Debug)]
+pub enum ProvinceSetupError {
+    /// Not one of the 34 provinces; the message lists them.
+    UnknownProvince(String),
+    /// The province's own file has bad lines.
+    Refused(Problems),
+}
+
+/// The units that set a province up: the province itself and its communes from the
+/// national list (line 0: they come from no file of the caller's), then the lines of
+/// its own file (departments, central agencies, …), whose empty parent is the
+/// province.
+pub fn province_units(
+    province_code: &str,
+    own_units: Option<&str>,
+) -> Result<Vec<UnitLine>, ProvinceSetupError> {
+    let Some(found) = crate::reference::province_communes(province_code) else {
+        let known: Vec<String> = crate::reference::provinces()
+            .into_iter()
+            .map(|(code, name)| format!("{code} {name}"))
+            .collect();
+        return Err(ProvinceSetupError::UnknownProvince(format!(
+            "unknown province {province_code:?}; the 34 provinces are: {}",
+            known.join(", ")
+        )));
+    };
+    let mut lines: Vec<UnitLine> = std::iter::once(found.province)
+        .chain(found.communes)
+        .map(|unit| UnitLine { line: 0, unit })
+        .collect();
+    if let Some(text) = own_units {
+        for mut l in parse_units(text).map_err(ProvinceSetupError::Refused)? {
+            if l.unit.parent_code.is_none() {
+                l.unit.parent_code = Some(province_code.to_owned());
+            }
+            lines.push(l);
+        }
+    }
+    Ok(lines)
+}
+
 /// Parses `unit_code,service_point_code,channel,<criterion codes>`: channel `paper`
 /// or `interviewer`; answers `1`–`5`, `0` or empty for no answer.
 pub fn parse_responses(
@@ -430,5 +515,55 @@ mod tests {
         let (errors, more) = parse_frame(&text).unwrap_err().into_parts();
         assert_eq!(errors.len(), MAX_REPORTED);
         assert_eq!(more, 5);
+    }
+
+    #[test]
+    fn own_units_are_read_by_line() {
+        let text = "code,name,unit_type,parent_code\nS-NV,Sở Nội vụ,department,\nTW-CA,Công an thành phố,central_agency,01\n";
+        let lines = parse_units(text).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1].line, 3);
+        assert_eq!(lines[1].unit.parent_code.as_deref(), Some("01"));
+        assert_eq!(lines[0].unit.parent_code, None);
+        let bad = "code,name,unit_type,parent_code\nS-NV,Sở Nội vụ,department,\nS NV,,department,\nS-NV,Again,department,\n";
+        let (errors, more) = parse_units(bad).unwrap_err().into_parts();
+        assert_eq!(more, 0);
+        let got: Vec<(u64, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(3, Some("code")), (3, Some("name")), (4, Some("code"))]
+        );
+        assert_eq!(errors[2].message, "S-NV is given twice");
+        let (errors, _) = parse_units("code,name\nA,B\n").unwrap_err().into_parts();
+        assert_eq!(errors[0].message, "the header has no column unit_type");
+    }
+
+    #[test]
+    fn a_province_is_its_communes_and_its_own_units() {
+        let own = "code,name,unit_type,parent_code\nS-NV,Sở Nội vụ,department,\n";
+        let lines = province_units("01", Some(own)).unwrap();
+        assert_eq!(lines.len(), 1 + 126 + 1);
+        assert_eq!(
+            (lines[0].line, lines[0].unit.unit_type.as_str()),
+            (0, "province")
+        );
+        let own_line = lines.last().unwrap();
+        assert_eq!(own_line.line, 2);
+        assert_eq!(own_line.unit.parent_code.as_deref(), Some("01"));
+        assert!(lines[1..127].iter().all(|l| l.unit.unit_type == "commune"));
+        match province_units("63", None) {
+            Err(ProvinceSetupError::UnknownProvince(m)) => {
+                assert!(m.contains("01 Thành phố Hà Nội"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = "code,name,unit_type,parent_code\nS NV,x,department,\n";
+        assert!(matches!(
+            province_units("01", Some(bad)),
+            Err(ProvinceSetupError::Refused(_))
+        ));
     }
 }

@@ -2,7 +2,7 @@
 //! communes) and their one-stop service points. Unit types are data, not an enum: the
 //! 2021 three-tier structure and the 2025 two-tier one differ in their types and tree.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -19,7 +19,6 @@ pub struct UnitType {
     pub tier: i32,
     /// Smallest quota a unit of this type gets, whatever its frame says (never above N).
     pub quota_floor: u32,
-    pub par: Option<ParMaxPoints>,
 }
 
 /// How many PAR Index points a unit type's total has and how many come from the survey
@@ -31,6 +30,140 @@ pub struct ParMaxPoints {
     pub max_total: f64,
 }
 
+/// A named PAR scheme (a decision of the province's People's Committee): the points
+/// of each unit type. A campaign names its scheme; a type it leaves out earns no
+/// points (the province itself, say).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParScheme {
+    pub code: String,
+    pub name: String,
+    pub points: BTreeMap<String, ParMaxPoints>,
+}
+
+impl ParScheme {
+    /// Checks the scheme and reports every problem at once: a plain code, a name,
+    /// each unit type once, and points that are finite, not negative, with the survey's
+    /// share above zero and criteria plus survey within the total.
+    pub fn parse(
+        code: &str,
+        name: &str,
+        points: impl IntoIterator<Item = (String, ParMaxPoints)>,
+    ) -> Result<ParScheme, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !is_valid_code(code) {
+            errors.push(FieldError::new(
+                "code",
+                "code must be 1–32 letters, digits, '-', '_' or '.'",
+            ));
+        }
+        let name = checked_name(name, &mut errors);
+        let mut by_type = BTreeMap::new();
+        for (unit_type, p) in points {
+            if !is_valid_code(&unit_type) {
+                errors.push(FieldError::new(
+                    "points",
+                    format!("unit type {unit_type:?} is not a plain code"),
+                ));
+                continue;
+            }
+            let values = [p.criteria_max_points, p.survey_max_points, p.max_total];
+            if values.iter().any(|v| !v.is_finite() || *v < 0.0)
+                || p.survey_max_points <= 0.0
+                || p.criteria_max_points + p.survey_max_points > p.max_total + 1e-9
+            {
+                errors.push(FieldError::new(
+                    "points",
+                    format!(
+                        "{unit_type}: points must be finite and not negative, the survey's above 0, and criteria + survey at most the total"
+                    ),
+                ));
+            }
+            if by_type.insert(unit_type.clone(), p).is_some() {
+                errors.push(FieldError::new(
+                    "points",
+                    format!("unit type {unit_type} is given twice"),
+                ));
+            }
+        }
+        if by_type.is_empty() && errors.is_empty() {
+            errors.push(FieldError::new(
+                "points",
+                "give the points of at least one unit type",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(ParScheme {
+                code: code.to_owned(),
+                name,
+                points: by_type,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A trimmed name of 1–200 characters without control characters, or an error on
+/// the `name` field.
+fn checked_name(name: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = name.trim();
+    let length = name.chars().count();
+    if !(1..=200).contains(&length) || name.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "name",
+            "name must be 1–200 characters without control characters",
+        ));
+    }
+    name.to_owned()
+}
+
+/// How an old unit went into a new one across a reorganisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// All of the old unit went into the new one.
+    Whole,
+    /// The old unit was divided between several new ones.
+    Split,
+}
+
+impl Relation {
+    pub fn parse(s: &str) -> Option<Relation> {
+        match s {
+            "whole" => Some(Relation::Whole),
+            "split" => Some(Relation::Split),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Whole => "whole",
+            Relation::Split => "split",
+        }
+    }
+}
+
+/// One line of the crosswalk between two periods, by unit id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Succession {
+    pub predecessor: i32,
+    pub successor: i32,
+    pub relation: Relation,
+}
+
+/// The units of an earlier date a unit stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Predecessors {
+    /// Unit ids valid on that date, in code order.
+    pub units: Vec<i32>,
+    /// The unit itself was valid then: no crosswalk was needed.
+    pub same_unit: bool,
+    /// Some old unit was split between several new ones, so the group covers more
+    /// (or less) than the new unit does: the comparison is approximate.
+    pub approximate: bool,
+}
+
 /// A unit as the reference file gives it: official code, name, type and parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnitRecord {
@@ -38,6 +171,55 @@ pub struct UnitRecord {
     pub name: String,
     pub unit_type: String,
     pub parent_code: Option<String>,
+}
+
+impl UnitRecord {
+    /// Checks a unit as a manager or a file gives it and reports every problem at
+    /// once; an empty parent is none (the province's root).
+    pub fn parse(
+        code: &str,
+        name: &str,
+        unit_type: &str,
+        parent_code: Option<&str>,
+    ) -> Result<UnitRecord, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !is_valid_code(code) {
+            errors.push(FieldError::new(
+                "code",
+                "code must be 1–32 letters, digits, '-', '_' or '.'",
+            ));
+        }
+        let name = checked_name(name, &mut errors);
+        if !is_valid_code(unit_type) {
+            errors.push(FieldError::new(
+                "unit_type",
+                "unit_type must be a unit type's code, such as department or commune",
+            ));
+        }
+        let parent_code = parent_code.map(str::trim).filter(|p| !p.is_empty());
+        if parent_code.is_some_and(|p| !is_valid_code(p)) {
+            errors.push(FieldError::new(
+                "parent_code",
+                "parent_code must be a unit's code",
+            ));
+        }
+        if parent_code == Some(code) {
+            errors.push(FieldError::new(
+                "parent_code",
+                "a unit cannot be its own parent",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(UnitRecord {
+                code: code.to_owned(),
+                name,
+                unit_type: unit_type.to_owned(),
+                parent_code: parent_code.map(str::to_owned),
+            })
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 /// The code of the service point every unit gets by default: its Bộ phận Một cửa.
@@ -79,6 +261,8 @@ pub struct UnitTree {
     children: HashMap<i32, Vec<i32>>,
     /// The nodes of each code, one per period.
     by_code: HashMap<String, Vec<i32>>,
+    /// Each unit's predecessors in the crosswalk, with how they went into it.
+    predecessors: HashMap<i32, Vec<(i32, Relation)>>,
 }
 
 impl UnitTree {
@@ -101,7 +285,66 @@ impl UnitTree {
             nodes,
             children,
             by_code,
+            predecessors: HashMap::new(),
         }
+    }
+
+    /// Adds the crosswalk between periods.
+    pub fn with_successions(mut self, lines: impl IntoIterator<Item = Succession>) -> UnitTree {
+        for line in lines {
+            self.predecessors
+                .entry(line.successor)
+                .or_default()
+                .push((line.predecessor, line.relation));
+        }
+        for list in self.predecessors.values_mut() {
+            list.sort_unstable_by_key(|(id, _)| *id);
+            list.dedup_by_key(|(id, _)| *id);
+        }
+        self
+    }
+
+    /// What `unit` stands for on an earlier date `on`: itself when it was valid then,
+    /// otherwise the units of that date it came from, followed back through as many
+    /// reorganisations as lie between (a unit of an in-between period is passed
+    /// through). `None` when nothing valid on `on` leads to it.
+    pub fn predecessors(&self, unit: i32, on: NaiveDate) -> Option<Predecessors> {
+        if self.valid(unit, on).is_some() {
+            return Some(Predecessors {
+                units: vec![unit],
+                same_unit: true,
+                approximate: false,
+            });
+        }
+        let mut found = Vec::new();
+        let mut approximate = false;
+        let mut visited = HashSet::from([unit]);
+        let mut stack = vec![unit];
+        while let Some(id) = stack.pop() {
+            for &(predecessor, relation) in self.predecessors.get(&id).into_iter().flatten() {
+                if !visited.insert(predecessor) {
+                    continue;
+                }
+                let Some(node) = self.nodes.get(&predecessor) else {
+                    continue;
+                };
+                approximate |= relation == Relation::Split;
+                if node.is_valid_on(on) {
+                    found.push(node);
+                } else if node.valid_from > on {
+                    stack.push(predecessor);
+                }
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        found.sort_unstable_by(|a, b| a.code.cmp(&b.code).then(a.id.cmp(&b.id)));
+        Some(Predecessors {
+            units: found.into_iter().map(|n| n.id).collect(),
+            same_unit: false,
+            approximate,
+        })
     }
 
     pub fn node(&self, id: i32) -> Option<&UnitNode> {
@@ -194,18 +437,11 @@ impl NewServicePoint {
                 message: "code must be 1–32 letters, digits, '-', '_' or '.'".into(),
             });
         }
-        let name = name.trim();
-        let length = name.chars().count();
-        if !(1..=200).contains(&length) || name.chars().any(char::is_control) {
-            errors.push(FieldError {
-                field: "name",
-                message: "name must be 1–200 characters without control characters".into(),
-            });
-        }
+        let name = checked_name(name, &mut errors);
         if errors.is_empty() {
             Ok(NewServicePoint {
                 code: code.to_owned(),
-                name: name.to_owned(),
+                name,
             })
         } else {
             Err(errors)
@@ -392,6 +628,158 @@ mod tests {
         assert_eq!(
             errors[1].message,
             "name must be 1–200 characters without control characters"
+        );
+    }
+
+    /// Hà Tĩnh's wards across the reform: Nam Hà (3) and Bắc Hà (4) merged whole into
+    /// Thành Sen (6); Đại Nài (9) split between Thành Sen and Hà Huy Tập (10).
+    fn across_the_reform() -> UnitTree {
+        let reform = day(2025, 7, 1);
+        let mut nodes: Vec<UnitNode> = Vec::new();
+        for (id, code, old) in [
+            (3, "18073", true),
+            (4, "18077", true),
+            (9, "18082", true),
+            (6, "18073", false),
+            (10, "18652", false),
+            (11, "99001", false),
+        ] {
+            let mut n = node(id, code, Some(1));
+            if old {
+                n.valid_until = Some(reform);
+            } else {
+                n.valid_from = reform;
+            }
+            nodes.push(n);
+        }
+        nodes.push(node(1, "42", None));
+        let line = |predecessor, successor, relation| Succession {
+            predecessor,
+            successor,
+            relation,
+        };
+        UnitTree::new(nodes).with_successions([
+            line(3, 6, Relation::Whole),
+            line(4, 6, Relation::Whole),
+            line(9, 6, Relation::Split),
+            line(9, 10, Relation::Split),
+            line(3, 6, Relation::Whole),
+        ])
+    }
+
+    #[test]
+    fn a_merged_unit_stands_for_its_predecessors() {
+        let tree = across_the_reform();
+        let before = day(2021, 3, 1);
+        let thanh_sen = tree.predecessors(6, before).unwrap();
+        assert_eq!(thanh_sen.units, vec![3, 4, 9], "in code order, once each");
+        assert!(thanh_sen.approximate, "Đại Nài was split");
+        assert!(!thanh_sen.same_unit);
+        let ha_huy_tap = tree.predecessors(10, before).unwrap();
+        assert_eq!(ha_huy_tap.units, vec![9]);
+        assert!(ha_huy_tap.approximate);
+        // A unit valid on both dates is itself; one with no crosswalk line has none.
+        let province = tree.predecessors(1, before).unwrap();
+        assert_eq!((province.units, province.same_unit), (vec![1], true));
+        assert_eq!(tree.predecessors(11, before), None);
+        // Before the old units existed, nothing leads to them.
+        assert_eq!(tree.predecessors(6, day(2019, 1, 1)), None);
+    }
+
+    #[test]
+    fn predecessors_pass_through_an_in_between_period() {
+        // 1 (2020–2023) → 2 (2023–2025) → 3 (2025–): a 2021 round is reached from 3.
+        let mut a = node(1, "A", None);
+        a.valid_until = Some(day(2023, 1, 1));
+        let mut b = node(2, "B", None);
+        b.valid_from = day(2023, 1, 1);
+        b.valid_until = Some(day(2025, 7, 1));
+        let mut c = node(3, "C", None);
+        c.valid_from = day(2025, 7, 1);
+        let tree = UnitTree::new([a, b, c]).with_successions([
+            Succession {
+                predecessor: 1,
+                successor: 2,
+                relation: Relation::Whole,
+            },
+            Succession {
+                predecessor: 2,
+                successor: 3,
+                relation: Relation::Whole,
+            },
+        ]);
+        let found = tree.predecessors(3, day(2021, 6, 1)).unwrap();
+        assert_eq!((found.units, found.approximate), (vec![1], false));
+        assert_eq!(
+            tree.predecessors(3, day(2024, 1, 1)).unwrap().units,
+            vec![2]
+        );
+    }
+
+    #[test]
+    fn par_schemes_are_checked() {
+        let points = |c: f64, s: f64, t: f64| ParMaxPoints {
+            criteria_max_points: c,
+            survey_max_points: s,
+            max_total: t,
+        };
+        let scheme = ParScheme::parse(
+            "HT-2026",
+            " Hà Tĩnh 2026 ",
+            [("commune".to_string(), points(70.0, 30.0, 100.0))],
+        )
+        .unwrap();
+        assert_eq!(scheme.name, "Hà Tĩnh 2026");
+        assert_eq!(scheme.points["commune"].survey_max_points, 30.0);
+        let fields = |code: &str, list: Vec<(String, ParMaxPoints)>| -> Vec<String> {
+            ParScheme::parse(code, "x", list)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect()
+        };
+        assert_eq!(
+            fields("x", vec![]),
+            vec!["points: give the points of at least one unit type"]
+        );
+        let twice = fields(
+            "a b",
+            vec![
+                ("commune".into(), points(70.0, 30.0, 100.0)),
+                ("commune".into(), points(70.0, 40.0, 100.0)),
+                ("department".into(), points(80.0, f64::NAN, 100.0)),
+                ("x y".into(), points(1.0, 1.0, 2.0)),
+            ],
+        );
+        assert_eq!(twice.len(), 5, "{twice:?}");
+        assert!(twice[0].starts_with("code:"));
+        assert!(twice.iter().any(|e| e.contains("commune is given twice")));
+        assert!(
+            twice
+                .iter()
+                .any(|e| e.starts_with("points: commune: points must"))
+        );
+        assert!(twice.iter().any(|e| e.starts_with("points: department:")));
+        assert!(
+            twice
+                .iter()
+                .any(|e| e.contains("\"x y\" is not a plain code"))
+        );
+    }
+
+    #[test]
+    fn units_are_checked() {
+        let unit = UnitRecord::parse("S-NV", " Sở Nội vụ ", "department", Some(" ")).unwrap();
+        assert_eq!(unit.name, "Sở Nội vụ");
+        assert_eq!(unit.parent_code, None);
+        let fields: Vec<&str> = UnitRecord::parse("a/b", "", "no type", Some("a/b"))
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            vec!["code", "name", "unit_type", "parent_code", "parent_code"]
         );
     }
 }

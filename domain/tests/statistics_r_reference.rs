@@ -1,18 +1,20 @@
 //! The statistics engine against R: estimates and linearised variances from the
 //! `survey` package, quantiles and binomial intervals from base R, and the interval
-//! rules of docs/statistics.md applied in R to R's own variances. The fixtures and the
-//! script that writes them are in tests/fixtures/statistics/ (`Rscript generate.R`).
+//! rules of docs/statistics.md (unit, group and change between two rounds) applied in R
+//! to R's own variances. The fixtures and the script that writes them are in
+//! tests/fixtures/statistics/ (`Rscript generate.R`).
 
 use serde_json::Value;
 use sipas_domain::statistics::{
-    Accumulator, CampaignAnalysis, Confidence, Design, ElementResult, Estimate, Flag, Moments,
-    QuestionnaireShape, ScoringOptions, Stratum, UnitMoments, UnitResult, aggregate, agresti_coull,
-    beta_quantile, chi_squared_quantile, clopper_pearson, jeffreys, normal_quantile,
-    students_t_quantile, wilson, wilson_cc,
+    Accumulator, CampaignAnalysis, Change, Confidence, Design, ElementResult, Estimate, Flag,
+    GroupEstimate, Moments, QuestionnaireShape, ScoringOptions, Stratum, UnitMoments, UnitResult,
+    aggregate, agresti_coull, beta_quantile, change, chi_squared_quantile, clopper_pearson,
+    jeffreys, normal_quantile, students_t_quantile, wilson, wilson_cc,
 };
 
 const UNITS: &str = include_str!("fixtures/statistics/units.json");
 const AGGREGATE: &str = include_str!("fixtures/statistics/aggregate.json");
+const CHANGE: &str = include_str!("fixtures/statistics/change.json");
 const QUANTILES: &str = include_str!("fixtures/statistics/quantiles.json");
 const PROPORTIONS: &str = include_str!("fixtures/statistics/proportions.json");
 
@@ -71,7 +73,12 @@ fn parse_answers(text: &str) -> Vec<u8> {
 
 fn fixture_units() -> Vec<FixtureUnit> {
     let fixture: Value = serde_json::from_str(UNITS).expect("units.json");
-    fixture["units"]
+    parse_units(&fixture["units"])
+}
+
+/// Units as generate.R writes them (`unit_input`, with `expected` where it has one).
+fn parse_units(units: &Value) -> Vec<FixtureUnit> {
+    units
         .as_array()
         .expect("units")
         .iter()
@@ -183,6 +190,18 @@ fn check_estimate(estimate: &Estimate, moments: &Moments, expected: &Value, what
     );
 }
 
+/// A mean score (the unit's, an element's or a criterion's): moments and `± t·se`.
+fn check_mean_score(estimate: &Estimate, moments: &Moments, expected: &Value, what: &str) {
+    let what = format!("{what} mean score");
+    check_moments(moments, expected, &what);
+    check_estimate(estimate, moments, expected, &what);
+    assert_eq!(
+        estimate.df.is_some(),
+        !expected["ci_low"].is_null(),
+        "{what}: df iff interval"
+    );
+}
+
 fn check_index(element: &ElementResult, moments: &Moments, expected: &Value, what: &str) {
     check_moments(moments, expected, what);
     check_estimate(&element.index, moments, expected, what);
@@ -248,7 +267,7 @@ fn check_unit(unit: &FixtureUnit, moments: &UnitMoments, result: &UnitResult) {
 
     let sipas = ElementResult {
         index: result.sipas,
-        mean_score: None,
+        mean_score: result.mean_score,
         detail: result.sipas_detail,
     };
     check_index(
@@ -257,26 +276,29 @@ fn check_unit(unit: &FixtureUnit, moments: &UnitMoments, result: &UnitResult) {
         &expected["sipas"],
         &format!("{name} SIPAS"),
     );
-    check_moments(
-        &moments.mean_score,
-        &expected["mean_score"],
-        &format!("{name} mean score"),
-    );
-    check_estimate(
+    check_mean_score(
         &result.mean_score,
         &moments.mean_score,
         &expected["mean_score"],
-        &format!("{name} mean score"),
+        name,
     );
     let elements = expected["elements"].as_array().unwrap();
     assert_eq!(elements.len(), result.elements.len());
+    assert_eq!(elements.len(), moments.element_mean_scores.len());
     for (e, expected) in elements.iter().enumerate() {
         let what = format!("{name} element {e}");
         if expected.is_null() {
             assert_eq!(result.elements[e].index, Estimate::default(), "{what}");
+            assert_eq!(result.elements[e].mean_score, Estimate::default(), "{what}");
             continue;
         }
         check_index(&result.elements[e], &moments.elements[e], expected, &what);
+        check_mean_score(
+            &result.elements[e].mean_score,
+            &moments.element_mean_scores[e],
+            &expected["mean_score"],
+            &what,
+        );
     }
     let criteria = expected["criteria"].as_array().unwrap();
     assert_eq!(criteria.len(), result.criteria.len());
@@ -304,6 +326,12 @@ fn check_unit(unit: &FixtureUnit, moments: &UnitMoments, result: &UnitResult) {
             criterion.ci_high,
             &expected["ci_high"],
             &format!("{what} ci_high"),
+        );
+        check_mean_score(
+            &criterion.mean_score,
+            &moments.criteria[k].mean_score,
+            &expected["mean_score"],
+            &what,
         );
     }
 }
@@ -387,15 +415,24 @@ fn group_aggregate_matches_r_combined_design() {
         .collect();
     let confidence = Confidence::new(f64_of(&fixture["confidence"])).unwrap();
     let group = aggregate(&moments, confidence);
+    check_group(&group, expected, "group");
+}
 
-    assert_eq!(group.n, u64_of(&expected["n"]));
-    assert_eq!(group.strata as u64, u64_of(&expected["strata"]));
-    assert_eq!(group.population, u64_of(&expected["population"]));
+/// A group estimate against R's combined design (`group_estimate` in generate.R).
+fn check_group(group: &GroupEstimate, expected: &Value, what: &str) {
+    assert_eq!(group.n, u64_of(&expected["n"]), "{what} n");
+    assert_eq!(group.strata as u64, u64_of(&expected["strata"]), "{what} H");
+    assert_eq!(
+        group.population,
+        u64_of(&expected["population"]),
+        "{what} N"
+    );
     assert_eq!(
         group.units_included as u64,
-        u64_of(&expected["units_included"])
+        u64_of(&expected["units_included"]),
+        "{what} units included"
     );
-    assert_eq!(group.sipas.df, Some(u64_of(&expected["df"])));
+    assert_eq!(group.sipas.df, Some(u64_of(&expected["df"])), "{what} df");
     let left_out: Vec<(u64, String)> = group
         .left_out
         .iter()
@@ -415,24 +452,135 @@ fn group_aggregate_matches_r_combined_design() {
             )
         })
         .collect();
-    assert_eq!(left_out, expected_left_out);
-    for (estimate, expected, what) in [
-        (&group.sipas, &expected["sipas"], "group SIPAS"),
+    assert_eq!(left_out, expected_left_out, "{what} left out");
+    let elements = expected["elements"].as_array().unwrap();
+    assert_eq!(group.elements.len(), elements.len(), "{what} elements");
+    let mut figures = vec![
+        (&group.sipas, &expected["sipas"], format!("{what} SIPAS")),
         (
             &group.mean_score,
             &expected["mean_score"],
-            "group mean score",
+            format!("{what} mean score"),
         ),
-    ] {
-        assert_optional(estimate.estimate, &expected["estimate"], what);
+    ];
+    for (e, (estimate, expected)) in group.elements.iter().zip(elements).enumerate() {
+        if expected.is_null() {
+            assert_eq!(estimate.estimate, None, "{what} element {e}");
+            continue;
+        }
+        figures.push((estimate, expected, format!("{what} element {e}")));
+    }
+    for (estimate, expected, what) in figures {
+        assert_optional(estimate.estimate, &expected["estimate"], &what);
         assert_close(
             estimate.se.unwrap().powi(2),
             f64_of(&expected["variance"]),
-            what,
+            &what,
         );
-        assert_optional(estimate.ci_low, &expected["ci_low"], what);
-        assert_optional(estimate.ci_high, &expected["ci_high"], what);
+        assert_eq!(estimate.df, group.sipas.df, "{what} df");
+        assert_optional(estimate.ci_low, &expected["ci_low"], &what);
+        assert_optional(estimate.ci_high, &expected["ci_high"], &what);
     }
+}
+
+#[track_caller]
+fn check_change(actual: Option<Change>, expected: &Value, what: &str) {
+    let actual = actual.unwrap_or_else(|| panic!("{what}: no change computed"));
+    assert_close(actual.estimate, f64_of(&expected["estimate"]), what);
+    assert_close(
+        actual.ci_low,
+        f64_of(&expected["ci_low"]),
+        &format!("{what} low"),
+    );
+    assert_close(
+        actual.ci_high,
+        f64_of(&expected["ci_high"]),
+        &format!("{what} high"),
+    );
+    assert_eq!(
+        actual.significant,
+        expected["significant"].as_bool().unwrap(),
+        "{what} significant"
+    );
+}
+
+#[test]
+fn change_between_rounds_matches_r() {
+    let fixture: Value = serde_json::from_str(CHANGE).unwrap();
+    let confidence = Confidence::new(f64_of(&fixture["confidence"])).unwrap();
+    let cases = fixture["cases"].as_array().unwrap();
+    let round_2 = parse_units(&Value::Array(
+        cases.iter().map(|case| case["round_2"].clone()).collect(),
+    ));
+    // The round-2 units are one campaign (D_ref pooled over them).
+    let shape = &round_2[0].shape;
+    let designs: Vec<Design<'_>> = round_2.iter().map(design_of).collect();
+    let analysis = CampaignAnalysis::compute(shape, &designs);
+    let reference = &fixture["round_2_reference"]["sipas"];
+    assert_close(
+        analysis.design_effect_reference.sipas.value(),
+        f64_of(&reference["value"]),
+        "round 2 D_ref",
+    );
+    let options = ScoringOptions {
+        confidence,
+        ..ScoringOptions::default()
+    };
+    let scored = analysis.score(shape, options, &[]);
+
+    let mut significance = Vec::new();
+    for (case, unit) in cases.iter().zip(scored) {
+        let name = case["name"].as_str().unwrap();
+        let expected = &case["expected"];
+        let round_1 = parse_units(&case["round_1"]);
+        let moments: Vec<UnitMoments> = round_1
+            .iter()
+            .map(|unit| UnitMoments::compute(&unit.shape, &design_of(unit)).unwrap())
+            .collect();
+        let group = aggregate(&moments, confidence);
+        check_group(&group, &expected["round_1"], &format!("{name} round 1"));
+
+        let unit = unit.expect("consistent unit");
+        let what = format!("{name} round 2");
+        for (actual, expected, what) in std::iter::once((
+            &unit.sipas,
+            &expected["round_2"]["sipas"],
+            format!("{what} SIPAS"),
+        ))
+        .chain(
+            unit.elements
+                .iter()
+                .zip(expected["round_2"]["elements"].as_array().unwrap())
+                .enumerate()
+                .map(|(e, (element, expected))| {
+                    (&element.index, expected, format!("{what} element {e}"))
+                }),
+        ) {
+            assert_optional(actual.estimate, &expected["estimate"], &what);
+            assert_optional(actual.ci_low, &expected["ci_low"], &what);
+            assert_optional(actual.ci_high, &expected["ci_high"], &what);
+        }
+
+        let expected_change = &expected["change"];
+        check_change(
+            change(&group.sipas, &unit.sipas),
+            &expected_change["sipas"],
+            &format!("{name} change SIPAS"),
+        );
+        significance.push(expected_change["sipas"]["significant"].as_bool().unwrap());
+        let elements = expected_change["elements"].as_array().unwrap();
+        assert_eq!(elements.len(), unit.elements.len(), "{name} elements");
+        for (e, expected) in elements.iter().enumerate() {
+            check_change(
+                change(&group.elements[e], &unit.elements[e].index),
+                expected,
+                &format!("{name} change element {e}"),
+            );
+            significance.push(expected["significant"].as_bool().unwrap());
+        }
+    }
+    // Both answers were exercised.
+    assert!(significance.contains(&true) && significance.contains(&false));
 }
 
 #[test]

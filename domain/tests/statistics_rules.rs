@@ -10,8 +10,8 @@
 
 use sipas_domain::statistics::{
     Accumulator, CampaignAnalysis, Confidence, CriterionMethod, Design, DesignEffectReference,
-    Flag, LeftOutReason, PooledDesignEffect, QuestionnaireShape, Scorer, ScoringOptions,
-    StatisticsError, Stratum, UnitMoments, UnitResult, aggregate, beta_quantile,
+    Estimate, Flag, LeftOutReason, PooledDesignEffect, QuestionnaireShape, Scorer, ScoringOptions,
+    StatisticsError, Stratum, UnitMoments, UnitResult, aggregate, beta_quantile, change,
     chi_squared_quantile, clopper_pearson, normal_quantile, score_unit, students_t_quantile,
     wilson,
 };
@@ -297,6 +297,16 @@ fn census_gives_point_intervals() {
         assert_eq!(criterion.ci_high, criterion.estimate);
     }
     assert_eq!(result.mean_score.ci_low, result.mean_score.estimate);
+    for mean_score in result
+        .elements
+        .iter()
+        .map(|e| e.mean_score)
+        .chain(result.criteria.iter().map(|c| c.mean_score))
+    {
+        assert_eq!(mean_score.se, Some(0.0));
+        assert_eq!(mean_score.ci_low, mean_score.estimate);
+        assert_eq!(mean_score.ci_high, mean_score.estimate);
+    }
 }
 
 #[test]
@@ -323,6 +333,15 @@ fn a_single_response_has_estimates_but_no_intervals() {
             .iter()
             .all(|c| c.ci_low.is_none() && c.se.is_none())
     );
+    // Element and criterion mean scores likewise: the answer itself, no interval.
+    let element_scores: Vec<Estimate> = result.elements.iter().map(|e| e.mean_score).collect();
+    let criterion_scores: Vec<Estimate> = result.criteria.iter().map(|c| c.mean_score).collect();
+    let point = |estimate: f64| Estimate {
+        estimate: Some(estimate),
+        ..Estimate::default()
+    };
+    assert_eq!(element_scores, [point(4.0), point(4.0)]);
+    assert_eq!(criterion_scores, [point(5.0), point(3.0), point(4.0)]);
     assert!(result.has_flag(Flag::NoVariance));
     assert!(result.has_flag(Flag::SmallSample));
     assert_eq!(result.margin_achieved(), None);
@@ -704,6 +723,39 @@ fn inconsistent_inputs_are_errors() {
 }
 
 #[test]
+fn change_needs_both_intervals_and_is_significant_only_off_zero() {
+    let estimate = |estimate: f64, low: f64, high: f64| Estimate {
+        estimate: Some(estimate),
+        se: Some((high - low) / 4.0),
+        df: Some(30),
+        ci_low: Some(low),
+        ci_high: Some(high),
+    };
+    let round_1 = estimate(0.6, 0.5, 0.68);
+    // Δ = 0.2, L = 0.2 − √(0.05² + 0.08²), U = 0.2 + √(0.04² + 0.1²).
+    let up = change(&round_1, &estimate(0.8, 0.75, 0.84)).unwrap();
+    assert_near(up.estimate, 0.8 - 0.6);
+    assert_near(up.ci_low, 0.2 - (0.05f64.powi(2) + 0.08f64.powi(2)).sqrt());
+    assert_near(up.ci_high, 0.2 + (0.04f64.powi(2) + 0.1f64.powi(2)).sqrt());
+    assert!(up.significant);
+    // Down, and clearly: the interval below 0.
+    let down = change(&round_1, &estimate(0.3, 0.25, 0.36)).unwrap();
+    assert!(down.ci_high < 0.0 && down.significant);
+    // A positive Δ whose interval straddles 0 is no clear change.
+    let unclear = change(&round_1, &estimate(0.65, 0.55, 0.74)).unwrap();
+    assert!(unclear.estimate > 0.0 && unclear.ci_low < 0.0 && !unclear.significant);
+    // Either side without an estimate or an interval (n < 2): nothing to say.
+    let point_only = Estimate {
+        estimate: Some(0.7),
+        ..Estimate::default()
+    };
+    for missing in [Estimate::default(), point_only] {
+        assert_eq!(change(&missing, &round_1), None);
+        assert_eq!(change(&round_1, &missing), None);
+    }
+}
+
+#[test]
 fn group_aggregate_leaves_out_units_without_frame() {
     // Two framed units of one criterion: I = (100·0.6 + 300·0.8)/400 and
     // v = Σ W²(1 − f) p(1 − p)/(n − 1).
@@ -739,10 +791,13 @@ fn group_aggregate_leaves_out_units_without_frame() {
         group.sipas.ci_high,
         (expected.low, expected.high),
     );
+    // One element of one criterion: its group index is the SIPAS index, by the same rule.
+    assert_eq!(group.elements, [group.sipas]);
 
     // Nothing to weight: no estimate, and every unit is listed.
     let group = aggregate(&moments[1..2], Confidence::default());
     assert_eq!(group.sipas.estimate, None);
+    assert_eq!(group.elements, [Estimate::default()]);
     assert_eq!(group.units_included, 0);
     assert_eq!(group.left_out.len(), 1);
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub is_default: bool,
     pub created_at: DateTimeUtc,
+    /// Exclusive: the first day the desk is closed; `None` while it is open.
+    pub valid_until: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_schema;
 mod m20261203_000001_follow;
+mod m20261204_000001_structures;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_schema::Migration),
             Box::new(m20261203_000001_follow::Migration),
+            Box::new(m20261204_000001_structures::Migration),
         ]
     }
 }

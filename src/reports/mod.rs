@@ -9,6 +9,7 @@
 //!
 //! [`CampaignScores`]: crate::scores::CampaignScores
 
+pub mod change;
 pub mod quotas;
 pub mod scores;
 

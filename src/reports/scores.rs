@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use super::UnitSelection;
 use crate::scores::{CampaignScores, UnitScores};
 
-/// A figure with its uncertainty; `null` where undefined (the domain's `Estimate`).
+/// A figure with its uncertainty; `null` where undefined (the domain's `Estimate`). An
+/// index's interval is Wilson's (docs/statistics.md); a mean score's is
+/// `estimate ± t_df · se`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct EstimateDoc {
@@ -38,7 +40,9 @@ pub struct ElementScore {
     #[serde(flatten)]
     #[schema(inline, value_type = EstimateDoc)]
     pub index: Estimate,
-    pub mean_score: Option<f64>,
+    /// The element's mean score (1–5) with its interval, as the unit's `mean_score`.
+    #[schema(value_type = EstimateDoc)]
+    pub mean_score: Estimate,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -51,7 +55,9 @@ pub struct CriterionScore {
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub method: String,
-    pub mean_score: Option<f64>,
+    /// The criterion's mean score (1–5) with its interval, as the unit's `mean_score`.
+    #[schema(value_type = EstimateDoc)]
+    pub mean_score: Estimate,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,11 +86,25 @@ pub struct UnitScore {
     pub flags: Vec<String>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LeftOut {
     pub unit_code: String,
     /// `no_frame`, `no_responses` or `no_variance`.
     pub reason: String,
+}
+
+impl LeftOut {
+    pub fn new(unit_code: String, reason: LeftOutReason) -> LeftOut {
+        LeftOut {
+            unit_code,
+            reason: match reason {
+                LeftOutReason::NoFrame => "no_frame",
+                LeftOutReason::NoResponses => "no_responses",
+                LeftOutReason::NoVariance => "no_variance",
+            }
+            .to_owned(),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -233,15 +253,7 @@ pub fn campaign_scores(
             left_out: group
                 .left_out
                 .iter()
-                .map(|l| LeftOut {
-                    unit_code: listed[l.unit].unit.code.clone(),
-                    reason: match l.reason {
-                        LeftOutReason::NoFrame => "no_frame",
-                        LeftOutReason::NoResponses => "no_responses",
-                        LeftOutReason::NoVariance => "no_variance",
-                    }
-                    .to_owned(),
-                })
+                .map(|l| LeftOut::new(listed[l.unit].unit.code.clone(), l.reason))
                 .collect(),
         },
     }

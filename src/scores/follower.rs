@@ -14,7 +14,9 @@ use sipas_domain::statistics::{Accumulator, BulkFold, QuestionnaireShape, Statis
 
 use super::book::{Description, Statistics, UnitFrame, UnitInfo};
 use crate::storage::follow::{self, BulkRead, CountedResponses, Position};
-use crate::storage::{Storage, StorageError, UnitFilter, campaigns, frames, reference, units};
+use crate::storage::{
+    Storage, StorageError, UnitFilter, campaigns, frames, par_schemes, reference, units,
+};
 
 /// How often a follower reads the database when nothing wakes it.
 pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
@@ -54,7 +56,7 @@ pub async fn describe(
     let campaign = campaigns::by_id(db, campaign_id).await?;
     let questionnaire = questionnaires.get(db, campaign.questionnaire_id).await?;
     let shape = QuestionnaireShape::new(questionnaire.element_of_criteria())?;
-    let points = reference::survey_points(db, &campaign.par_scheme).await?;
+    let points = par_schemes::survey_points(db, &campaign.par_scheme).await?;
     let unit_rows = units::list(
         db,
         &UnitFilter {

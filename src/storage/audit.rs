@@ -26,3 +26,12 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Every event, oldest first.
+pub async fn entries(db: &impl ConnectionTrait) -> Result<Vec<audit_event::Model>, StorageError> {
+    use sea_orm::QueryOrder;
+    Ok(audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Id)
+        .all(db)
+        .await?)
+}

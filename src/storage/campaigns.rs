@@ -12,9 +12,8 @@ use sea_orm::{
 };
 use sipas_domain::campaign::{CampaignRules, CampaignStatus, NewCampaign};
 use sipas_domain::quota::{QuotaMethod, SampleDesign};
-use sipas_domain::reference::HA_TINH_PAR_SCHEME;
 
-use super::{StorageError, audit, reference};
+use super::{StorageError, audit, par_schemes, reference};
 
 /// A stored campaign.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +101,21 @@ pub async fn create(
             new.template
         )));
     };
+    let par_scheme = match &new.par_scheme {
+        Some(code) => {
+            let known = par_schemes::codes(db).await?;
+            if !known.contains(code) {
+                return Err(StorageError::Invalid(format!(
+                    "unknown PAR scheme {code:?}; known schemes: {}",
+                    known.join(", ")
+                )));
+            }
+            code.clone()
+        }
+        None => par_schemes::latest(db).await?.ok_or_else(|| {
+            StorageError::Invalid("there is no PAR scheme yet: add one first".into())
+        })?,
+    };
     let exists = campaign::Entity::find()
         .filter(campaign::Column::Code.eq(&new.code))
         .one(db)
@@ -126,7 +140,7 @@ pub async fn create(
         count_unverified: Set(new.rules.count_unverified),
         min_fill_seconds: Set(new.rules.min_fill_seconds as i32),
         receipt_valid_days: Set(new.rules.receipt_valid_days as i32),
-        par_scheme: Set(HA_TINH_PAR_SCHEME.to_owned()),
+        par_scheme: Set(par_scheme),
         is_demo: Set(is_demo),
         created_at: Set(Utc::now()),
         revision: Set(1),
@@ -205,6 +219,19 @@ pub async fn bump_revision(
             Expr::col(campaign::Column::Revision).add(1),
         )
         .filter(campaign::Column::Id.eq(campaign_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Bumps every campaign's revision: units, their desks or the PAR schemes changed,
+/// which any campaign's description may show.
+pub async fn bump_all_revisions(db: &impl ConnectionTrait) -> Result<(), StorageError> {
+    campaign::Entity::update_many()
+        .col_expr(
+            campaign::Column::Revision,
+            Expr::col(campaign::Column::Revision).add(1),
+        )
         .exec(db)
         .await?;
     Ok(())

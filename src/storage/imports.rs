@@ -16,6 +16,10 @@ use super::{CampaignRecord, NewResponse, StorageError, UnitFilter, UnitRow, unit
 pub struct CodeBook {
     pub units: Vec<UnitRow>,
     unit_ids: HashMap<String, i32>,
+    /// Codes of units of other periods only: why such a code is refused.
+    other_periods: HashMap<String, String>,
+    /// The day the campaign's units are valid on.
+    on: chrono::NaiveDate,
     service_points: HashMap<(i32, String), i32>,
     default_points: HashMap<i32, i32>,
 }
@@ -24,11 +28,14 @@ impl CodeBook {
     fn unit(&self, line: u64, code: &str, problems: &mut Problems) -> Option<i32> {
         let id = self.unit_ids.get(code).copied();
         if id.is_none() {
-            problems.push(LineError::new(
-                line,
-                Some("unit_code"),
-                format!("unknown unit {code}"),
-            ));
+            let message = match self.other_periods.get(code) {
+                Some(names) => format!(
+                    "unit {code} is not in this campaign's structure (units valid on {}): the code names {names}",
+                    self.on
+                ),
+                None => format!("unknown unit {code}"),
+            };
+            problems.push(LineError::new(line, Some("unit_code"), message));
         }
         id
     }
@@ -158,8 +165,25 @@ pub async fn code_book(
     )
     .await?;
     let points = units::all_service_points(db).await?;
+    let unit_ids: HashMap<String, i32> = units.iter().map(|u| (u.code.clone(), u.id)).collect();
+    let mut other_periods: HashMap<String, String> = HashMap::new();
+    for u in units::periods(db).await? {
+        if unit_ids.contains_key(&u.code) {
+            continue;
+        }
+        let span = units::period(&u);
+        other_periods
+            .entry(u.code)
+            .and_modify(|s| {
+                s.push_str(", ");
+                s.push_str(&span);
+            })
+            .or_insert(span);
+    }
     Ok(CodeBook {
-        unit_ids: units.iter().map(|u| (u.code.clone(), u.id)).collect(),
+        unit_ids,
+        other_periods,
+        on: campaign.starts_on,
         default_points: points
             .iter()
             .filter(|p| p.is_default)

@@ -8,6 +8,7 @@ mod error;
 pub mod follow;
 pub mod frames;
 pub mod imports;
+pub mod par_schemes;
 pub mod receipts;
 pub mod reference;
 pub mod responses;

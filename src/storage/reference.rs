@@ -1,28 +1,27 @@
-//! Loading the bundled reference data (unit types, PAR points, questionnaires, units)
-//! and reading questionnaires back as domain values.
+//! Loading the bundled reference data (unit types, PAR schemes, questionnaires, both
+//! Hà Tĩnh structures and the crosswalk between them) and reading questionnaires back
+//! as domain values.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
-use entity::{
-    par_points, questionnaire, questionnaire_criterion, questionnaire_element, service_point, unit,
-    unit_type,
-};
+use entity::{questionnaire, questionnaire_criterion, questionnaire_element, unit, unit_type};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use sipas_domain::questionnaire::{Bilingual, Criterion, Element, Questionnaire};
 use sipas_domain::reference;
-use sipas_domain::unit::DEFAULT_SERVICE_POINT_CODE;
 
-use super::{Storage, StorageError};
+use super::{Storage, StorageError, campaigns, par_schemes, units};
 
 /// What a seed added; all zeros when the reference data was already there.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
     pub unit_types: usize,
+    pub par_schemes: usize,
     pub questionnaires: usize,
     pub units: usize,
+    /// Crosswalk lines between periods.
+    pub successions: usize,
 }
 
 impl Storage {
@@ -37,7 +36,9 @@ impl Storage {
     }
 }
 
-/// Adds whatever reference data is missing, in the caller's transaction.
+/// Adds whatever reference data is missing, in the caller's transaction: unit types,
+/// the shipped PAR schemes, the questionnaires, both Hà Tĩnh structures with their
+/// default desks, and the crosswalk between them.
 pub async fn seed(txn: &impl ConnectionTrait) -> Result<SeedReport, StorageError> {
     let mut report = SeedReport::default();
 
@@ -62,19 +63,15 @@ pub async fn seed(txn: &impl ConnectionTrait) -> Result<SeedReport, StorageError
         .exec(txn)
         .await?;
         type_ids.insert(t.code.clone(), inserted.last_insert_id);
-        if let Some(par) = t.par {
-            par_points::Entity::insert(par_points::ActiveModel {
-                scheme: Set(reference::HA_TINH_PAR_SCHEME.to_owned()),
-                unit_type_id: Set(inserted.last_insert_id),
-                criteria_max_points: Set(par.criteria_max_points),
-                survey_max_points: Set(par.survey_max_points),
-                max_total: Set(par.max_total),
-                ..Default::default()
-            })
-            .exec_without_returning(txn)
-            .await?;
-        }
         report.unit_types += 1;
+    }
+
+    let schemes = par_schemes::codes(txn).await?;
+    for scheme in reference::par_schemes() {
+        if !schemes.contains(&scheme.code) {
+            par_schemes::put(txn, SEED_ACTOR, &scheme).await?;
+            report.par_schemes += 1;
+        }
     }
 
     for q in reference::questionnaires() {
@@ -90,56 +87,78 @@ pub async fn seed(txn: &impl ConnectionTrait) -> Result<SeedReport, StorageError
         }
     }
 
-    let (y, m, d) = reference::HA_TINH_STRUCTURE_VALID_FROM;
-    let valid_from = NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
-    let mut unit_ids: HashMap<String, i32> = unit::Entity::find()
-        .filter(unit::Column::ValidFrom.eq(valid_from))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|u| (u.code, u.id))
-        .collect();
-    let now = chrono::Utc::now();
-    for record in reference::ha_tinh_units() {
-        if unit_ids.contains_key(&record.code) {
-            continue;
+    let mut changed = false;
+    for structure in reference::ha_tinh_structures() {
+        let stored: HashMap<String, unit::Model> = unit::Entity::find()
+            .filter(unit::Column::ValidFrom.eq(structure.valid_from))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|u| (u.code.clone(), u))
+            .collect();
+        let mut unit_ids: HashMap<String, i32> =
+            stored.iter().map(|(c, u)| (c.clone(), u.id)).collect();
+        // Earlier versions loaded the old structure without its end.
+        let unended: Vec<i32> = stored
+            .values()
+            .filter(|u| u.valid_until.is_none() && structure.valid_until.is_some())
+            .map(|u| u.id)
+            .collect();
+        if !unended.is_empty() {
+            unit::Entity::update_many()
+                .col_expr(unit::Column::ValidUntil, structure.valid_until.into())
+                .filter(unit::Column::Id.is_in(unended))
+                .exec(txn)
+                .await?;
+            changed = true;
         }
-        let parent_id = match &record.parent_code {
-            Some(code) => Some(*unit_ids.get(code).ok_or_else(|| {
-                StorageError::Invalid(format!("unit {} has unknown parent {code}", record.code))
-            })?),
-            None => None,
+        for record in structure.units {
+            if unit_ids.contains_key(&record.code) {
+                continue;
+            }
+            let parent_id = match &record.parent_code {
+                Some(code) => Some(*unit_ids.get(code).ok_or_else(|| {
+                    StorageError::Invalid(format!("unit {} has unknown parent {code}", record.code))
+                })?),
+                None => None,
+            };
+            let unit_type_id = *type_ids.get(&record.unit_type).ok_or_else(|| {
+                StorageError::Invalid(format!("unknown unit type {}", record.unit_type))
+            })?;
+            let id = units::insert_unit(
+                txn,
+                &record,
+                unit_type_id,
+                parent_id,
+                structure.valid_from,
+                structure.valid_until,
+            )
+            .await?;
+            unit_ids.insert(record.code, id);
+            report.units += 1;
+        }
+    }
+
+    let before = reference::reform_2025().pred_opt().expect("valid date");
+    let tree = units::tree(txn).await?;
+    for line in reference::ha_tinh_successions() {
+        let (Some(old), Some(new)) = (
+            tree.resolve(&line.old_code, before),
+            tree.resolve(&line.new_code, reference::reform_2025()),
+        ) else {
+            continue;
         };
-        let unit_type_id = *type_ids.get(&record.unit_type).ok_or_else(|| {
-            StorageError::Invalid(format!("unknown unit type {}", record.unit_type))
-        })?;
-        let id = unit::Entity::insert(unit::ActiveModel {
-            code: Set(record.code.clone()),
-            name: Set(record.name.clone()),
-            unit_type_id: Set(unit_type_id),
-            parent_id: Set(parent_id),
-            valid_from: Set(valid_from),
-            valid_until: Set(None),
-            ..Default::default()
-        })
-        .exec(txn)
-        .await?
-        .last_insert_id;
-        service_point::Entity::insert(service_point::ActiveModel {
-            unit_id: Set(id),
-            code: Set(DEFAULT_SERVICE_POINT_CODE.to_owned()),
-            name: Set("Bộ phận Một cửa".to_owned()),
-            is_default: Set(true),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .exec_without_returning(txn)
-        .await?;
-        unit_ids.insert(record.code, id);
-        report.units += 1;
+        if units::add_succession(txn, old, new, line.relation).await? {
+            report.successions += 1;
+        }
+    }
+    if changed || report.units > 0 || report.successions > 0 {
+        campaigns::bump_all_revisions(txn).await?;
     }
     Ok(report)
 }
+
+const SEED_ACTOR: &str = "seed";
 
 /// A questionnaire with its elements and criteria in answer order.
 pub async fn questionnaire(
@@ -258,24 +277,4 @@ async fn insert_questionnaire(
         }
     }
     Ok(())
-}
-
-/// Survey points per unit type code under a PAR scheme.
-pub async fn survey_points(
-    db: &impl ConnectionTrait,
-    scheme: &str,
-) -> Result<HashMap<String, f64>, StorageError> {
-    let types: HashMap<i32, String> = unit_type::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.code))
-        .collect();
-    Ok(par_points::Entity::find()
-        .filter(par_points::Column::Scheme.eq(scheme))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|p| Some((types.get(&p.unit_type_id)?.clone(), p.survey_max_points)))
-        .collect())
 }

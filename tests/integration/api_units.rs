@@ -21,9 +21,10 @@ async fn lists_and_filters_units(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
+    // The structure before the 2025 reform (the campaign of 2021's).
     let reference = ha_tinh_units();
 
-    let all = units(&app, "").await;
+    let all = units(&app, "?on=2021-03-01").await;
     assert_eq!(all.len(), 245);
     let codes: HashSet<&str> = all.iter().map(|u| u["code"].as_str().unwrap()).collect();
     let expected: HashSet<&str> = reference.iter().map(|u| u.code.as_str()).collect();
@@ -35,11 +36,14 @@ async fn lists_and_filters_units(backend: Backend) {
     let province = all.iter().find(|u| u["code"] == "42").unwrap();
     assert!(province["parent_code"].is_null());
 
-    assert_eq!(units(&app, "?type=commune").await.len(), 209);
-    assert_eq!(units(&app, "?type=department").await.len(), 17);
-    assert_eq!(units(&app, "?type=nothing").await.len(), 0);
+    assert_eq!(units(&app, "?on=2021-03-01&type=commune").await.len(), 209);
+    assert_eq!(
+        units(&app, "?on=2021-03-01&type=department").await.len(),
+        17
+    );
+    assert_eq!(units(&app, "?on=2021-03-01&type=nothing").await.len(), 0);
 
-    let children = units(&app, "?parent=436").await;
+    let children = units(&app, "?on=2021-03-01&parent=436").await;
     let expected_children: HashSet<&str> = reference
         .iter()
         .filter(|u| u.parent_code.as_deref() == Some("436"))
@@ -51,12 +55,17 @@ async fn lists_and_filters_units(backend: Backend) {
         .map(|u| u["code"].as_str().unwrap())
         .collect();
     assert_eq!(got, expected_children);
-    let districts_communes = units(&app, "?type=district&parent=42").await;
+    let districts_communes = units(&app, "?on=2021-03-01&type=district&parent=42").await;
     assert_eq!(districts_communes.len(), 12);
     // `parent=` is the whole subtree, not only the children: the province's communes
     // are under its districts.
-    assert_eq!(units(&app, "?parent=42").await.len(), 244);
-    assert_eq!(units(&app, "?type=commune&parent=42").await.len(), 209);
+    assert_eq!(units(&app, "?on=2021-03-01&parent=42").await.len(), 244);
+    assert_eq!(
+        units(&app, "?on=2021-03-01&type=commune&parent=42")
+            .await
+            .len(),
+        209
+    );
     let unknown = app
         .get("/api/v1/units?parent=99999", &app.read_token)
         .send()
@@ -96,7 +105,7 @@ async fn manages_service_points(backend: Backend) {
     // The same code in another unit is fine: codes are unique within a unit.
     let other = app
         .post_json(
-            "/api/v1/units/18077/service-points",
+            "/api/v1/units/18100/service-points",
             &json!({"code": "MC-2", "name": "Quầy 2"}),
         )
         .await;

@@ -79,7 +79,7 @@ async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
 
     let page = app.page(&url).await;
     assert!(page.contains("<html lang=\"vi\""));
-    assert!(page.contains("Phường Nam Hà"), "the unit is named");
+    assert!(page.contains("Phường Thành Sen"), "the unit is named");
     assert!(page.contains("Bộ phận Một cửa"), "the desk is named");
     let english = app
         .client
@@ -300,7 +300,7 @@ async fn receipt_answers_once(backend: Backend) {
 
 /// A valid nonce from any form of the app (nonces are not tied to a token).
 async fn app_nonce(app: &TestApp) -> String {
-    let url = desk_url(app, "HT-2026", "18077").await;
+    let url = desk_url(app, "HT-2026", "18100").await;
     let html = app.page(&url).await;
     field_value(&html, "_nonce").unwrap()
 }
@@ -340,7 +340,7 @@ async fn bad_tokens_get_a_plain_404_page(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(closed.status(), 200);
-    let other_desk = desk_url(&app, "HT-2026", "18077").await;
+    let other_desk = desk_url(&app, "HT-2026", "18100").await;
     let response = app.client.get(&other_desk).send().await.unwrap();
     assert_eq!(response.status(), 410);
 }
@@ -441,7 +441,7 @@ async fn desk_poster_is_printable() {
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("Quét mã để đánh giá mức độ hài lòng"));
-    assert!(html.contains("Phường Nam Hà") && html.contains("Bộ phận Một cửa"));
+    assert!(html.contains("Phường Thành Sen") && html.contains("Bộ phận Một cửa"));
     assert!(html.contains("<svg") && !html.contains("<?xml"));
     assert!(html.contains(url.trim_start_matches("http://")));
     assert!(html.contains("@page"), "print CSS");

@@ -27,7 +27,7 @@ async fn token_create_prints_the_token_alone_on_its_last_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     let out = sipas(&db.url).arg("seed").output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("245 units added"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("331 units and"));
 
     let out = sipas(&db.url)
         .args([

@@ -33,6 +33,7 @@ async fn openapi_describes_the_implemented_routes() {
                 "get" => app.client.get(app.url(&concrete)),
                 "post" => app.client.post(app.url(&concrete)),
                 "put" => app.client.put(app.url(&concrete)),
+                "patch" => app.client.patch(app.url(&concrete)),
                 other => panic!("unexpected method {other}"),
             };
             let status = request.send().await.unwrap().status();

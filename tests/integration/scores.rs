@@ -6,6 +6,7 @@ use crate::backend_tests;
 use crate::citizen::{create_campaign, desk_url, full_answers, open_campaign};
 use crate::common::{Backend, TestApp, spawn_app};
 use serde_json::Value;
+use sipas_domain::statistics::students_t_quantile;
 
 backend_tests!(
     unverified_responses_count_only_if_the_campaign_says_so,
@@ -72,7 +73,7 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
     open_campaign(&app, "HT-2026", 0).await;
 
     let bad_frame =
-        "unit_code,service_point_code,population\n18073,,120\n99999,,50\n18077,NOPE,10\n18079,,x\n";
+        "unit_code,service_point_code,population\n18073,,120\n99999,,50\n18100,NOPE,10\n18115,,x\n";
     let response = put_frame(&app, "HT-2026", bad_frame).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
@@ -102,7 +103,7 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
         "nothing stored"
     );
 
-    let good = "unit_code,service_point_code,population\n18073,,120\n18077,,1000\n";
+    let good = "unit_code,service_point_code,population\n18073,,120\n18100,,1000\n";
     let response = put_frame(&app, "HT-2026", good).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -194,7 +195,7 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
     let unit = app
         .read_json("/api/v1/campaigns/HT-2026/units/18073/scores")
         .await;
-    assert_eq!(unit["unit_name"], "Phường Nam Hà");
+    assert_eq!(unit["unit_name"], "Phường Thành Sen");
     assert_eq!(unit["n"], 33);
     assert_eq!(unit["population"], 120);
     assert_eq!(unit["quota"], 92);
@@ -219,6 +220,45 @@ async fn scores_follow_the_imported_answers(backend: Backend) {
     let sipas = unit["sipas"]["estimate"].as_f64().unwrap();
     assert!((sipas - (0.925 + 4.0) / 5.0).abs() < 1e-12, "{sipas}");
     assert!(unit["sipas"]["ci_low"].as_f64().unwrap() < sipas);
+
+    // Mean scores of criteria and elements are estimates with intervals, like the unit's:
+    // `estimate ± t_32 · se` (df = n − H = 33 − 1). TC1's influence values are
+    // z_i = (a_i − 4.1)/30 over its 30 answers and 0 elsewhere (Σ z = 0), so
+    // v = (1 − 33/120)·33/32·Σ z² with Σ z² = (21·0.9² + 9·2.1²)/30²; element 1 averages
+    // TC1 with three constant criteria: its se is TC1's over 4.
+    let t = students_t_quantile(0.975, 32.0).unwrap();
+    let tc1_se =
+        ((1.0f64 - 33.0 / 120.0) * 33.0 / 32.0 * (21.0 * 0.81 + 9.0 * 4.41) / 900.0).sqrt();
+    let mean_scores = [
+        (&tc1["mean_score"], 4.1, tc1_se, "TC1"),
+        (&unit["criteria"][1]["mean_score"], 4.0, 0.0, "TC2"),
+        (
+            &unit["elements"][0]["mean_score"],
+            (4.1 + 3.0 * 4.0) / 4.0,
+            tc1_se / 4.0,
+            "element 1",
+        ),
+        (&unit["elements"][1]["mean_score"], 4.0, 0.0, "element 2"),
+    ];
+    for (mean_score, estimate, se, what) in mean_scores {
+        let field = |name: &str| {
+            mean_score[name]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{what} {name}: {mean_score}"))
+        };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+        assert!(close(field("estimate"), estimate), "{what}: {mean_score}");
+        assert!(close(field("se"), se), "{what}: {mean_score}");
+        assert_eq!(mean_score["df"], 32, "{what}");
+        assert!(
+            close(field("ci_low"), estimate - t * se),
+            "{what}: {mean_score}"
+        );
+        assert!(
+            close(field("ci_high"), estimate + t * se),
+            "{what}: {mean_score}"
+        );
+    }
     // PAR points: a commune's survey part is worth 30.
     assert_eq!(unit["par"]["survey_max_points"], 30.0);
     assert!((unit["par"]["points"].as_f64().unwrap() - sipas * 30.0).abs() < 1e-9);
@@ -332,7 +372,7 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let frame = "unit_code,service_point_code,population\n18073,MC,200\n18073,MC-2,100\n18077,,80\n18079,,60\n";
+    let frame = "unit_code,service_point_code,population\n18073,MC,200\n18073,MC-2,100\n18100,,80\n18115,,60\n";
     assert_eq!(put_frame(&app, "HT-2026", frame).await.status(), 200);
     let mut csv = header();
     for i in 0..20 {
@@ -345,7 +385,7 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
             format!(",{}", if i % 2 == 0 { 3 } else { 4 }).repeat(22)
         ));
         csv.push_str(&line(
-            "18077",
+            "18100",
             "paper",
             if i % 5 == 0 { "1" } else { "4" },
             "4",
@@ -364,7 +404,7 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
     assert_eq!(unit["sipas"]["df"], 38, "n − H");
 
     let all = app
-        .read_json("/api/v1/campaigns/HT-2026/scores?parent=436")
+        .read_json("/api/v1/campaigns/HT-2026/scores?parent=42")
         .await;
     let codes: Vec<&str> = all["units"]
         .as_array()
@@ -372,11 +412,11 @@ async fn stratified_frame_gives_strata_and_aggregate(backend: Backend) {
         .iter()
         .map(|u| u["unit_code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, vec!["18073", "18077", "18079"]);
+    assert_eq!(codes, vec!["18073", "18100", "18115"]);
     let aggregate = &all["aggregate"];
     assert_eq!(aggregate["units_included"], 2);
     assert_eq!(aggregate["population"], 380);
-    assert_eq!(aggregate["left_out"][0]["unit_code"], "18079");
+    assert_eq!(aggregate["left_out"][0]["unit_code"], "18115");
     assert_eq!(aggregate["left_out"][0]["reason"], "no_responses");
     let i1 = unit["sipas"]["estimate"].as_f64().unwrap();
     let i2 = all["units"][1]["sipas"]["estimate"].as_f64().unwrap();
@@ -389,7 +429,7 @@ async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
         return;
     };
     open_campaign(&app, "HT-2026", 0).await;
-    let frame = "unit_code,service_point_code,population\n18073,,400\n18077,,300\n";
+    let frame = "unit_code,service_point_code,population\n18073,,400\n18100,,300\n";
     assert_eq!(put_frame(&app, "HT-2026", frame).await.status(), 200);
     // Some responses by import, some through the citizen's form, interleaved.
     for round in 0..3 {
@@ -397,7 +437,7 @@ async fn incremental_statistics_equal_a_rebuild(backend: Backend) {
         for i in 0..15 {
             let first = ["1", "2", "3", "4", "5", "0"][(i + round) % 6];
             csv.push_str(&line(
-                if i % 2 == 0 { "18073" } else { "18077" },
+                if i % 2 == 0 { "18073" } else { "18100" },
                 "paper",
                 first,
                 ["4", "5", "3"][i % 3],
@@ -554,9 +594,24 @@ async fn quotas_report_progress_pace_and_margin() {
     let Some(app) = crate::common::spawn_app_with(Backend::Sqlite, options).await else {
         return;
     };
-    let quotas = app.read_json("/api/v1/campaigns/DEMO-2021/quotas").await;
+    // Both demo rounds: 2021 on the old structure, closed; 2026 on today's, open.
+    let campaigns = app.read_json("/api/v1/campaigns").await;
+    let status: Vec<(&str, &str)> = campaigns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["code"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(status, vec![("DEMO-2021", "closed"), ("DEMO-2026", "open")]);
+    let old = app.read_json("/api/v1/campaigns/DEMO-2021/quotas").await;
+    assert_eq!(
+        old.as_array().unwrap().len(),
+        244,
+        "17 + 6 + 12 + 209 units"
+    );
+    let quotas = app.read_json("/api/v1/campaigns/DEMO-2026/quotas").await;
     let quotas = quotas.as_array().unwrap();
-    assert_eq!(quotas.len(), 244);
+    assert_eq!(quotas.len(), 85, "11 + 5 + 69 units, no district");
     let statuses: std::collections::HashSet<&str> = quotas
         .iter()
         .map(|q| q["status"].as_str().unwrap())
@@ -569,7 +624,7 @@ async fn quotas_report_progress_pace_and_margin() {
 
     let ward = quotas.iter().find(|q| q["unit_code"] == "18073").unwrap();
     let unit = app
-        .read_json("/api/v1/campaigns/DEMO-2021/units/18073/scores")
+        .read_json("/api/v1/campaigns/DEMO-2026/units/18073/scores")
         .await;
     assert_eq!(ward["responses"], unit["n"]);
     assert_eq!(ward["quota"], unit["quota"]);

@@ -33,21 +33,27 @@ async fn seeding_is_idempotent(backend: Backend) {
         return;
     };
     let first = storage.seed_reference_data().await.unwrap();
+    // Both Hà Tĩnh structures (245 + 86 units) and the crosswalk between them.
+    let lines = sipas_domain::reference::ha_tinh_successions().len();
     assert_eq!(
-        (first.unit_types, first.questionnaires, first.units),
-        (5, 2, 245)
+        (
+            first.unit_types,
+            first.par_schemes,
+            first.questionnaires,
+            first.units,
+            first.successions
+        ),
+        (5, 1, 2, 331, lines)
     );
     let second = storage.seed_reference_data().await.unwrap();
-    assert_eq!(
-        (second.unit_types, second.questionnaires, second.units),
-        (0, 0, 0)
-    );
+    assert_eq!(second, Default::default());
     assert_eq!(
         units::list(storage.db(), &UnitFilter::default())
             .await
             .unwrap()
             .len(),
-        245
+        86,
+        "today's structure"
     );
     // Migrating again is harmless too.
     storage.migrate().await.unwrap();
@@ -243,6 +249,7 @@ fn campaign_request(code: &str) -> sipas_domain::campaign::NewCampaign {
         min_fill_seconds: None,
         receipt_valid_days: None,
         status: None,
+        par_scheme: None,
     }
     .parse()
     .unwrap()

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::Confidence;
 use super::confidence::Quantiles;
 use super::interval::{Interval, wilson};
-use super::moments::UnitMoments;
+use super::moments::{Moments, UnitMoments};
 use super::score::Estimate;
 
 /// Why a unit is not in a group estimate.
@@ -39,6 +39,9 @@ pub struct GroupEstimate {
     /// strata of the group's design), so `df = n − H`.
     pub strata: usize,
     pub sipas: Estimate,
+    /// Each element's index, by element, by the same rule as the SIPAS index; undefined
+    /// (`estimate: None`) when an included unit has no estimate of that element.
+    pub elements: Vec<Estimate>,
     pub mean_score: Estimate,
     pub left_out: Vec<LeftOutUnit>,
 }
@@ -46,13 +49,17 @@ pub struct GroupEstimate {
 /// The units as strata weighted by their `N`: `I = Σ W_u I_u`, `v = Σ W_u² v_u` with
 /// `W_u = N_u / Σ N`, and the interval `Wilson(I, I(1 − I)/v, t_{n−H})`. When `v = 0`
 /// or `I` is 0 or 1, `n_eff = n(N − 1)/(N − n)` as for a unit (a census gives `[I, I]`).
+/// The SIPAS index and each element's index alike; the mean score `± t·se`.
 pub fn aggregate<'a>(
     units: impl IntoIterator<Item = &'a UnitMoments>,
     confidence: Confidence,
 ) -> GroupEstimate {
     let mut included: Vec<(&UnitMoments, u64)> = Vec::new();
     let mut left_out = Vec::new();
+    // Every unit of a group normally shares its questionnaire; the longest one decides.
+    let mut element_count = 0;
     for (position, unit) in units.into_iter().enumerate() {
+        element_count = element_count.max(unit.elements.len());
         let reason = match unit.population {
             None => Some(LeftOutReason::NoFrame),
             Some(_) if unit.sipas.estimate.is_none() => Some(LeftOutReason::NoResponses),
@@ -73,7 +80,7 @@ pub fn aggregate<'a>(
     let n: u64 = included.iter().map(|(unit, _)| unit.n).sum();
     let population: u64 = included.iter().map(|&(_, population)| population).sum();
     let strata: usize = included.iter().map(|(unit, _)| unit.strata).sum();
-    let combine = |pick: fn(&UnitMoments) -> (Option<f64>, Option<f64>)| -> Option<(f64, f64)> {
+    let combine = |pick: &dyn Fn(&UnitMoments) -> Option<&Moments>| -> Option<(f64, f64)> {
         if included.is_empty() {
             return None;
         }
@@ -81,9 +88,9 @@ pub fn aggregate<'a>(
         let (mut estimate, mut variance) = (0.0, 0.0);
         for &(unit, population) in &included {
             let weight = population as f64 / total;
-            let (e, v) = pick(unit);
-            estimate += weight * e?;
-            variance += weight * weight * v?;
+            let moments = pick(unit)?;
+            estimate += weight * moments.estimate?;
+            variance += weight * weight * moments.variance?;
         }
         Some((estimate, variance))
     };
@@ -117,20 +124,21 @@ pub fn aggregate<'a>(
             n * (total - 1.0) / (total - n)
         }
     };
-    let sipas = make(
-        combine(|unit| (unit.sipas.estimate, unit.sipas.variance)),
-        &|estimate, v, t| {
-            let spread = estimate * (1.0 - estimate);
-            let n_eff = if v == 0.0 || spread == 0.0 {
-                degenerate_size
-            } else {
-                spread / v
-            };
-            wilson(estimate, n_eff, t)
-        },
-    );
+    let index = |estimate: f64, v: f64, t: f64| {
+        let spread = estimate * (1.0 - estimate);
+        let n_eff = if v == 0.0 || spread == 0.0 {
+            degenerate_size
+        } else {
+            spread / v
+        };
+        wilson(estimate, n_eff, t)
+    };
+    let sipas = make(combine(&|unit| Some(&unit.sipas)), &index);
+    let elements = (0..element_count)
+        .map(|e| make(combine(&|unit| unit.elements.get(e)), &index))
+        .collect();
     let mean_score = make(
-        combine(|unit| (unit.mean_score.estimate, unit.mean_score.variance)),
+        combine(&|unit| Some(&unit.mean_score)),
         &|estimate, v, t| Interval {
             low: estimate - t * v.sqrt(),
             high: estimate + t * v.sqrt(),
@@ -143,6 +151,7 @@ pub fn aggregate<'a>(
         units_included: included.len(),
         strata,
         sipas,
+        elements,
         mean_score,
         left_out,
     }

@@ -12,13 +12,19 @@
 //! * [`Scorer::score`] (phase two): intervals and flags at a confidence level, giving a
 //!   [`UnitResult`] that maps onto the API's `UnitScore`.
 //! * [`CampaignAnalysis`] / [`score_campaign`]: every unit of a campaign at once;
-//!   [`aggregate`]: the stratified estimate of a group of units.
+//!   [`aggregate`]: the stratified estimate of a group of units (SIPAS, elements, mean
+//!   score).
+//! * [`change`]: the change of an index between two rounds (MOVER), from the two
+//!   rounds' [`Estimate`]s.
 //!
 //! Criteria and elements are identified by index in the [`QuestionnaireShape`]; the
 //! caller maps them to codes.
 //!
 //! Choices the spec leaves open, made here:
-//! * `n < 2`: every interval (index, mean score and criteria) is absent, and `se`/`df` too.
+//! * `n < 2`: every interval (indices and mean scores of the unit, its elements and its
+//!   criteria) is absent, and `se`/`df` too.
+//! * Mean scores of elements and criteria use the unit's `df = n − H` and `t_df`, as the
+//!   unit's mean score does.
 //! * The alternative criterion methods use the raw counts `x` of `n_k` (no FPC); in a
 //!   stratified unit with variance they use the effective counts `p·n_eff` of
 //!   `n_eff = p(1 − p)/v`. Agresti–Coull is truncated to [0, 1].
@@ -27,6 +33,9 @@
 //!   service point brings its service points), so `df = n − H` is that of the combined
 //!   design; units without a frame, responses or variance are left out and listed.
 //!   When the group's `v = 0` or `I` is 0 or 1, `n_eff = n(N − 1)/(N − n)` as for a unit.
+//!   A group's element index is undefined when an included unit has no estimate of that
+//!   element (nobody answered it there): its weight cannot be given to the others.
+//! * A change is `significant` when its interval excludes 0 strictly (`L > 0` or `U < 0`).
 //! * "v = 0" is decided exactly where it can be (a criterion with p = 0 or 1, or with
 //!   every answer the same, a stratum whose answers are all identical, a census); a sum
 //!   of squares below 1e-12 of the magnitudes it is computed from is rounding noise and
@@ -39,6 +48,7 @@
 mod accumulator;
 mod aggregate;
 mod campaign;
+mod change;
 mod confidence;
 mod error;
 mod interval;
@@ -51,6 +61,7 @@ pub use aggregate::{GroupEstimate, LeftOutReason, LeftOutUnit, aggregate};
 pub use campaign::{
     CampaignAnalysis, DesignEffectReference, PooledDesignEffect, score_campaign, score_unit,
 };
+pub use change::{Change, change};
 pub use confidence::{
     Confidence, CriterionMethod, beta_quantile, chi_squared_quantile, normal_quantile,
     students_t_quantile,

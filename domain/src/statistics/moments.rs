@@ -67,8 +67,8 @@ pub struct CriterionMoments {
     pub satisfied: u64,
     /// `p_k` (weighted when stratified) and its linearised variances.
     pub index: Moments,
-    /// The weighted mean answer, 1–5.
-    pub mean_score: Option<f64>,
+    /// The weighted mean answer, 1–5, and its linearised variances.
+    pub mean_score: Moments,
 }
 
 /// Everything about a unit that does not depend on the confidence level or on the
@@ -87,8 +87,8 @@ pub struct UnitMoments {
     pub mean_score: Moments,
     /// Element indices, by element.
     pub elements: Vec<Moments>,
-    /// Element mean scores (point estimates), by element.
-    pub element_mean_scores: Vec<Option<f64>>,
+    /// Element mean scores, by element.
+    pub element_mean_scores: Vec<Moments>,
     pub criteria: Vec<CriterionMoments>,
 }
 
@@ -269,7 +269,7 @@ pub(crate) struct Workspace {
 }
 
 /// The coefficients of the influence values `d_ik = β_k x_ik − γ_k r_ik` (x = y for the
-/// indices, x = a for the mean score), by criterion; zero for a criterion nobody answered
+/// indices, x = a for the mean scores), by criterion; zero for a criterion nobody answered
 /// or whose influence vanishes identically.
 struct Coefficients {
     beta: Vec<f64>,
@@ -279,6 +279,9 @@ struct Coefficients {
     /// `1/D_k` and `p_k/D_k`: a criterion's own index.
     criterion_beta: Vec<f64>,
     criterion_gamma: Vec<f64>,
+    /// `1/D_k` and `m_k/D_k`: a criterion's own mean score.
+    criterion_beta_score: Vec<f64>,
+    criterion_gamma_score: Vec<f64>,
     /// `element_mask[e][l]` is 1 when criterion l is in element e, else 0.
     element_mask: Vec<Vec<f64>>,
 }
@@ -298,7 +301,22 @@ struct StratumSums {
     sipas: SumOfSquares,
     score: SumOfSquares,
     elements: Vec<SumOfSquares>,
+    element_scores: Vec<SumOfSquares>,
     criteria: Vec<SumOfSquares>,
+    criterion_scores: Vec<SumOfSquares>,
+}
+
+impl StratumSums {
+    fn new(elements: usize, criteria: usize) -> Self {
+        Self {
+            sipas: SumOfSquares::default(),
+            score: SumOfSquares::default(),
+            elements: vec![SumOfSquares::default(); elements],
+            element_scores: vec![SumOfSquares::default(); elements],
+            criteria: vec![SumOfSquares::default(); criteria],
+            criterion_scores: vec![SumOfSquares::default(); criteria],
+        }
+    }
 }
 
 /// Below this fraction of the magnitudes it was computed from, a sum of squares is
@@ -326,8 +344,8 @@ fn real(count: u64) -> f64 {
 }
 
 /// The sums of squares of one stratum, read directly off its integer cross-products:
-/// for the SIPAS index (and each element's block of it), the mean score and each
-/// criterion's own index. `Σ_i q_i² = βᵀ[xx]β − 2βᵀ[xr]γ + γᵀ[rr]γ` is a quadratic form in
+/// for the SIPAS index and the mean score (and each element's block of them), and each
+/// criterion's own index and mean score. `Σ_i q_i² = βᵀ[xx]β − 2βᵀ[xr]γ + γᵀ[rr]γ` is a quadratic form in
 /// the stratum's cross-products and `Σ_i q_i = β·Σx − γ·Σr`; centring is the rank-one
 /// correction `n Σq² − (Σq)²`. Nothing is materialised: one pass over the words.
 fn stratum_sums(
@@ -341,11 +359,14 @@ fn stratum_sums(
         sipas,
         elements,
         score,
+        element_scores,
         criteria,
+        criterion_scores,
     } = sums;
     *sipas = SumOfSquares::default();
     *score = SumOfSquares::default();
     elements.fill(SumOfSquares::default());
+    element_scores.fill(SumOfSquares::default());
     let k_max = totals.len();
     let layout = Layout::new(k_max);
     let Coefficients {
@@ -355,23 +376,34 @@ fn stratum_sums(
         gamma_score,
         criterion_beta,
         criterion_gamma,
+        criterion_beta_score,
+        criterion_gamma_score,
         element_mask,
     } = coefficients;
     for k in 0..k_max {
-        let [y, r, a, _] = totals[k];
-        let (y, r, a) = (real(y), real(r), real(a));
+        let [y, r, a, a2] = totals[k];
+        let (y, r, a, a2) = (real(y), real(r), real(a), real(a2));
         let e = element_of[k];
         let mask = &element_mask[e];
         let sipas_linear = beta[k] * y - gamma[k] * r;
         sipas.linear += sipas_linear;
         elements[e].linear += sipas_linear;
-        score.linear += beta_score[k] * a - gamma_score[k] * r;
-        // A criterion's own index: the diagonal terms only (Σ y² = Σ yr = Σ y, Σ r² = Σ r).
+        let score_linear = beta_score[k] * a - gamma_score[k] * r;
+        score.linear += score_linear;
+        element_scores[e].linear += score_linear;
+        // A criterion's own index and mean score: the diagonal terms only (Σ y² = Σ yr =
+        // Σ y, Σ r² = Σ r, Σ ar = Σ a).
         let (b, g) = (criterion_beta[k], criterion_gamma[k]);
         criteria[k] = SumOfSquares {
             positive: b * b * y + g * g * r,
             cross: 2.0 * b * g * y,
             linear: b * y - g * r,
+        };
+        let (b, g) = (criterion_beta_score[k], criterion_gamma_score[k]);
+        criterion_scores[k] = SumOfSquares {
+            positive: b * b * a2 + g * g * r,
+            cross: 2.0 * b * g * a,
+            linear: b * a - g * r,
         };
         if beta[k] == 0.0 && beta_score[k] == 0.0 {
             continue;
@@ -386,7 +418,7 @@ fn stratum_sums(
             &words[layout.aa + row..][..k_max - k],
         );
         let (mut yy_total, mut yy_block, mut rr_total, mut rr_block) = (0.0, 0.0, 0.0, 0.0);
-        let (mut aa_total, mut rr_score) = (0.0, 0.0);
+        let (mut aa_total, mut aa_block, mut rr_score, mut rr_score_block) = (0.0, 0.0, 0.0, 0.0);
         for (offset, l) in upper.clone().enumerate() {
             let (yy, rr, aa) = (
                 real(yy[offset + 1]),
@@ -399,8 +431,12 @@ fn stratum_sums(
             let t = gamma[l] * rr;
             rr_total += t;
             rr_block += t * mask[l];
-            aa_total += beta_score[l] * aa;
-            rr_score += gamma_score[l] * rr;
+            let t = beta_score[l] * aa;
+            aa_total += t;
+            aa_block += t * mask[l];
+            let t = gamma_score[l] * rr;
+            rr_score += t;
+            rr_score_block += t * mask[l];
         }
         let (yy_kk, rr_kk, aa_kk) = (real(yy[0]), real(rr[0]), real(aa[0]));
         let sipas_positive = |yy_off: f64, rr_off: f64| {
@@ -409,22 +445,29 @@ fn stratum_sums(
         };
         sipas.positive += sipas_positive(yy_total, rr_total);
         elements[e].positive += sipas_positive(yy_block, rr_block);
-        score.positive += beta_score[k] * (beta_score[k] * aa_kk + 2.0 * aa_total)
-            + gamma_score[k] * (gamma_score[k] * rr_kk + 2.0 * rr_score);
+        let score_positive = |aa_off: f64, rr_off: f64| {
+            beta_score[k] * (beta_score[k] * aa_kk + 2.0 * aa_off)
+                + gamma_score[k] * (gamma_score[k] * rr_kk + 2.0 * rr_off)
+        };
+        score.positive += score_positive(aa_total, rr_score);
+        element_scores[e].positive += score_positive(aa_block, rr_score_block);
 
         // Full squares Σ x_k r_l: the cross terms 2·β_k γ_l Σ x_k r_l.
         let yr = &words[layout.yr + k * k_max..][..k_max];
         let ar = &words[layout.ar + k * k_max..][..k_max];
-        let (mut yr_total, mut yr_block, mut ar_total) = (0.0, 0.0, 0.0);
+        let (mut yr_total, mut yr_block, mut ar_total, mut ar_block) = (0.0, 0.0, 0.0, 0.0);
         for l in 0..k_max {
             let t = gamma[l] * real(yr[l]);
             yr_total += t;
             yr_block += t * mask[l];
-            ar_total += gamma_score[l] * real(ar[l]);
+            let t = gamma_score[l] * real(ar[l]);
+            ar_total += t;
+            ar_block += t * mask[l];
         }
         sipas.cross += 2.0 * beta[k] * yr_total;
         elements[e].cross += 2.0 * beta[k] * yr_block;
         score.cross += 2.0 * beta_score[k] * ar_total;
+        element_scores[e].cross += 2.0 * beta_score[k] * ar_block;
     }
 }
 
@@ -537,6 +580,8 @@ pub(crate) fn compute(
         gamma_score: vec![0.0; criteria],
         criterion_beta: vec![0.0; criteria],
         criterion_gamma: vec![0.0; criteria],
+        criterion_beta_score: vec![0.0; criteria],
+        criterion_gamma_score: vec![0.0; criteria],
         element_mask: (0..elements)
             .map(|e| {
                 element_of
@@ -561,6 +606,8 @@ pub(crate) fn compute(
         if u128::from(a) * u128::from(a) != u128::from(a2) * u128::from(r) {
             coefficients.beta_score[k] = b;
             coefficients.gamma_score[k] = b * mean;
+            coefficients.criterion_beta_score[k] = 1.0 / denominator;
+            coefficients.criterion_gamma_score[k] = mean / denominator;
         }
     }
 
@@ -569,15 +616,12 @@ pub(crate) fn compute(
     let mut sipas_v = (0.0, 0.0);
     let mut score_v = (0.0, 0.0);
     let mut element_v = vec![(0.0, 0.0); elements];
+    let mut element_score_v = vec![(0.0, 0.0); elements];
     let mut criterion_v = vec![(0.0, 0.0); criteria];
+    let mut criterion_score_v = vec![(0.0, 0.0); criteria];
     let variance_defined = n >= 2;
     if variance_defined && answered_elements > 0 {
-        let mut sums = StratumSums {
-            sipas: SumOfSquares::default(),
-            score: SumOfSquares::default(),
-            elements: vec![SumOfSquares::default(); elements],
-            criteria: vec![SumOfSquares::default(); criteria],
-        };
+        let mut sums = StratumSums::new(elements, criteria);
         for (stratum, totals) in strata.iter().zip(&totals) {
             if stratum.n < 2 || constant_stratum(stratum.n, totals) {
                 continue;
@@ -596,10 +640,14 @@ pub(crate) fn compute(
             for (target, sums) in element_v.iter_mut().zip(&sums.elements) {
                 add(target, sums);
             }
-            for (k, (target, sums)) in criterion_v.iter_mut().zip(&sums.criteria).enumerate() {
+            for (target, sums) in element_score_v.iter_mut().zip(&sums.element_scores) {
+                add(target, sums);
+            }
+            for k in 0..criteria {
                 let [y, r, a, a2] = totals[k];
                 if !constant_criterion(stratum.n, y, r, a, a2) {
-                    add(target, sums);
+                    add(&mut criterion_v[k], &sums.criteria[k]);
+                    add(&mut criterion_score_v[k], &sums.criterion_scores[k]);
                 }
             }
         }
@@ -615,17 +663,21 @@ pub(crate) fn compute(
     };
     // An element's own coefficients are 1/K'_e = E'·c_k: its variance is E'² times its block.
     let e2 = (answered_elements * answered_elements) as f64;
-    let element_moments = element_index
-        .iter()
-        .zip(&element_v)
-        .map(|(&estimate, &(v, v0))| moments(estimate, (e2 * v, e2 * v0)))
-        .collect();
+    let by_element = |estimates: &[Option<f64>], variances: &[(f64, f64)]| -> Vec<Moments> {
+        estimates
+            .iter()
+            .zip(variances)
+            .map(|(&estimate, &(v, v0))| moments(estimate, (e2 * v, e2 * v0)))
+            .collect()
+    };
+    let element_moments = by_element(&element_index, &element_v);
+    let element_score_moments = by_element(&element_score, &element_score_v);
     let criterion_moments = (0..criteria)
         .map(|k| CriterionMoments {
             answered: unit[k][1],
             satisfied: unit[k][0],
             index: moments(index[k], criterion_v[k]),
-            mean_score: score[k],
+            mean_score: moments(score[k], criterion_score_v[k]),
         })
         .collect();
 
@@ -637,7 +689,7 @@ pub(crate) fn compute(
         sipas: moments(sipas_estimate, sipas_v),
         mean_score: moments(score_estimate, score_v),
         elements: element_moments,
-        element_mean_scores: element_score,
+        element_mean_scores: element_score_moments,
         criteria: criterion_moments,
     })
 }

@@ -28,7 +28,8 @@ pub struct ScoringOptions {
 }
 
 /// A published figure with its uncertainty, as served in `UnitScore` (`sipas`,
-/// `mean_score`, each element). `None` is an undefined figure (served as null).
+/// `mean_score`, each element and its `mean_score`, each criterion's `mean_score`).
+/// `None` is an undefined figure (served as null).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct Estimate {
     pub estimate: Option<f64>,
@@ -82,7 +83,8 @@ pub struct IndexDetail {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ElementResult {
     pub index: Estimate,
-    pub mean_score: Option<f64>,
+    /// `estimate ± t_df · se`, as the unit's mean score.
+    pub mean_score: Estimate,
     pub detail: IndexDetail,
 }
 
@@ -98,7 +100,8 @@ pub struct CriterionResult {
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub method: CriterionMethod,
-    pub mean_score: Option<f64>,
+    /// `estimate ± t_df · se` with the unit's `df`, as the unit's mean score.
+    pub mean_score: Estimate,
 }
 
 /// What a result warns about (served as `flags`, in this order).
@@ -226,12 +229,12 @@ impl Scorer {
             .iter()
             .zip(&unit.element_mean_scores)
             .enumerate()
-            .map(|(e, (moments, &mean_score))| {
+            .map(|(e, (moments, mean_score))| {
                 let d_ref = reference.elements.get(e).map_or(1.0, |pool| pool.value());
                 let (index, detail) = context.index(moments, d_ref);
                 ElementResult {
                     index,
-                    mean_score,
+                    mean_score: context.mean(mean_score),
                     detail,
                 }
             })
@@ -241,7 +244,7 @@ impl Scorer {
             .criteria
             .iter()
             .enumerate()
-            .map(|(k, criterion)| self.criterion(shape.element_of(k), criterion, unit))
+            .map(|(k, criterion)| self.criterion(shape.element_of(k), criterion, unit, &context))
             .collect();
 
         let few_dissatisfied = sipas_detail
@@ -280,6 +283,7 @@ impl Scorer {
         element: usize,
         criterion: &CriterionMoments,
         unit: &UnitMoments,
+        context: &IndexContext,
     ) -> CriterionResult {
         let mut result = CriterionResult {
             element,
@@ -290,7 +294,7 @@ impl Scorer {
             ci_low: None,
             ci_high: None,
             method: self.method,
-            mean_score: criterion.mean_score,
+            mean_score: context.mean(&criterion.mean_score),
         };
         let (Some(p), Some(v)) = (criterion.index.estimate, criterion.index.variance) else {
             // Nobody answered, or n < 2: no interval.
@@ -326,7 +330,7 @@ impl Scorer {
     }
 }
 
-/// What the index intervals of one unit share.
+/// What the intervals of one unit (indices and mean scores) share.
 struct IndexContext {
     n: u64,
     population: Option<u64>,
@@ -399,7 +403,7 @@ impl IndexContext {
         )
     }
 
-    /// The mean score: `estimate ± t_df · se`.
+    /// A mean score (the unit's, an element's or a criterion's): `estimate ± t_df · se`.
     fn mean(&self, moments: &Moments) -> Estimate {
         let Some(estimate) = moments.estimate else {
             return Estimate::default();

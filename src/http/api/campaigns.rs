@@ -32,6 +32,10 @@ pub struct Campaign {
     pub receipt_valid_days: u32,
     /// Demo data, not a real survey.
     pub is_demo: bool,
+    /// The PAR scheme its points come from (`GET /api/v1/par-schemes`).
+    pub par_scheme: String,
+    /// Its units are those valid on this day (its first): the structure it runs on.
+    pub units_on: NaiveDate,
 }
 
 impl From<CampaignRecord> for Campaign {
@@ -50,6 +54,8 @@ impl From<CampaignRecord> for Campaign {
             min_fill_seconds: c.rules.min_fill_seconds,
             receipt_valid_days: c.rules.receipt_valid_days,
             is_demo: c.is_demo,
+            units_on: c.starts_on,
+            par_scheme: c.par_scheme,
         }
     }
 }
@@ -80,6 +86,8 @@ pub struct NewCampaignDoc {
     /// `open` (the default: citizens can answer at once) or `draft` (prepare the
     /// frame first, then `POST …/open`).
     pub status: Option<String>,
+    /// The PAR scheme its points come from; by default the scheme added last.
+    pub par_scheme: Option<String>,
 }
 
 /// Every campaign, oldest first.

@@ -30,7 +30,7 @@ pub struct Imported {
 }
 
 /// A body must be CSV text; anything else is refused before it is parsed.
-fn csv_text(req: &HttpRequest, body: web::Bytes) -> Result<String, ApiError> {
+pub(super) fn csv_text(req: &HttpRequest, body: web::Bytes) -> Result<String, ApiError> {
     let content_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -54,7 +54,7 @@ fn csv_text(req: &HttpRequest, body: web::Bytes) -> Result<String, ApiError> {
     })
 }
 
-fn refused(problems: Problems) -> ApiError {
+pub(super) fn refused(problems: Problems) -> ApiError {
     let (listed, more) = problems.into_parts();
     let mut message = format!(
         "{} problem{} found; nothing was stored",

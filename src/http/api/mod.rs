@@ -7,6 +7,7 @@ pub mod desks;
 mod error;
 pub mod imports;
 pub mod openapi;
+pub mod par_schemes;
 pub mod quotas;
 pub mod receipts;
 pub mod scores;
@@ -30,8 +31,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .app_data(web::PayloadConfig::new(imports::MAX_CSV_BYTES))
                 .wrap(actix_web::middleware::from_fn(auth::require_token))
                 .service(units::list_units)
+                .service(units::import_units)
+                .service(units::create_unit)
+                .service(units::rename_unit)
+                .service(units::close_unit)
                 .service(units::list_service_points)
                 .service(units::create_service_point)
+                .service(units::rename_service_point)
+                .service(units::close_service_point)
+                .service(par_schemes::list_schemes)
+                .service(par_schemes::get_scheme)
+                .service(par_schemes::put_scheme)
                 .service(campaigns::list_campaigns)
                 .service(campaigns::create_campaign)
                 .service(campaigns::open_campaign)
@@ -42,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(imports::import_responses)
                 .service(scores::campaign_scores)
                 .service(scores::unit_scores)
+                .service(scores::unit_change)
                 .service(quotas::campaign_quotas)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(ApiError::not_found(

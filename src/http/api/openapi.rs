@@ -5,15 +5,26 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{ErrorBody, ErrorDetail, campaigns, desks, imports, quotas, receipts, scores, units};
+use super::{
+    ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores, units,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "SIPAS API", description = "Citizen satisfaction (SIPAS) for the PAR Index. Bearer tokens: `sipas token create`."),
     paths(
         units::list_units,
+        units::import_units,
+        units::create_unit,
+        units::rename_unit,
+        units::close_unit,
         units::list_service_points,
         units::create_service_point,
+        units::rename_service_point,
+        units::close_service_point,
+        par_schemes::list_schemes,
+        par_schemes::get_scheme,
+        par_schemes::put_scheme,
         campaigns::list_campaigns,
         campaigns::create_campaign,
         campaigns::open_campaign,
@@ -24,6 +35,7 @@ use super::{ErrorBody, ErrorDetail, campaigns, desks, imports, quotas, receipts,
         imports::import_responses,
         scores::campaign_scores,
         scores::unit_scores,
+        scores::unit_change,
         quotas::campaign_quotas,
     ),
     components(schemas(

@@ -11,8 +11,9 @@ use utoipa::IntoParams;
 use super::auth::{Caller, authorize};
 use super::{ApiError, ErrorBody, with_etag};
 use crate::http::AppState;
+use crate::reports::change::{self, ChangeView};
 use crate::reports::scores::{CampaignScoresView, UnitScore};
-use crate::reports::{UnitSelection, View};
+use crate::reports::{Document, UnitSelection, View};
 use crate::scores::{CampaignState, ScoreQuery, scoring_options};
 
 #[derive(Deserialize, IntoParams)]
@@ -146,5 +147,83 @@ pub async fn unit_scores(
         .documents
         .document(&scores, View::Unit(unit_code.clone()))?
         .ok_or_else(missing)?;
+    Ok(with_etag(&req, &document))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ChangeParams {
+    /// The earlier campaign to compare with.
+    pub from: String,
+    /// Confidence level in (0, 1) of both rounds and of the change; default this
+    /// campaign's.
+    pub confidence: Option<String>,
+}
+
+/// A unit's change since an earlier campaign: against itself when it existed then,
+/// otherwise against the group of the units it came from (the crosswalk across the
+/// 2025 reform), with the MOVER interval of the change and whether it is significant.
+#[utoipa::path(
+    get, path = "/api/v1/campaigns/{campaign}/units/{unit}/change", tag = "scores",
+    params(("campaign" = String, Path), ("unit" = String, Path), ChangeParams),
+    security(("bearer" = ["read"])),
+    responses(
+        (status = 200, body = ChangeView, headers(("ETag" = String))),
+        (status = 304, description = "unchanged since the given ETag"),
+        (status = 404, description = "unknown campaign or unit, or no predecessor in the earlier campaign", body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+#[get("/campaigns/{campaign}/units/{unit}/change")]
+pub async fn unit_change(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    params: web::Query<ChangeParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (campaign_code, unit_code) = path.into_inner();
+    let later = state.scores.state_by_code(&campaign_code).await?;
+    let earlier = state.scores.state_by_code(&params.from).await?;
+    let to = &later.description.campaign;
+    let from = &earlier.description.campaign;
+    let on = to.starts_on;
+    let unit_id = later
+        .description
+        .tree
+        .resolve(&unit_code, on)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "unit {unit_code} is not a unit of campaign {campaign_code} (units valid on {on})"
+            ))
+        })?;
+    authorize(&state, &caller, Action::Read, Resource::Unit(unit_id), on).await?;
+    let options = scoring_options(to, params.confidence.as_deref(), None)
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let to_scores = state
+        .scores
+        .scores(
+            to.id,
+            ScoreQuery {
+                options,
+                channels: Channels::official(to.rules.count_unverified),
+            },
+        )
+        .await?;
+    let from_scores = state
+        .scores
+        .scores(
+            from.id,
+            ScoreQuery {
+                options,
+                channels: Channels::official(from.rules.count_unverified),
+            },
+        )
+        .await?;
+    let view = change::change(&from_scores, &to_scores, &unit_code).map_err(|e| match e {
+        change::ChangeError::UnitNotScored(m) | change::ChangeError::NoPredecessor(m) => {
+            ApiError::not_found(m)
+        }
+    })?;
+    let document = Document::new(&view).map_err(|e| ApiError::from(std::sync::Arc::new(e)))?;
     Ok(with_etag(&req, &document))
 }
