@@ -355,6 +355,7 @@ async fn prepare(storage: &Storage, unit_total: u64, base: u64, postgres: bool) 
         min_fill_seconds: Some(0),
         receipt_valid_days: None,
         status: None,
+        par_scheme: None,
     }
     .parse()
     .unwrap();

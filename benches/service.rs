@@ -161,7 +161,7 @@ async fn main() {
     .await;
 
     let url = survey.clone();
-    let answers: Vec<(String, String)> = sipas_domain::reference::questionnaires()[0]
+    let answers: Vec<(String, String)> = sipas_domain::reference::questionnaires()[1]
         .criteria()
         .map(|(_, c)| (c.code.clone(), "4".to_owned()))
         .collect();
@@ -190,7 +190,7 @@ async fn main() {
     )
     .await;
 
-    let scores_url = format!("{base}/api/v1/campaigns/DEMO-2021/scores");
+    let scores_url = format!("{base}/api/v1/campaigns/DEMO-2026/scores");
     let token_clone = token.clone();
     run(
         "scores of all units (GET, unchanged)",
@@ -211,7 +211,7 @@ async fn main() {
     // 100,000 paper forms in one all-or-nothing import.
     let codes: Vec<String> = answers_codes();
     let mut csv = format!("unit_code,service_point_code,channel,{}\n", codes.join(","));
-    let units = ["18073", "18077", "S-NV", "436", "TW-CA"];
+    let units = ["18073", "18100", "S-NV", "S-TC", "TW-CA"];
     for i in 0..100_000 {
         csv.push_str(units[i % units.len()]);
         csv.push_str(",,paper");
@@ -224,7 +224,7 @@ async fn main() {
     let client = reqwest::Client::new();
     let t = Instant::now();
     let response = client
-        .post(format!("{base}/api/v1/campaigns/DEMO-2021/responses"))
+        .post(format!("{base}/api/v1/campaigns/DEMO-2026/responses"))
         .bearer_auth(&token)
         .header("content-type", "text/csv")
         .body(csv.clone())
@@ -242,7 +242,7 @@ async fn main() {
     // First read after a change recomputes every unit; later reads are cached.
     let t = Instant::now();
     let r = client
-        .get(format!("{base}/api/v1/campaigns/DEMO-2021/scores"))
+        .get(format!("{base}/api/v1/campaigns/DEMO-2026/scores"))
         .bearer_auth(&token)
         .send()
         .await
@@ -272,7 +272,7 @@ async fn rebuild(storage: &Storage, rows: u64, postgres: bool) {
         report.responses,
         t.elapsed().as_secs_f64()
     );
-    let campaign = campaigns::by_code(storage.db(), "DEMO-2021").await.unwrap();
+    let campaign = campaigns::by_code(storage.db(), "DEMO-2026").await.unwrap();
     let query = sipas::scores::ScoreQuery::official(&campaign).unwrap();
     let t = Instant::now();
     let scores = book.fresh_scores(campaign.id, query).await.unwrap();
@@ -285,7 +285,7 @@ async fn rebuild(storage: &Storage, rows: u64, postgres: bool) {
 }
 
 fn answers_codes() -> Vec<String> {
-    sipas_domain::reference::questionnaires()[0]
+    sipas_domain::reference::questionnaires()[1]
         .criteria()
         .map(|(_, c)| c.code.clone())
         .collect()
@@ -312,14 +312,14 @@ async fn add_units(storage: &Storage, units: u64, postgres: bool) {
         format!(
             "INSERT INTO units (code, name, unit_type_id, parent_id, valid_from) \
              SELECT 'BENCH-' || s.x, 'Xã thử ' || s.x, (SELECT id FROM unit_types WHERE code = 'commune'), \
-             (SELECT id FROM units WHERE code = '436'), '2020-01-01' FROM ({series}) AS s"
+             (SELECT id FROM units WHERE code = '42' AND valid_until IS NULL), '2025-07-01' FROM ({series}) AS s"
         ),
         format!(
             "INSERT INTO service_points (unit_id, code, name, is_default, created_at) \
              SELECT id, 'MC', 'Bộ phận Một cửa', TRUE, {now} FROM units WHERE code LIKE 'BENCH-%'"
         ),
         "INSERT INTO frames (campaign_id, unit_id, population) SELECT c.id, u.id, 1000000 \
-         FROM units u, campaigns c WHERE c.code = 'DEMO-2021' AND u.code LIKE 'BENCH-%'"
+         FROM units u, campaigns c WHERE c.code = 'DEMO-2026' AND u.code LIKE 'BENCH-%'"
             .to_owned(),
     ] {
         storage.execute_unprepared(&sql).await.unwrap();
@@ -336,7 +336,7 @@ fn series(rows: u64, postgres: bool) -> String {
     }
 }
 
-/// Adds `rows` responses to DEMO-2021 in the database itself (far faster than through
+/// Adds `rows` responses to DEMO-2026 in the database itself (far faster than through
 /// the API), spread over every unit's default desk, from a pool of varied answers.
 async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
     add_units(storage, env("SIPAS_BENCH_UNITS", 2_000u64), postgres).await;
@@ -353,7 +353,7 @@ async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
             .map(|k| char::from(b'0' + ((i * 31 + k * 17 + i * k) % 6) as u8))
             .collect();
         let answers = if answers.bytes().all(|b| b == b'0') {
-            "4".repeat(22)
+            "4".repeat(16)
         } else {
             answers
         };
@@ -369,7 +369,7 @@ async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
     storage
         .execute_unprepared(
             "CREATE TABLE bench_desks AS SELECT ROW_NUMBER() OVER (ORDER BY s.id) - 1 AS k, s.unit_id, s.id AS sp \
-             FROM service_points s JOIN units u ON u.id = s.unit_id WHERE s.is_default AND u.code <> '42'",
+             FROM service_points s JOIN units u ON u.id = s.unit_id WHERE s.is_default AND u.code <> '42' AND u.valid_until IS NULL",
         )
         .await
         .unwrap();
@@ -382,7 +382,7 @@ async fn fill_responses(storage: &Storage, rows: u64, postgres: bool) {
     storage
         .execute_unprepared(&format!(
             "INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, verified, language, answers, submitted_at, is_demo) \
-             SELECT (SELECT id FROM campaigns WHERE code = 'DEMO-2021'), d.unit_id, d.sp, 'paper', TRUE, 'vi', p.answers, {now}, TRUE \
+             SELECT (SELECT id FROM campaigns WHERE code = 'DEMO-2026'), d.unit_id, d.sp, 'paper', TRUE, 'vi', p.answers, {now}, TRUE \
              FROM ({series}) AS s \
              JOIN bench_desks d ON d.k = s.x % (SELECT COUNT(*) FROM bench_desks) \
              JOIN bench_pool p ON p.i = s.x % 997"

@@ -89,7 +89,9 @@ pub struct CitizenService {
     queue: SubmissionQueue,
     limiter: RateLimiter,
     limits: RateLimits,
-    places: Cache<i32, Arc<SurveyPlace>>,
+    /// By desk and campaign revision: renaming or closing a unit or desk bumps every
+    /// campaign's revision, so every node stops using what it kept at its next read.
+    places: Cache<(i32, i64), Arc<SurveyPlace>>,
 }
 
 impl CitizenService {
@@ -155,10 +157,15 @@ impl CitizenService {
             }
         };
         let campaign = current.description.campaign.clone();
-        let place = self.place(service_point_id).await?;
+        let place = self.place(service_point_id, campaign.revision).await?;
         if !campaign.status.accepts_responses()
             && receipt.as_ref().is_none_or(|r| r.answered_at.is_none())
         {
+            return Err(CitizenError::Closed(campaign.code.clone()));
+        }
+        // A desk closed since its QR code was printed takes no more answers; a receipt
+        // names the desk that served the citizen, which may have closed since.
+        if receipt.is_none() && !place.service_point.is_open_on(Utc::now().date_naive()) {
             return Err(CitizenError::Closed(campaign.code.clone()));
         }
         Ok(OpenSurvey {
@@ -335,15 +342,21 @@ impl CitizenService {
         hash
     }
 
-    async fn place(&self, service_point_id: i32) -> Result<Arc<SurveyPlace>, CitizenError> {
-        if let Some(place) = self.places.get(&service_point_id).await {
+    async fn place(
+        &self,
+        service_point_id: i32,
+        revision: i64,
+    ) -> Result<Arc<SurveyPlace>, CitizenError> {
+        if let Some(place) = self.places.get(&(service_point_id, revision)).await {
             return Ok(place);
         }
         let place = units::survey_place(self.storage.db(), service_point_id)
             .await?
             .ok_or(CitizenError::NotFound)?;
         let place = Arc::new(place);
-        self.places.insert(service_point_id, place.clone()).await;
+        self.places
+            .insert((service_point_id, revision), place.clone())
+            .await;
         Ok(place)
     }
 }

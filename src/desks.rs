@@ -28,6 +28,16 @@ pub async fn resolve(
     let campaign = campaigns::by_code(db, campaign).await?;
     let unit = units::by_code(db, unit, Some(campaign.starts_on)).await?;
     let service_point = units::service_point_by_code(db, &unit, service_point).await?;
+    let today = chrono::Utc::now().date_naive();
+    if let Some(until) = service_point
+        .valid_until
+        .filter(|_| !service_point.is_open_on(today))
+    {
+        return Err(StorageError::NotFound(format!(
+            "service point {} of unit {} (closed from {until})",
+            service_point.code, unit.code
+        )));
+    }
     let token = keys.sign(&SurveyToken::Desk {
         campaign_id: i64::from(campaign.id),
         service_point_id: i64::from(service_point.id),

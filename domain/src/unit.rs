@@ -50,12 +50,7 @@ impl ParScheme {
         points: impl IntoIterator<Item = (String, ParMaxPoints)>,
     ) -> Result<ParScheme, Vec<FieldError>> {
         let mut errors = Vec::new();
-        if !is_valid_code(code) {
-            errors.push(FieldError::new(
-                "code",
-                "code must be 1–32 letters, digits, '-', '_' or '.'",
-            ));
-        }
+        checked_code(code, &mut errors);
         let name = checked_name(name, &mut errors);
         let mut by_type = BTreeMap::new();
         for (unit_type, p) in points {
@@ -100,6 +95,16 @@ impl ParScheme {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// A plain code (see [`is_valid_code`]), or an error on the `code` field.
+fn checked_code(code: &str, errors: &mut Vec<FieldError>) {
+    if !is_valid_code(code) {
+        errors.push(FieldError::new(
+            "code",
+            "code must be 1–32 letters, digits, '-', '_' or '.'",
+        ));
     }
 }
 
@@ -183,12 +188,7 @@ impl UnitRecord {
         parent_code: Option<&str>,
     ) -> Result<UnitRecord, Vec<FieldError>> {
         let mut errors = Vec::new();
-        if !is_valid_code(code) {
-            errors.push(FieldError::new(
-                "code",
-                "code must be 1–32 letters, digits, '-', '_' or '.'",
-            ));
-        }
+        checked_code(code, &mut errors);
         let name = checked_name(name, &mut errors);
         if !is_valid_code(unit_type) {
             errors.push(FieldError::new(
@@ -431,12 +431,7 @@ impl NewServicePoint {
     /// Checks both fields and reports every problem at once.
     pub fn parse(code: &str, name: &str) -> Result<NewServicePoint, Vec<FieldError>> {
         let mut errors = Vec::new();
-        if !is_valid_code(code) {
-            errors.push(FieldError {
-                field: "code",
-                message: "code must be 1–32 letters, digits, '-', '_' or '.'".into(),
-            });
-        }
+        checked_code(code, &mut errors);
         let name = checked_name(name, &mut errors);
         if errors.is_empty() {
             Ok(NewServicePoint {

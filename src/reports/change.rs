@@ -167,11 +167,7 @@ pub fn change(
     let (n, sipas, elements): (u64, Estimate, Vec<Estimate>) =
         if predecessors.units.len() == 1 && scored.len() == 1 {
             let r = &scored[0].result;
-            (
-                r.n,
-                r.sipas.clone(),
-                r.elements.iter().map(|e| e.index.clone()).collect(),
-            )
+            (r.n, r.sipas, r.elements.iter().map(|e| e.index).collect())
         } else {
             let group = statistics::aggregate(scored.iter().map(|u| &u.moments), confidence);
             for l in &group.left_out {

@@ -380,8 +380,16 @@ pub async fn survey_place(
     }))
 }
 
-/// What changed in the units: every campaign describes its units again.
-async fn units_changed(db: &impl ConnectionTrait) -> Result<(), StorageError> {
+/// A change to units or desks, in the caller's transaction: its audit entry, and every
+/// campaign's revision bumped so every node describes its units again.
+async fn recorded(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), StorageError> {
+    audit::record(db, actor, action, subject, detail).await?;
     campaigns::bump_all_revisions(db).await
 }
 
@@ -583,7 +591,7 @@ pub async fn import(
         report.created += 1;
     }
     if report.created > 0 {
-        audit::record(
+        recorded(
             db,
             actor,
             "units.import",
@@ -591,7 +599,6 @@ pub async fn import(
             serde_json::json!({ "created": report.created, "unchanged": report.unchanged }),
         )
         .await?;
-        units_changed(db).await?;
     }
     Ok(Ok(report))
 }
@@ -631,7 +638,7 @@ pub async fn create(
         None => None,
     };
     insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
-    audit::record(
+    recorded(
         db,
         actor,
         "unit.create",
@@ -642,7 +649,6 @@ pub async fn create(
         }),
     )
     .await?;
-    units_changed(db).await?;
     by_code(db, &unit.code, Some(valid_from)).await
 }
 
@@ -658,7 +664,7 @@ pub async fn rename(
         .filter(unit::Column::Id.eq(unit.id))
         .exec(db)
         .await?;
-    audit::record(
+    recorded(
         db,
         actor,
         "unit.rename",
@@ -666,7 +672,6 @@ pub async fn rename(
         serde_json::json!({ "from": unit.name, "to": name, "valid_from": unit.valid_from }),
     )
     .await?;
-    units_changed(db).await?;
     Ok(UnitRow {
         name: name.to_owned(),
         ..unit.clone()
@@ -717,7 +722,7 @@ pub async fn close(
         .filter(unit::Column::Id.eq(unit.id))
         .exec(db)
         .await?;
-    audit::record(
+    recorded(
         db,
         actor,
         "unit.close",
@@ -725,7 +730,6 @@ pub async fn close(
         serde_json::json!({ "valid_from": unit.valid_from, "closed_from": on }),
     )
     .await?;
-    units_changed(db).await?;
     Ok(UnitRow {
         valid_until: Some(on),
         ..unit.clone()
@@ -773,7 +777,7 @@ pub async fn rename_service_point(
         .filter(service_point::Column::Id.eq(point.id))
         .exec(db)
         .await?;
-    audit::record(
+    recorded(
         db,
         actor,
         "service_point.rename",
@@ -781,7 +785,6 @@ pub async fn rename_service_point(
         serde_json::json!({ "from": point.name, "to": name }),
     )
     .await?;
-    units_changed(db).await?;
     Ok(ServicePointRecord {
         name: name.to_owned(),
         ..point.clone()
@@ -814,7 +817,7 @@ pub async fn close_service_point(
         .filter(service_point::Column::Id.eq(point.id))
         .exec(db)
         .await?;
-    audit::record(
+    recorded(
         db,
         actor,
         "service_point.close",
@@ -822,7 +825,6 @@ pub async fn close_service_point(
         serde_json::json!({ "closed_from": on }),
     )
     .await?;
-    units_changed(db).await?;
     Ok(ServicePointRecord {
         valid_until: Some(on),
         ..point.clone()

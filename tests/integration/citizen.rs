@@ -36,9 +36,15 @@ pub async fn create_campaign(app: &TestApp, fields: Value) {
     assert_eq!(response.status(), 201);
 }
 
-/// The desk's survey URL, read back from its QR code by an independent decoder.
+/// The survey URL of the unit's own desk, read back from its QR code by an
+/// independent decoder.
 pub async fn desk_url(app: &TestApp, campaign: &str, unit: &str) -> String {
-    let path = format!("/api/v1/campaigns/{campaign}/units/{unit}/service-points/MC/qr.png");
+    desk_url_at(app, campaign, unit, "MC").await
+}
+
+/// The survey URL of one of the unit's desks, read back from its QR code.
+pub async fn desk_url_at(app: &TestApp, campaign: &str, unit: &str, desk: &str) -> String {
+    let path = format!("/api/v1/campaigns/{campaign}/units/{unit}/service-points/{desk}/qr.png");
     let response = app.get(&path, &app.read_token).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "image/png");

@@ -138,3 +138,75 @@ async fn serve_prints_urls_logs_requests_and_stops_on_sigterm() {
     };
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
+
+crate::backend_tests!(units_import_sets_a_province_up);
+
+/// Hà Nội set up by one command: its 126 communes from the national list, its own
+/// departments from a file; all or nothing, and a second run changes nothing.
+async fn units_import_sets_a_province_up(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name,unit_type,parent_code\nHN-S-NV,Sở Nội vụ,department,\nHN S,Sở,department,\n",
+    )
+    .unwrap();
+    let out = sipas(&db.url)
+        .args(["units", "import", "--province", "01", "--file"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3 (code): code must be", bad.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was stored"), "{stderr}");
+
+    let own = dir.path().join("own.csv");
+    std::fs::write(
+        &own,
+        "code,name,unit_type,parent_code\nHN-S-NV,Sở Nội vụ,department,\nHN-TW-CA,Công an thành phố,central_agency,\n",
+    )
+    .unwrap();
+    let run = || {
+        let out = sipas(&db.url)
+            .args(["units", "import", "--province", "01", "--file"])
+            .arg(&own)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(run().contains("Province 01 from 2025-07-01: 129 units created, 0 already there."),);
+    assert!(run().contains("0 units created, 129 already there."));
+    let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
+    let filter = |unit_type: &str| sipas::storage::UnitFilter {
+        on: chrono::NaiveDate::from_ymd_opt(2026, 3, 1),
+        unit_type: Some(unit_type.to_owned()),
+        under: Some("01".to_owned()),
+    };
+    let communes = sipas::storage::units::list(storage.db(), &filter("commune"))
+        .await
+        .unwrap();
+    assert_eq!(communes.len(), 126);
+    let departments = sipas::storage::units::list(storage.db(), &filter("department"))
+        .await
+        .unwrap();
+    assert_eq!(departments.len(), 1);
+
+    let unknown = sipas(&db.url)
+        .args(["units", "import", "--province", "99"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("the 34 provinces are"));
+}

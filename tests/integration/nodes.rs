@@ -14,7 +14,74 @@ backend_tests!(
     closing_on_one_node_stops_answers_on_every_node,
     nodes_starting_at_once_all_come_up,
     damaged_rows_do_not_stop_the_follower,
+    a_unit_renamed_or_a_desk_closed_on_one_node_is_followed_by_every_node,
 );
+
+/// Units and desks are data every node describes from the database: a rename on node
+/// A shows in node B's scores, and a desk closed on A takes no answers on B.
+async fn a_unit_renamed_or_a_desk_closed_on_one_node_is_followed_by_every_node(backend: Backend) {
+    let Some(a) = app(backend).await else {
+        return;
+    };
+    open_campaign(&a, "HT-2026", 0).await;
+    put_frame(
+        &a,
+        "unit_code,service_point_code,population
+18073,,120
+",
+    )
+    .await;
+    let created = a
+        .post_json(
+            "/api/v1/units/18073/service-points",
+            &serde_json::json!({"code": "Q2", "name": "Quầy 2"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let b = a.spawn_node().await;
+    let printed = crate::citizen::desk_url_at(&a, "HT-2026", "18073", "Q2").await;
+    let on_b = printed.replacen(&a.address, &b.address, 1);
+    // B has shown the desk's page once, so it keeps the desk in its cache.
+    assert_eq!(a.client.get(&on_b).send().await.unwrap().status(), 200);
+
+    let renamed = a
+        .client
+        .patch(a.url("/api/v1/units/18073"))
+        .bearer_auth(&a.write_token)
+        .json(&serde_json::json!({"name": "Phường Thành Sen (mới)"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let unit_b = b.url("/api/v1/campaigns/HT-2026/units/18073/scores");
+    until(&a, &unit_b, "the new name on node B", |u| {
+        u["unit_name"] == "Phường Thành Sen (mới)"
+    })
+    .await;
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    let closed = a
+        .client
+        .post(a.url("/api/v1/units/18073/service-points/Q2/close"))
+        .bearer_auth(&a.write_token)
+        .json(&serde_json::json!({"on": today}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 200);
+    let started = Instant::now();
+    loop {
+        let status = a.client.get(&on_b).send().await.unwrap().status();
+        if status != 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < FOLLOW_DEADLINE,
+            "node B still takes answers at a closed desk"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 /// How long a test waits for another node to follow. The service aims at well under
 /// a second (BENCHMARKS.md measures it); a loaded CI machine gets slack.

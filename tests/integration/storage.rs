@@ -19,7 +19,46 @@ backend_tests!(
     questionnaires_round_trip,
     a_duplicate_skipped_by_the_database_is_reported_as_repeated,
     a_change_and_its_audit_entry_commit_together,
+    seeding_ends_an_old_structure_loaded_without_its_end,
 );
+
+/// Earlier versions loaded the 2021 structure with no end: a seed ends it at the
+/// reform, so today's units are the two-tier structure and a 2021 day still finds
+/// the old units.
+async fn seeding_ends_an_old_structure_loaded_without_its_end(backend: Backend) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
+    storage.seed_reference_data().await.unwrap();
+    let old = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    entity::unit::Entity::update_many()
+        .col_expr(
+            entity::unit::Column::ValidUntil,
+            Option::<chrono::NaiveDate>::None.into(),
+        )
+        .filter(entity::unit::Column::ValidFrom.eq(old))
+        .exec(storage.db())
+        .await
+        .unwrap();
+    let on = |y, m, d| UnitFilter {
+        on: chrono::NaiveDate::from_ymd_opt(y, m, d),
+        ..Default::default()
+    };
+    let today = units::list(storage.db(), &on(2026, 3, 1)).await.unwrap();
+    assert_eq!(today.len(), 86 + 245, "both structures at once: the bug");
+    storage.seed_reference_data().await.unwrap();
+    let today = units::list(storage.db(), &on(2026, 3, 1)).await.unwrap();
+    assert_eq!(today.len(), 86);
+    assert!(today.iter().all(|u| u.unit_type != "district"));
+    assert_eq!(
+        units::list(storage.db(), &on(2021, 3, 1))
+            .await
+            .unwrap()
+            .len(),
+        245
+    );
+}
 
 async fn storage(backend: Backend) -> Option<(Storage, TestDatabase)> {
     let db = TestDatabase::create(backend).await?;

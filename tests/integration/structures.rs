@@ -440,8 +440,23 @@ async fn units_and_desks_are_managed_over_the_api(backend: Backend) {
                 .unwrap()
         }
     };
+    create_campaign(&app, "HT-2026", "2026-03-01", json!({})).await;
+    let printed = crate::citizen::desk_url_at(&app, "HT-2026", "18073", "Q2").await;
+    assert_eq!(app.client.get(&printed).send().await.unwrap().status(), 200);
     assert_eq!(closing("MC").await.status(), 409);
     assert_eq!(closing("Q2").await.status(), 200);
+    // Closed from 1 November: no new QR code, and the printed one takes no answers.
+    let qr = app
+        .get(
+            "/api/v1/campaigns/HT-2026/units/18073/service-points/Q2/qr.svg",
+            &app.read_token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(qr.status(), 404);
+    let page = app.client.get(&printed).send().await.unwrap();
+    assert_ne!(page.status(), 200);
     let desks: Vec<Value> = serde_json::from_value(app.read_json(desk).await).unwrap();
     let q2 = desks.iter().find(|d| d["code"] == "Q2").unwrap();
     assert_eq!(

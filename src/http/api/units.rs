@@ -382,6 +382,7 @@ pub async fn create_service_point(
     let unit = desk_owner(&state, &caller, &txn, &path, query.on).await?;
     let point = units::create_service_point(&txn, caller.name(), &unit, &new).await?;
     txn.commit().await.map_err(StorageError::from)?;
+    state.scores.catch_up().await;
     Ok(HttpResponse::Created().json(ServicePoint::from(point)))
 }
 
@@ -410,6 +411,7 @@ pub async fn rename_service_point(
     let renamed =
         units::rename_service_point(&txn, caller.name(), &unit, &point, &checked.name).await?;
     txn.commit().await.map_err(StorageError::from)?;
+    state.scores.catch_up().await;
     Ok(HttpResponse::Ok().json(ServicePoint::from(renamed)))
 }
 
@@ -436,5 +438,6 @@ pub async fn close_service_point(
     let point = units::service_point_by_code(&txn, &unit, &point_code).await?;
     let closed = units::close_service_point(&txn, caller.name(), &unit, &point, body.on).await?;
     txn.commit().await.map_err(StorageError::from)?;
+    state.scores.catch_up().await;
     Ok(HttpResponse::Ok().json(ServicePoint::from(closed)))
 }
