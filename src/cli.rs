@@ -170,7 +170,11 @@ async fn import_units(
         };
     let storage = Storage::connect(&settings.database_url).await?;
     storage.migrate().await?;
-    storage.seed_reference_data().await?;
+    // Unit types, schemes and questionnaires, not Hà Tĩnh's units (unless this is
+    // Hà Tĩnh, whose structures the seed of a start loads anyway).
+    storage
+        .seed_reference_data_with(crate::storage::reference::SeedUnits::None)
+        .await?;
     let valid_from = valid_from.unwrap_or_else(sipas_domain::reference::reform_2025);
     match storage
         .set_up_province("cli", province, own.as_deref(), valid_from)

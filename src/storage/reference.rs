@@ -24,22 +24,42 @@ pub struct SeedReport {
     pub successions: usize,
 }
 
+/// Which units a seed loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedUnits {
+    /// Hà Tĩnh's two structures and their crosswalk, unless the database holds another
+    /// province (one set itself up): its managers should not see Hà Tĩnh's units.
+    HaTinh,
+    /// No units: a province about to set itself up.
+    None,
+}
+
 impl Storage {
     /// Adds whatever reference data is missing, in one transaction. Running it again
     /// changes nothing, so every start may call it.
     pub async fn seed_reference_data(&self) -> Result<SeedReport, StorageError> {
+        self.seed_reference_data_with(SeedUnits::HaTinh).await
+    }
+
+    pub async fn seed_reference_data_with(
+        &self,
+        units: SeedUnits,
+    ) -> Result<SeedReport, StorageError> {
         let txn = self.write().await?;
         super::one_at_a_time(&txn).await?;
-        let report = seed(&txn).await?;
+        let report = seed(&txn, units).await?;
         txn.commit().await?;
         Ok(report)
     }
 }
 
 /// Adds whatever reference data is missing, in the caller's transaction: unit types,
-/// the shipped PAR schemes, the questionnaires, both Hà Tĩnh structures with their
-/// default desks, and the crosswalk between them.
-pub async fn seed(txn: &impl ConnectionTrait) -> Result<SeedReport, StorageError> {
+/// the shipped PAR schemes, the questionnaires, and (as `units` says) both Hà Tĩnh
+/// structures with their default desks and the crosswalk between them.
+pub async fn seed(
+    txn: &impl ConnectionTrait,
+    units: SeedUnits,
+) -> Result<SeedReport, StorageError> {
     let mut report = SeedReport::default();
 
     let mut type_ids: HashMap<String, i32> = unit_type::Entity::find()
@@ -87,6 +107,9 @@ pub async fn seed(txn: &impl ConnectionTrait) -> Result<SeedReport, StorageError
         }
     }
 
+    if units == SeedUnits::None || another_province(txn, &type_ids).await? {
+        return Ok(report);
+    }
     let mut changed = false;
     for structure in reference::ha_tinh_structures() {
         let stored: HashMap<String, unit::Model> = unit::Entity::find()
@@ -159,6 +182,25 @@ pub async fn seed(txn: &impl ConnectionTrait) -> Result<SeedReport, StorageError
 }
 
 const SEED_ACTOR: &str = "seed";
+
+/// Whether a province other than Hà Tĩnh (42) has units here.
+async fn another_province(
+    db: &impl ConnectionTrait,
+    type_ids: &HashMap<String, i32>,
+) -> Result<bool, StorageError> {
+    let Some(province) = type_ids.get("province") else {
+        return Ok(false);
+    };
+    Ok(unit::Entity::find()
+        .filter(unit::Column::UnitTypeId.eq(*province))
+        .filter(unit::Column::Code.ne(HA_TINH))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Hà Tĩnh's province code.
+const HA_TINH: &str = "42";
 
 /// A questionnaire with its elements and criteria in answer order.
 pub async fn questionnaire(

@@ -69,6 +69,21 @@ const EN: Text = Text {
     status: "Status",
 };
 
+/// A campaign's status (`draft`, `open`, `closed`, `published`) in the page's language.
+fn status_label(lang: Lang, status: &str) -> &str {
+    match (lang, status) {
+        (Lang::Vi, "draft") => "Bản nháp",
+        (Lang::Vi, "open") => "Đang nhận phiếu",
+        (Lang::Vi, "closed") => "Đã kết thúc",
+        (Lang::Vi, "published") => "Đã công bố",
+        (Lang::En, "draft") => "Draft",
+        (Lang::En, "open") => "Open",
+        (Lang::En, "closed") => "Closed",
+        (Lang::En, "published") => "Published",
+        (_, other) => other,
+    }
+}
+
 /// The front page in Vietnamese, without a language switch.
 pub fn page(view: &HomeView) -> Markup {
     page_in(Lang::Vi, None, view)
@@ -97,7 +112,7 @@ pub fn page_in(lang: Lang, path: Option<&str>, view: &HomeView) -> Markup {
                 html! { code { (c.code) } },
                 html! { (c.name) @if c.is_demo { " " strong.tag { (t.demo_tag) } } },
                 html! { (c.starts_on) " – " (c.ends_on) },
-                html! { (c.status) },
+                html! { (status_label(lang, &c.status)) },
                 html! { (c.responses) },
             ]
         })
@@ -161,6 +176,8 @@ mod tests {
         assert!(html.contains("DỮ LIỆU MINH HOẠ"));
         assert!(html.contains("href=\"/s/abc\""));
         assert!(html.contains("DEMO-2021"));
+        assert!(html.contains("Đang nhận phiếu"), "the status in Vietnamese");
+        assert!(!html.contains(">open<"));
         assert!(html.contains(r#"<html lang="vi">"#));
         assert!(!html.contains("?lang="), "no switch unless asked for");
     }

@@ -202,6 +202,26 @@ async fn units_import_sets_a_province_up(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(departments.len(), 1);
+    // A province that set itself up does not get Hà Tĩnh's units, then or later.
+    let every = |y, m, d| sipas::storage::UnitFilter {
+        on: chrono::NaiveDate::from_ymd_opt(y, m, d),
+        ..Default::default()
+    };
+    let all = sipas::storage::units::list(storage.db(), &every(2026, 3, 1))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 129);
+    let out = sipas(&db.url).arg("seed").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(" 0 units"));
+    for day in [every(2026, 3, 1), every(2021, 3, 1)] {
+        let listed = sipas::storage::units::list(storage.db(), &day)
+            .await
+            .unwrap();
+        assert!(
+            listed.iter().all(|u| !u.code.starts_with("18")),
+            "no Hà Tĩnh commune"
+        );
+    }
 
     let unknown = sipas(&db.url)
         .args(["units", "import", "--province", "99"])
