@@ -186,7 +186,7 @@ async fn fill_demo_campaign(
     let units: Vec<UnitRow> = units::list(
         db,
         &UnitFilter {
-            on: Some(campaign.starts_on),
+            on: Some(campaign.units_on),
             ..Default::default()
         },
     )
@@ -329,7 +329,7 @@ pub async fn citizen_demo_url(
         Err(StorageError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let Ok(unit) = units::by_code(db, DEMO_UNIT, Some(campaign.starts_on)).await else {
+    let Ok(unit) = units::by_code(db, DEMO_UNIT, Some(campaign.units_on)).await else {
         return Ok(None);
     };
     let Ok(desk) = units::default_service_point(db, &unit).await else {

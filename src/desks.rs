@@ -26,7 +26,7 @@ pub async fn resolve(
 ) -> Result<Desk, StorageError> {
     let db = storage.db();
     let campaign = campaigns::by_code(db, campaign).await?;
-    let unit = units::by_code(db, unit, Some(campaign.starts_on)).await?;
+    let unit = units::by_code(db, unit, Some(campaign.units_on)).await?;
     let service_point = units::service_point_by_code(db, &unit, service_point).await?;
     let today = chrono::Utc::now().date_naive();
     if let Some(until) = service_point

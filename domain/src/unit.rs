@@ -322,16 +322,19 @@ impl UnitTree {
         let mut stack = vec![unit];
         while let Some(id) = stack.pop() {
             for &(predecessor, relation) in self.predecessors.get(&id).into_iter().flatten() {
-                if !visited.insert(predecessor) {
-                    continue;
-                }
                 let Some(node) = self.nodes.get(&predecessor) else {
                     continue;
                 };
-                approximate |= relation == Relation::Split;
+                let leads_back = node.is_valid_on(on) || node.valid_from > on;
+                // A split on a path that reaches the date makes the group approximate,
+                // even when its old unit was reached another way first.
+                approximate |= relation == Relation::Split && leads_back;
+                if !visited.insert(predecessor) {
+                    continue;
+                }
                 if node.is_valid_on(on) {
                     found.push(node);
-                } else if node.valid_from > on {
+                } else if leads_back {
                     stack.push(predecessor);
                 }
             }

@@ -22,6 +22,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Bumped with every change of settings, status, frame or quotas.
     pub revision: i64,
+    /// The day its units are read on (its structure); `None`: its first day.
+    pub units_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,9 @@
 //! * `par_schemes`: the named schemes a campaign's points come from; their points per
 //!   unit type stay in `par_points`.
 //! * `service_points.valid_until`: a desk closed at a date (exclusive), like a unit.
+//! * `campaigns.units_on`: the day a campaign's units are read on, when it is not its
+//!   first day: a campaign of an earlier version that started after the reform but ran
+//!   on the old structure keeps it.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -85,10 +88,26 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("campaigns")
+                    .add_column(date_null("units_on"))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("campaigns")
+                    .drop_column("units_on")
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -134,11 +134,11 @@ pub fn change(
         })?;
     let predecessors = to
         .tree
-        .predecessors(target.unit.id, from.campaign.starts_on)
+        .predecessors(target.unit.id, from.campaign.units_on)
         .ok_or_else(|| {
             ChangeError::NoPredecessor(format!(
                 "unit {unit_code} of campaign {} has no predecessor among the units of campaign {} (valid on {})",
-                to.campaign.code, from.campaign.code, from.campaign.starts_on
+                to.campaign.code, from.campaign.code, from.campaign.units_on
             ))
         })?;
     let mut flags = Vec::new();

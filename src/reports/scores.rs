@@ -193,7 +193,7 @@ pub fn select<'a>(
     scores: &'a CampaignScores,
     selection: &UnitSelection,
 ) -> Option<Vec<&'a UnitScores>> {
-    let on = scores.campaign.starts_on;
+    let on = scores.campaign.units_on;
     let under: Option<HashSet<i32>> = match &selection.under {
         Some(code) => {
             let root = scores.tree.resolve(code, on)?;

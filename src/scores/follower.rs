@@ -60,7 +60,7 @@ pub async fn describe(
     let unit_rows = units::list(
         db,
         &UnitFilter {
-            on: Some(campaign.starts_on),
+            on: Some(campaign.units_on),
             ..Default::default()
         },
     )

@@ -25,6 +25,9 @@ pub struct CampaignRecord {
     pub questionnaire_id: i32,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+    /// The day its units are read on: its structure. Its first day, unless it was
+    /// pinned to an earlier structure (see `reference::seed`).
+    pub units_on: NaiveDate,
     pub design: SampleDesign,
     pub status: CampaignStatus,
     pub rules: CampaignRules,
@@ -144,6 +147,7 @@ pub async fn create(
         is_demo: Set(is_demo),
         created_at: Set(Utc::now()),
         revision: Set(1),
+        units_on: Set(None),
         ..Default::default()
     })
     .exec_with_returning(db)
@@ -224,6 +228,64 @@ pub async fn bump_revision(
     Ok(())
 }
 
+/// Whether the campaign has a frame, quota, receipt or response on any of these units.
+pub async fn has_data_on(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    unit_ids: &[i32],
+) -> Result<bool, StorageError> {
+    use entity::{frame, quota, receipt, response};
+    let ids = || unit_ids.iter().copied();
+    Ok(frame::Entity::find()
+        .filter(frame::Column::CampaignId.eq(campaign_id))
+        .filter(frame::Column::UnitId.is_in(ids()))
+        .one(db)
+        .await?
+        .is_some()
+        || quota::Entity::find()
+            .filter(quota::Column::CampaignId.eq(campaign_id))
+            .filter(quota::Column::UnitId.is_in(ids()))
+            .one(db)
+            .await?
+            .is_some()
+        || receipt::Entity::find()
+            .filter(receipt::Column::CampaignId.eq(campaign_id))
+            .filter(receipt::Column::UnitId.is_in(ids()))
+            .one(db)
+            .await?
+            .is_some()
+        || response::Entity::find()
+            .filter(response::Column::CampaignId.eq(campaign_id))
+            .filter(response::Column::UnitId.is_in(ids()))
+            .one(db)
+            .await?
+            .is_some())
+}
+
+/// Ties a campaign to the structure valid on `on` instead of its first day, with its
+/// audit entry.
+pub async fn pin_units_on(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    campaign: &CampaignRecord,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    campaign::Entity::update_many()
+        .col_expr(campaign::Column::UnitsOn, Some(on).into())
+        .filter(campaign::Column::Id.eq(campaign.id))
+        .exec(db)
+        .await?;
+    bump_revision(db, campaign.id).await?;
+    audit::record(
+        db,
+        actor,
+        "campaign.units_on",
+        &campaign.code,
+        serde_json::json!({ "from": campaign.units_on, "to": on }),
+    )
+    .await
+}
+
 /// Bumps every campaign's revision: units, their desks or the PAR schemes changed,
 /// which any campaign's description may show.
 pub async fn bump_all_revisions(db: &impl ConnectionTrait) -> Result<(), StorageError> {
@@ -298,6 +360,7 @@ fn record(c: campaign::Model, template: String) -> Result<CampaignRecord, Storag
         questionnaire_id: c.questionnaire_id,
         starts_on: c.starts_on,
         ends_on: c.ends_on,
+        units_on: c.units_on.unwrap_or(c.starts_on),
         design,
         status,
         rules: CampaignRules {

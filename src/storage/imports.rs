@@ -159,7 +159,7 @@ pub async fn code_book(
     let units = units::list(
         db,
         &UnitFilter {
-            on: Some(campaign.starts_on),
+            on: Some(campaign.units_on),
             ..Default::default()
         },
     )
@@ -183,7 +183,7 @@ pub async fn code_book(
     Ok(CodeBook {
         unit_ids,
         other_periods,
-        on: campaign.starts_on,
+        on: campaign.units_on,
         default_points: points
             .iter()
             .filter(|p| p.is_default)

@@ -107,6 +107,16 @@ impl Storage {
             .await?)
     }
 
+    /// A write transaction that also holds the reference-data lock: changes to units,
+    /// desks, PAR schemes and campaign statuses read what they check and write in one
+    /// step on every backend (on PostgreSQL two nodes would otherwise both pass a check
+    /// at READ COMMITTED, e.g. create a unit under a parent another node is closing).
+    pub async fn write_reference(&self) -> Result<DatabaseTransaction, StorageError> {
+        let txn = self.write().await?;
+        one_at_a_time(&txn).await?;
+        Ok(txn)
+    }
+
     /// A read-only transaction over one snapshot: REPEATABLE READ on PostgreSQL (an
     /// SQLite read transaction in WAL mode already is one).
     pub async fn read_snapshot(&self) -> Result<DatabaseTransaction, StorageError> {

@@ -170,6 +170,16 @@ pub async fn put(
     Ok(existing.is_none())
 }
 
+/// Names a scheme (its points unchanged).
+pub async fn name(db: &impl ConnectionTrait, code: &str, name: &str) -> Result<(), StorageError> {
+    par_scheme::Entity::update_many()
+        .col_expr(par_scheme::Column::Name, name.into())
+        .filter(par_scheme::Column::Code.eq(code))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Survey points per unit type code under a scheme.
 pub async fn survey_points(
     db: &impl ConnectionTrait,

@@ -11,7 +11,7 @@ use sea_orm::{
 use sipas_domain::questionnaire::{Bilingual, Criterion, Element, Questionnaire};
 use sipas_domain::reference;
 
-use super::{Storage, StorageError, campaigns, par_schemes, units};
+use super::{Storage, StorageError, audit, campaigns, par_schemes, units};
 
 /// What a seed added; all zeros when the reference data was already there.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -86,11 +86,18 @@ pub async fn seed(
         report.unit_types += 1;
     }
 
-    let schemes = par_schemes::codes(txn).await?;
+    let schemes = par_schemes::all(txn).await?;
     for scheme in reference::par_schemes() {
-        if !schemes.contains(&scheme.code) {
-            par_schemes::put(txn, SEED_ACTOR, &scheme).await?;
-            report.par_schemes += 1;
+        match schemes.iter().find(|s| s.code == scheme.code) {
+            None => {
+                par_schemes::put(txn, SEED_ACTOR, &scheme).await?;
+                report.par_schemes += 1;
+            }
+            // An earlier version knew schemes only by their code.
+            Some(stored) if stored.name == stored.code => {
+                par_schemes::name(txn, &scheme.code, &scheme.name).await?;
+            }
+            Some(_) => {}
         }
     }
 
@@ -107,34 +114,35 @@ pub async fn seed(
         }
     }
 
-    if units == SeedUnits::None || another_province(txn, &type_ids).await? {
-        return Ok(report);
-    }
+    let load_units = units == SeedUnits::HaTinh && !another_province(txn, &type_ids).await?;
     let mut changed = false;
     for structure in reference::ha_tinh_structures() {
+        let codes: HashSet<&str> = structure.units.iter().map(|u| u.code.as_str()).collect();
         let stored: HashMap<String, unit::Model> = unit::Entity::find()
             .filter(unit::Column::ValidFrom.eq(structure.valid_from))
             .all(txn)
             .await?
             .into_iter()
+            .filter(|u| codes.contains(u.code.as_str()))
             .map(|u| (u.code.clone(), u))
             .collect();
+        // Earlier versions loaded the old structure without its end; ended now, once.
+        if let Some(end) = structure.valid_until {
+            let unended: Vec<i32> = stored
+                .values()
+                .filter(|u| u.valid_until.is_none())
+                .map(|u| u.id)
+                .collect();
+            if !unended.is_empty() {
+                end_structure(txn, structure.code, &unended, end).await?;
+                changed = true;
+            }
+        }
+        if !load_units {
+            continue;
+        }
         let mut unit_ids: HashMap<String, i32> =
             stored.iter().map(|(c, u)| (c.clone(), u.id)).collect();
-        // Earlier versions loaded the old structure without its end.
-        let unended: Vec<i32> = stored
-            .values()
-            .filter(|u| u.valid_until.is_none() && structure.valid_until.is_some())
-            .map(|u| u.id)
-            .collect();
-        if !unended.is_empty() {
-            unit::Entity::update_many()
-                .col_expr(unit::Column::ValidUntil, structure.valid_until.into())
-                .filter(unit::Column::Id.is_in(unended))
-                .exec(txn)
-                .await?;
-            changed = true;
-        }
         for record in structure.units {
             if unit_ids.contains_key(&record.code) {
                 continue;
@@ -161,6 +169,12 @@ pub async fn seed(
             report.units += 1;
         }
     }
+    if !load_units {
+        if changed {
+            campaigns::bump_all_revisions(txn).await?;
+        }
+        return Ok(report);
+    }
 
     let before = reference::reform_2025().pred_opt().expect("valid date");
     let tree = units::tree(txn).await?;
@@ -182,6 +196,48 @@ pub async fn seed(
 }
 
 const SEED_ACTOR: &str = "seed";
+
+/// Ends units an earlier version loaded without their end. A campaign of that version
+/// that starts after the end but has data on those units ran on that structure: it is
+/// pinned to it (`units_on`, the day before the end), so its figures stay as they were.
+async fn end_structure(
+    txn: &impl ConnectionTrait,
+    structure: &str,
+    unit_ids: &[i32],
+    end: chrono::NaiveDate,
+) -> Result<(), StorageError> {
+    let last_day = end.pred_opt().expect("valid date");
+    let mut pinned = Vec::new();
+    for c in campaigns::all(txn).await? {
+        if c.units_on < end {
+            continue;
+        }
+        if campaigns::has_data_on(txn, c.id, unit_ids).await? {
+            campaigns::pin_units_on(txn, SEED_ACTOR, &c, last_day).await?;
+            pinned.push(c.code);
+        }
+    }
+    if !pinned.is_empty() {
+        tracing::warn!(
+            ?pinned,
+            structure,
+            "campaigns that ran on the old structure keep it"
+        );
+    }
+    unit::Entity::update_many()
+        .col_expr(unit::Column::ValidUntil, Some(end).into())
+        .filter(unit::Column::Id.is_in(unit_ids.iter().copied()))
+        .exec(txn)
+        .await?;
+    audit::record(
+        txn,
+        SEED_ACTOR,
+        "units.end_structure",
+        structure,
+        serde_json::json!({ "units": unit_ids.len(), "valid_until": end, "pinned": pinned }),
+    )
+    .await
+}
 
 /// Whether a province other than Hà Tĩnh (42) has units here.
 async fn another_province(

@@ -11,6 +11,7 @@ use entity::{service_point, unit, unit_succession, unit_type};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
+use sipas_domain::campaign::CampaignStatus;
 use sipas_domain::import::{LineError, Problems, ProvinceSetupError, UnitLine, province_units};
 use sipas_domain::unit::{
     DEFAULT_SERVICE_POINT_CODE, NewServicePoint, Relation, Succession, UnitNode, UnitRecord,
@@ -380,6 +381,46 @@ pub async fn survey_place(
     }))
 }
 
+/// The first campaign whose structure a change from `from` (until `until`, exclusive)
+/// would alter although it must not: one closed or published, or, given a unit, one
+/// with a frame, quota, receipt or response on it. Its code and why.
+async fn frozen_structure(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+    unit_id: Option<i32>,
+) -> Result<Option<String>, StorageError> {
+    for c in campaigns::all(db).await? {
+        if c.units_on < from || until.is_some_and(|until| c.units_on >= until) {
+            continue;
+        }
+        if matches!(c.status, CampaignStatus::Closed | CampaignStatus::Published) {
+            return Ok(Some(format!(
+                "campaign {} (units of {}) is {}",
+                c.code,
+                c.units_on,
+                c.status.as_str()
+            )));
+        }
+        if let Some(id) = unit_id
+            && campaigns::has_data_on(db, c.id, &[id]).await?
+        {
+            return Ok(Some(format!(
+                "campaign {} (units of {}) has data on it",
+                c.code, c.units_on
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// A period of `code` that a unit starting on `from` (open-ended) would overlap.
+fn overlapping(periods: &[unit::Model], from: NaiveDate) -> Option<&unit::Model> {
+    periods
+        .iter()
+        .find(|p| p.valid_until.is_none_or(|until| until > from))
+}
+
 /// A change to units or desks, in the caller's transaction: its audit entry, and every
 /// campaign's revision bumped so every node describes its units again.
 async fn recorded(
@@ -453,10 +494,15 @@ pub struct UnitsImported {
 pub async fn import(
     db: &impl ConnectionTrait,
     actor: &str,
+    subject: &str,
     valid_from: NaiveDate,
     units: &[UnitLine],
 ) -> Result<Result<UnitsImported, Problems>, StorageError> {
     let mut problems = Problems::default();
+    let mut all_periods: HashMap<String, Vec<unit::Model>> = HashMap::new();
+    for p in periods(db).await? {
+        all_periods.entry(p.code.clone()).or_default().push(p);
+    }
     let types = unit_type_ids(db).await?;
     let existing: HashMap<String, UnitRow> = list(
         db,
@@ -507,14 +553,31 @@ pub async fn import(
         }
         if let Some(parent) = &u.parent_code
             && !in_import.contains(parent.as_str())
-            && !existing.contains_key(parent)
         {
-            problems.push(LineError::new(
-                l.line,
-                Some("parent_code"),
-                format!("parent {parent} is neither in the file nor a unit on {valid_from}"),
-            ));
-            continue;
+            match existing.get(parent) {
+                None => {
+                    problems.push(LineError::new(
+                        l.line,
+                        Some("parent_code"),
+                        format!(
+                            "parent {parent} is neither in the file nor a unit on {valid_from}"
+                        ),
+                    ));
+                    continue;
+                }
+                Some(p) if p.valid_until.is_some() => {
+                    problems.push(LineError::new(
+                        l.line,
+                        Some("parent_code"),
+                        format!(
+                            "parent {parent} ends on {}; a unit under it cannot outlive it",
+                            p.valid_until.expect("checked")
+                        ),
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+            }
         }
         match existing.get(&u.code) {
             Some(there)
@@ -535,8 +598,31 @@ pub async fn import(
                     there.parent_code.as_deref().unwrap_or("no parent")
                 ),
             )),
-            None => to_create.push(l),
+            None => match all_periods
+                .get(&u.code)
+                .and_then(|p| overlapping(p, valid_from))
+            {
+                Some(later) => problems.push(LineError::new(
+                    l.line,
+                    Some("code"),
+                    format!(
+                        "{} also names {}, which a unit from {valid_from} would overlap",
+                        where_(l),
+                        period(later)
+                    ),
+                )),
+                None => to_create.push(l),
+            },
         }
+    }
+    if !to_create.is_empty()
+        && let Some(why) = frozen_structure(db, valid_from, None, None).await?
+    {
+        problems.push(LineError::new(
+            0,
+            None,
+            format!("units from {valid_from} would change the structure of {why}; choose a later valid_from"),
+        ));
     }
     // Parents before children; what is left after no progress is a cycle.
     let mut ids: HashMap<String, i32> = existing.iter().map(|(c, u)| (c.clone(), u.id)).collect();
@@ -595,8 +681,10 @@ pub async fn import(
             db,
             actor,
             "units.import",
-            &valid_from.to_string(),
-            serde_json::json!({ "created": report.created, "unchanged": report.unchanged }),
+            subject,
+            serde_json::json!({
+                "valid_from": valid_from, "created": report.created, "unchanged": report.unchanged,
+            }),
         )
         .await?;
     }
@@ -620,23 +708,36 @@ pub async fn create(
             known.join(", ")
         )));
     };
-    if let Ok(there) = by_code(db, &unit.code, Some(valid_from)).await {
+    let same_code = unit::Entity::find()
+        .filter(unit::Column::Code.eq(&unit.code))
+        .all(db)
+        .await?;
+    if let Some(there) = overlapping(&same_code, valid_from) {
         return Err(StorageError::Conflict(format!(
-            "unit {} ({}) is already valid on {valid_from}",
-            there.code, there.name
+            "unit {} is already {}, which a unit from {valid_from} would overlap",
+            unit.code,
+            period(there)
         )));
     }
     let parent_id = match &unit.parent_code {
-        Some(p) => Some(
-            by_code(db, p, Some(valid_from))
-                .await
-                .map_err(|_| {
-                    StorageError::Invalid(format!("parent {p} is not a unit on {valid_from}"))
-                })?
-                .id,
-        ),
+        Some(p) => {
+            let parent = by_code(db, p, Some(valid_from)).await.map_err(|_| {
+                StorageError::Invalid(format!("parent {p} is not a unit on {valid_from}"))
+            })?;
+            if let Some(end) = parent.valid_until {
+                return Err(StorageError::Invalid(format!(
+                    "parent {p} ends on {end}; a unit under it cannot outlive it"
+                )));
+            }
+            Some(parent.id)
+        }
         None => None,
     };
+    if let Some(why) = frozen_structure(db, valid_from, None, None).await? {
+        return Err(StorageError::Conflict(format!(
+            "a unit from {valid_from} would change the structure of {why}; choose a later valid_from"
+        )));
+    }
     insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
     recorded(
         db,
@@ -698,6 +799,12 @@ pub async fn close(
             "unit {} is already closed from {}",
             unit.code,
             unit.valid_until.expect("checked")
+        )));
+    }
+    if let Some(why) = frozen_structure(db, on, unit.valid_until, Some(unit.id)).await? {
+        return Err(StorageError::Conflict(format!(
+            "closing unit {} from {on} would take it out of {why}; close it later",
+            unit.code
         )));
     }
     let open_children = unit::Entity::find()
@@ -858,10 +965,16 @@ impl super::Storage {
             ProvinceSetupError::UnknownProvince(m) => SetupError::UnknownProvince(m),
             ProvinceSetupError::Refused(p) => SetupError::Refused(p),
         })?;
-        let txn = self.write().await?;
-        let report = import(&txn, actor, valid_from, &lines)
-            .await?
-            .map_err(SetupError::Refused)?;
+        let txn = self.write_reference().await?;
+        let report = import(
+            &txn,
+            actor,
+            &format!("province {province}"),
+            valid_from,
+            &lines,
+        )
+        .await?
+        .map_err(SetupError::Refused)?;
         txn.commit().await.map_err(StorageError::from)?;
         Ok(report)
     }

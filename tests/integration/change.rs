@@ -256,13 +256,23 @@ async fn a_merged_commune_is_compared_with_its_predecessors(backend: Backend) {
             .contains("different_questionnaires")
     );
 
-    // Backwards there is nothing to compare with; an unknown campaign is said.
-    for path in [
-        "/api/v1/campaigns/R-2021/units/18073/change?from=R-2026",
-        "/api/v1/campaigns/R-2026/units/18073/change?from=NOPE",
-        "/api/v1/campaigns/R-2026/units/18077/change?from=R-2021",
+    // A change is from an earlier campaign; an unknown campaign or unit is said.
+    for (path, status) in [
+        (
+            "/api/v1/campaigns/R-2021/units/18073/change?from=R-2026",
+            422,
+        ),
+        (
+            "/api/v1/campaigns/R-2026/units/18073/change?from=R-2026",
+            422,
+        ),
+        ("/api/v1/campaigns/R-2026/units/18073/change?from=NOPE", 404),
+        (
+            "/api/v1/campaigns/R-2026/units/18077/change?from=R-2021",
+            404,
+        ),
     ] {
         let response = app.get(path, &app.read_token).send().await.unwrap();
-        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.status(), status, "{path}");
     }
 }

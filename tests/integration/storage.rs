@@ -47,7 +47,57 @@ async fn seeding_ends_an_old_structure_loaded_without_its_end(backend: Backend) 
     };
     let today = units::list(storage.db(), &on(2026, 3, 1)).await.unwrap();
     assert_eq!(today.len(), 86 + 245, "both structures at once: the bug");
+    // That version ran a 2026 campaign on the old structure: a frame on old units.
+    let mut request = campaign_request("OLD-2026");
+    request.starts_on = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    request.ends_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let txn = storage.write().await.unwrap();
+    let ran = campaigns::create(&txn, "test", &request, false)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let district = today.iter().find(|u| u.code == "436").unwrap();
+    replace_frame(
+        &storage,
+        &ran,
+        &[FrameEntry {
+            unit_id: district.id,
+            service_point_id: None,
+            population: 900,
+        }],
+        &today,
+    )
+    .await
+    .unwrap();
+    let mut request = campaign_request("NEW-2026");
+    request.starts_on = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    request.ends_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let txn = storage.write().await.unwrap();
+    let fresh = campaigns::create(&txn, "test", &request, false)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
     storage.seed_reference_data().await.unwrap();
+    // The campaign with data keeps its structure; the one without follows its dates.
+    let ran = campaigns::by_code(storage.db(), "OLD-2026").await.unwrap();
+    assert_eq!(
+        ran.units_on,
+        chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()
+    );
+    assert_eq!(
+        frames::entries(storage.db(), ran.id).await.unwrap().len(),
+        1
+    );
+    let kept = units::list(storage.db(), &on(2025, 6, 30)).await.unwrap();
+    assert!(kept.iter().any(|u| u.id == district.id));
+    let fresh = campaigns::by_id(storage.db(), fresh.id).await.unwrap();
+    assert_eq!(fresh.units_on, fresh.starts_on);
+    let pinned = sipas::storage::audit::entries(storage.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .any(|e| e.action == "campaign.units_on" && e.subject == "OLD-2026");
+    assert!(pinned, "the pin is audited");
     let today = units::list(storage.db(), &on(2026, 3, 1)).await.unwrap();
     assert_eq!(today.len(), 86);
     assert!(today.iter().all(|u| u.unit_type != "district"));

@@ -14,7 +14,8 @@ backend_tests!(
     an_old_code_in_a_2026_file_is_refused_with_its_line,
     a_province_is_set_up_from_scratch_over_the_api,
     units_and_desks_are_managed_over_the_api,
-    par_schemes_are_data_a_campaign_names
+    par_schemes_are_data_a_campaign_names,
+    a_past_round_keeps_its_structure
 );
 
 async fn units(app: &TestApp, query: &str) -> Vec<Value> {
@@ -553,4 +554,89 @@ async fn par_schemes_are_data_a_campaign_names(backend: Backend) {
     assert_eq!(put(scheme).await.status(), 409);
     let one = app.read_json("/api/v1/par-schemes/HT-2026").await;
     assert_eq!(one["points"]["commune"]["survey_max_points"], 35.0);
+}
+
+/// Changes to units never reach back into a round that has data or is closed, never
+/// give one code two periods at once, and never leave a unit under a parent that ends.
+async fn a_past_round_keeps_its_structure(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    create_campaign(
+        &app,
+        "HT-2021",
+        "2021-03-01",
+        json!({"template": "SIPAS-2017", "ends_on": "2021-10-31"}),
+    )
+    .await;
+    let frame = app
+        .client
+        .put(app.url("/api/v1/campaigns/HT-2021/frame"))
+        .bearer_auth(&app.write_token)
+        .header("Content-Type", "text/csv")
+        .body("unit_code,service_point_code,population\n18077,,300\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(frame.status(), 200);
+    let post = |path: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            let response = app.post_json(path, &body).await;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (
+                status,
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        }
+    };
+    // Closing Bắc Hà before the 2021 round would take its frame out of that round.
+    let (status, message) = post("/api/v1/units/18077/close", json!({"on": "2021-01-01"})).await;
+    assert_eq!(status, 409, "{message}");
+    assert!(message.contains("HT-2021"), "{message}");
+    assert_eq!(units(&app, "?campaign=HT-2021").await.len(), 245);
+
+    // One code, one period at a time.
+    let new_unit = |from: &str| {
+        json!({"code": "S-NEW", "name": "Sở mới", "unit_type": "department",
+               "parent_code": "42", "valid_from": from})
+    };
+    assert_eq!(post("/api/v1/units", new_unit("2026-06-01")).await.0, 201);
+    let (status, message) = post("/api/v1/units", new_unit("2026-01-01")).await;
+    assert_eq!(status, 409, "{message}");
+    assert!(message.contains("(from 2026-06-01)"), "{message}");
+    let listed = units(&app, "?on=2026-07-01").await;
+    assert_eq!(listed.iter().filter(|u| u["code"] == "S-NEW").count(), 1);
+
+    // A unit under a district that ends with the reform cannot outlive it.
+    let (status, message) = post(
+        "/api/v1/units",
+        json!({"code": "X1", "name": "Xã thử", "unit_type": "commune",
+               "parent_code": "436", "valid_from": "2024-01-01"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{message}");
+    assert!(message.contains("ends on 2025-07-01"), "{message}");
+
+    // Once the 2021 round is closed its structure is final: no unit joins it.
+    assert_eq!(
+        post("/api/v1/campaigns/HT-2021/close", json!({})).await.0,
+        200
+    );
+    let (status, message) = post(
+        "/api/v1/units",
+        json!({"code": "99", "name": "Tỉnh thử", "unit_type": "province",
+               "parent_code": null, "valid_from": "2021-01-01"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{message}");
+    assert!(
+        message.contains("HT-2021") && message.contains("closed"),
+        "{message}"
+    );
+    assert_eq!(units(&app, "?campaign=HT-2021").await.len(), 245);
 }

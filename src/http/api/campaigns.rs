@@ -54,7 +54,7 @@ impl From<CampaignRecord> for Campaign {
             min_fill_seconds: c.rules.min_fill_seconds,
             receipt_valid_days: c.rules.receipt_valid_days,
             is_demo: c.is_demo,
-            units_on: c.starts_on,
+            units_on: c.units_on,
             par_scheme: c.par_scheme,
         }
     }
@@ -142,7 +142,9 @@ async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
     authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
-    let txn = state.storage.write().await?;
+    // Under the reference lock: a PAR scheme is replaced only while no campaign using
+    // it has left its draft.
+    let txn = state.storage.write_reference().await?;
     let campaign = campaigns::by_code(&txn, code).await?;
     let campaign = campaigns::transition(&txn, caller.name(), &campaign, to).await?;
     txn.commit()

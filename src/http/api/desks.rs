@@ -47,7 +47,7 @@ pub async fn desk_qr(
         (&campaign, &unit, &service_point),
     )
     .await?;
-    let on = desk.campaign.starts_on;
+    let on = desk.campaign.units_on;
     authorize(
         &state,
         &caller,

@@ -109,7 +109,7 @@ pub async fn replace_frame(
         &caller,
         Action::Write,
         Resource::Province,
-        campaign.starts_on,
+        campaign.units_on,
     )
     .await?;
     let lines = parse_frame(&text).map_err(refused)?;
@@ -157,7 +157,7 @@ pub async fn import_responses(
         &caller,
         Action::Write,
         Resource::Province,
-        campaign.starts_on,
+        campaign.units_on,
     )
     .await?;
     let lines = parse_responses(&text, &current.description.questionnaire).map_err(refused)?;

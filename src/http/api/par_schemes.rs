@@ -104,7 +104,7 @@ pub async fn put_scheme(
         }),
     )
     .map_err(ApiError::invalid_fields)?;
-    let txn = state.storage.write().await?;
+    let txn = state.storage.write_reference().await?;
     let created = par_schemes::put(&txn, caller.name(), &scheme).await?;
     txn.commit().await.map_err(StorageError::from)?;
     state.scores.catch_up().await;

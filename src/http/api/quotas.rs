@@ -36,7 +36,7 @@ pub async fn campaign_quotas(
         &caller,
         Action::Read,
         Resource::Province,
-        campaign.starts_on,
+        campaign.units_on,
     )
     .await?;
     let query =

@@ -73,13 +73,13 @@ pub async fn create_receipt(
         ));
     }
     // Codes are read in the campaign's structure (the units valid when it starts).
-    let unit = units::by_code(db, &body.unit_code, Some(campaign.starts_on)).await?;
+    let unit = units::by_code(db, &body.unit_code, Some(campaign.units_on)).await?;
     authorize(
         &state,
         &caller,
         Action::Write,
         Resource::Unit(unit.id),
-        campaign.starts_on,
+        campaign.units_on,
     )
     .await?;
     let desk = match body.service_point_code.as_deref().filter(|c| !c.is_empty()) {

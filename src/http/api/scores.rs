@@ -88,7 +88,7 @@ pub async fn campaign_scores(
 ) -> Result<HttpResponse, ApiError> {
     let current = state.scores.state_by_code(&path).await?;
     let campaign_id = current.description.campaign.id;
-    let on = current.description.campaign.starts_on;
+    let on = current.description.campaign.units_on;
     authorize(&state, &caller, Action::Read, Resource::Province, on).await?;
     let request = ScoresRequest::parse(params.into_inner(), &current)?;
     let scores = state.scores.scores(campaign_id, request.query).await?;
@@ -129,7 +129,7 @@ pub async fn unit_scores(
     let (campaign_code, unit_code) = path.into_inner();
     let current = state.scores.state_by_code(&campaign_code).await?;
     let campaign_id = current.description.campaign.id;
-    let on = current.description.campaign.starts_on;
+    let on = current.description.campaign.units_on;
     let missing = || {
         ApiError::not_found(format!(
             "unit {unit_code} has neither a frame nor responses in campaign {campaign_code}"
@@ -186,7 +186,13 @@ pub async fn unit_change(
     let earlier = state.scores.state_by_code(&params.from).await?;
     let to = &later.description.campaign;
     let from = &earlier.description.campaign;
-    let on = to.starts_on;
+    if from.starts_on >= to.starts_on {
+        return Err(ApiError::unprocessable(format!(
+            "campaign {} starts on {}, not before campaign {} ({}): compare with an earlier campaign",
+            from.code, from.starts_on, to.code, to.starts_on
+        )));
+    }
+    let on = to.units_on;
     let unit_id = later
         .description
         .tree

@@ -76,9 +76,7 @@ async fn day_of(
             "give either `on` or `campaign`, not both",
         )),
         (Some(on), None) => Ok(on),
-        (None, Some(code)) => Ok(campaigns::by_code(state.storage.db(), code)
-            .await?
-            .starts_on),
+        (None, Some(code)) => Ok(campaigns::by_code(state.storage.db(), code).await?.units_on),
         (None, None) => Ok(chrono::Utc::now().date_naive()),
     }
 }
@@ -192,7 +190,7 @@ pub async fn create_unit(
         body.parent_code.as_deref(),
     )
     .map_err(ApiError::invalid_fields)?;
-    let txn = state.storage.write().await?;
+    let txn = state.storage.write_reference().await?;
     let created =
         units::create(&txn, caller.name(), &unit, body.valid_from.unwrap_or(today)).await?;
     txn.commit().await.map_err(StorageError::from)?;
@@ -276,7 +274,7 @@ pub async fn rename_unit(
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
     authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
-    let txn = state.storage.write().await?;
+    let txn = state.storage.write_reference().await?;
     let unit = units::by_code(&txn, &path, query.on).await?;
     let checked = UnitRecord::parse(&unit.code, &body.name, &unit.unit_type, None)
         .map_err(ApiError::invalid_fields)?;
@@ -308,7 +306,7 @@ pub async fn close_unit(
         .on
         .pred_opt()
         .ok_or_else(|| ApiError::unprocessable("`on` is out of range"))?;
-    let txn = state.storage.write().await?;
+    let txn = state.storage.write_reference().await?;
     // The period that runs into that day; failing that, one that starts on it (which
     // cannot be closed before it starts, and is told so).
     let unit = match units::by_code(&txn, &path, Some(day_before)).await {
@@ -347,16 +345,17 @@ pub async fn list_service_points(
     ))
 }
 
-/// The unit valid on the query's day, with the caller's right to change its desks.
+/// The unit valid on the query's day, with the caller's right to change its desks;
+/// read before the write transaction, whose lock the permission check must not wait
+/// behind (a unit's identity never changes, so what it reads stays true).
 async fn desk_owner(
     state: &AppState,
     caller: &Caller,
-    db: &impl sea_orm::ConnectionTrait,
     code: &str,
     on: Option<NaiveDate>,
 ) -> Result<UnitRow, ApiError> {
     let on = on.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let unit = units::by_code(db, code, Some(on)).await?;
+    let unit = units::by_code(state.storage.db(), code, Some(on)).await?;
     authorize(state, caller, Action::Write, Resource::Unit(unit.id), on).await?;
     Ok(unit)
 }
@@ -378,8 +377,8 @@ pub async fn create_service_point(
     body: web::Json<NewServicePointBody>,
 ) -> Result<HttpResponse, ApiError> {
     let new = NewServicePoint::parse(&body.code, &body.name).map_err(ApiError::invalid_fields)?;
-    let txn = state.storage.write().await?;
-    let unit = desk_owner(&state, &caller, &txn, &path, query.on).await?;
+    let unit = desk_owner(&state, &caller, &path, query.on).await?;
+    let txn = state.storage.write_reference().await?;
     let point = units::create_service_point(&txn, caller.name(), &unit, &new).await?;
     txn.commit().await.map_err(StorageError::from)?;
     state.scores.catch_up().await;
@@ -405,8 +404,8 @@ pub async fn rename_service_point(
     let (unit_code, point_code) = path.into_inner();
     let checked =
         NewServicePoint::parse(&point_code, &body.name).map_err(ApiError::invalid_fields)?;
-    let txn = state.storage.write().await?;
-    let unit = desk_owner(&state, &caller, &txn, &unit_code, query.on).await?;
+    let unit = desk_owner(&state, &caller, &unit_code, query.on).await?;
+    let txn = state.storage.write_reference().await?;
     let point = units::service_point_by_code(&txn, &unit, &point_code).await?;
     let renamed =
         units::rename_service_point(&txn, caller.name(), &unit, &point, &checked.name).await?;
@@ -433,8 +432,8 @@ pub async fn close_service_point(
     body: web::Json<CloseBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit_code, point_code) = path.into_inner();
-    let txn = state.storage.write().await?;
-    let unit = desk_owner(&state, &caller, &txn, &unit_code, query.on).await?;
+    let unit = desk_owner(&state, &caller, &unit_code, query.on).await?;
+    let txn = state.storage.write_reference().await?;
     let point = units::service_point_by_code(&txn, &unit, &point_code).await?;
     let closed = units::close_service_point(&txn, caller.name(), &unit, &point, body.on).await?;
     txn.commit().await.map_err(StorageError::from)?;
