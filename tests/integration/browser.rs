@@ -143,7 +143,7 @@ async fn answer_in_browser(javascript: bool) {
         .text()
         .await
         .unwrap();
-    assert_eq!(heading, "Phường Nam Hà");
+    assert_eq!(heading, "Phường Thành Sen");
     choose(&client, &criterion_codes(), "4").await;
     client
         .find(Locator::Css("textarea[name='comment']"))

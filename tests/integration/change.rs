@@ -24,15 +24,7 @@ async fn campaign(app: &TestApp, code: &str, template: &str, starts: &str, ends:
 }
 
 async fn upload(app: &TestApp, method: reqwest::Method, path: &str, csv: String) {
-    let response = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(&app.write_token)
-        .header("Content-Type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_csv(method, path, &csv).await;
     let status = response.status();
     assert!(
         status.is_success(),

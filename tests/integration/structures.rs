@@ -129,14 +129,12 @@ async fn an_old_code_in_a_2026_file_is_refused_with_its_line(backend: Backend) {
     create_campaign(&app, "HT-2026", "2026-03-01", json!({})).await;
     let frame = "unit_code,service_point_code,population\n18100,,400\n18094,,300\n18073,,900\n";
     let response = app
-        .client
-        .put(app.url("/api/v1/campaigns/HT-2026/frame"))
-        .bearer_auth(&app.write_token)
-        .header("Content-Type", "text/csv")
-        .body(frame)
-        .send()
-        .await
-        .unwrap();
+        .send_csv(
+            reqwest::Method::PUT,
+            "/api/v1/campaigns/HT-2026/frame",
+            frame,
+        )
+        .await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     let details = body["error"]["details"].as_array().unwrap();
@@ -161,16 +159,11 @@ HN-TW-CA,Công an thành phố,central_agency,
 ";
 
 async fn import(app: &TestApp, query: &str, body: Option<&str>) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url(&format!("/api/v1/units/import{query}")))
-        .bearer_auth(&app.write_token);
-    if let Some(body) = body {
-        request = request
-            .header("Content-Type", "text/csv")
-            .body(body.to_owned());
+    let path = format!("/api/v1/units/import{query}");
+    match body {
+        Some(body) => app.send_csv(reqwest::Method::POST, &path, body).await,
+        None => app.post(&path, &app.write_token).send().await.unwrap(),
     }
-    request.send().await.unwrap()
 }
 
 async fn a_province_is_set_up_from_scratch_over_the_api(backend: Backend) {
@@ -283,14 +276,12 @@ async fn a_province_is_set_up_from_scratch_over_the_api(backend: Backend) {
     .await;
     assert_eq!(campaign["par_scheme"], "HN-2026");
     let response = app
-        .client
-        .put(app.url("/api/v1/campaigns/HN-2026/frame"))
-        .bearer_auth(&app.write_token)
-        .header("Content-Type", "text/csv")
-        .body("unit_code,service_point_code,population\n00004,,500\nHN-S-NV,,800\n")
-        .send()
-        .await
-        .unwrap();
+        .send_csv(
+            reqwest::Method::PUT,
+            "/api/v1/campaigns/HN-2026/frame",
+            "unit_code,service_point_code,population\n00004,,500\nHN-S-NV,,800\n",
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let quotas = app.read_json("/api/v1/campaigns/HN-2026/quotas").await;
     let with_quota: HashSet<&str> = quotas
@@ -570,14 +561,12 @@ async fn a_past_round_keeps_its_structure(backend: Backend) {
     )
     .await;
     let frame = app
-        .client
-        .put(app.url("/api/v1/campaigns/HT-2021/frame"))
-        .bearer_auth(&app.write_token)
-        .header("Content-Type", "text/csv")
-        .body("unit_code,service_point_code,population\n18077,,300\n")
-        .send()
-        .await
-        .unwrap();
+        .send_csv(
+            reqwest::Method::PUT,
+            "/api/v1/campaigns/HT-2021/frame",
+            "unit_code,service_point_code,population\n18077,,300\n",
+        )
+        .await;
     assert_eq!(frame.status(), 200);
     let post = |path: &'static str, body: Value| {
         let app = &app;

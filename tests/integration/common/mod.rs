@@ -349,6 +349,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Sends a CSV body with the write token (`PUT` a frame, `POST` responses or units).
+    pub async fn send_csv(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        csv: &str,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.write_token)
+            .header("Content-Type", "text/csv")
+            .body(csv.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// GETs JSON with the read token, expecting 200.
     pub async fn read_json(&self, path: &str) -> serde_json::Value {
         let response = self.get(path, &self.read_token).send().await.unwrap();
