@@ -113,6 +113,8 @@ pub enum ChangeError {
     UnitNotScored(String),
     /// Nothing in the earlier campaign's structure leads to the unit.
     NoPredecessor(String),
+    /// The campaign compared with does not start earlier.
+    NotEarlier(String),
 }
 
 /// The change of `unit_code` from the campaign `from` to the campaign `to`, both
@@ -122,6 +124,12 @@ pub fn change(
     to: &CampaignScores,
     unit_code: &str,
 ) -> Result<ChangeView, ChangeError> {
+    if from.campaign.starts_on >= to.campaign.starts_on {
+        return Err(ChangeError::NotEarlier(format!(
+            "campaign {} starts on {}, not before campaign {} ({}): compare with an earlier campaign",
+            from.campaign.code, from.campaign.starts_on, to.campaign.code, to.campaign.starts_on
+        )));
+    }
     let target = to
         .units
         .iter()

@@ -779,15 +779,26 @@ pub async fn rename(
     })
 }
 
-/// Closes a unit at a date (its first day without it): campaigns starting from then
-/// no longer see it, earlier ones keep it. Its children valid beyond that date would
-/// hang from nothing, so they must be closed first.
+/// Closes a unit from a date (its first day without it): the period of `code` that
+/// runs into that day ends then, so campaigns starting from then no longer see it and
+/// earlier ones keep it. Its children valid beyond that date would hang from nothing,
+/// so they must be closed first.
 pub async fn close(
     db: &impl ConnectionTrait,
     actor: &str,
-    unit: &UnitRow,
+    code: &str,
     on: NaiveDate,
 ) -> Result<UnitRow, StorageError> {
+    let day_before = on
+        .pred_opt()
+        .ok_or_else(|| StorageError::Invalid(format!("{on} is out of range")))?;
+    // Failing a period that runs into that day, one that starts on it: it cannot be
+    // closed before it starts, and is told so.
+    let unit = match by_code(db, code, Some(day_before)).await {
+        Err(StorageError::NotFound(_)) => by_code(db, code, Some(on)).await?,
+        other => other?,
+    };
+    let unit = &unit;
     if on <= unit.valid_from {
         return Err(StorageError::Invalid(format!(
             "unit {} starts on {}; close it after that day",

@@ -186,12 +186,6 @@ pub async fn unit_change(
     let earlier = state.scores.state_by_code(&params.from).await?;
     let to = &later.description.campaign;
     let from = &earlier.description.campaign;
-    if from.starts_on >= to.starts_on {
-        return Err(ApiError::unprocessable(format!(
-            "campaign {} starts on {}, not before campaign {} ({}): compare with an earlier campaign",
-            from.code, from.starts_on, to.code, to.starts_on
-        )));
-    }
     let on = to.units_on;
     let unit_id = later
         .description
@@ -229,6 +223,7 @@ pub async fn unit_change(
         change::ChangeError::UnitNotScored(m) | change::ChangeError::NoPredecessor(m) => {
             ApiError::not_found(m)
         }
+        change::ChangeError::NotEarlier(m) => ApiError::unprocessable(m),
     })?;
     let document = Document::new(&view).map_err(|e| ApiError::from(std::sync::Arc::new(e)))?;
     Ok(with_etag(&req, &document))

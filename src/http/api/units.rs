@@ -302,18 +302,8 @@ pub async fn close_unit(
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
     authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
-    let day_before = body
-        .on
-        .pred_opt()
-        .ok_or_else(|| ApiError::unprocessable("`on` is out of range"))?;
     let txn = state.storage.write_reference().await?;
-    // The period that runs into that day; failing that, one that starts on it (which
-    // cannot be closed before it starts, and is told so).
-    let unit = match units::by_code(&txn, &path, Some(day_before)).await {
-        Err(StorageError::NotFound(_)) => units::by_code(&txn, &path, Some(body.on)).await?,
-        other => other?,
-    };
-    let closed = units::close(&txn, caller.name(), &unit, body.on).await?;
+    let closed = units::close(&txn, caller.name(), &path, body.on).await?;
     txn.commit().await.map_err(StorageError::from)?;
     state.scores.catch_up().await;
     Ok(HttpResponse::Ok().json(Unit::from(closed)))
