@@ -284,7 +284,7 @@ mod tests {
 }
 
 /// How a unit's collection is going against its quota (`GET …/quotas`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuotaStatus {
     /// The quota is reached.
@@ -295,6 +295,28 @@ pub enum QuotaStatus {
     Behind,
     /// Less than that, or the campaign has ended without the quota.
     AtRisk,
+}
+
+impl QuotaStatus {
+    pub const ALL: [QuotaStatus; 4] = [
+        QuotaStatus::Met,
+        QuotaStatus::OnTrack,
+        QuotaStatus::Behind,
+        QuotaStatus::AtRisk,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuotaStatus::Met => "met",
+            QuotaStatus::OnTrack => "on_track",
+            QuotaStatus::Behind => "behind",
+            QuotaStatus::AtRisk => "at_risk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QuotaStatus> {
+        QuotaStatus::ALL.into_iter().find(|q| q.as_str() == s)
+    }
 }
 
 /// A unit's pace: what it should have by today on a steady schedule, what it will
@@ -391,5 +413,17 @@ mod pace_tests {
             pace(50, 50, day(1), day(10), day(25)).status,
             QuotaStatus::Met
         );
+    }
+
+    #[test]
+    fn statuses_read_back_as_they_are_written() {
+        for status in QuotaStatus::ALL {
+            assert_eq!(QuotaStatus::parse(status.as_str()), Some(status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::from(status.as_str())
+            );
+        }
+        assert_eq!(QuotaStatus::parse("late"), None);
     }
 }

@@ -108,8 +108,13 @@ pub enum View {
         detail: bool,
     },
     Unit(String),
-    /// Quotas as of a day (the pace depends on it).
-    Quotas(chrono::NaiveDate),
+    /// Quotas as of a day (the pace depends on it), of the selected units, optionally
+    /// only those of one status.
+    Quotas {
+        today: chrono::NaiveDate,
+        selection: UnitSelection,
+        status: Option<sipas_domain::quota::QuotaStatus>,
+    },
 }
 
 /// Documents already serialized, so an unchanged read is a copy, not a serialization of
@@ -165,9 +170,19 @@ fn build(scores: &CampaignScores, view: &View) -> Result<Option<Document>, serde
             Some(unit) => Document::new(&scores::unit_score(scores, unit, true)).map(Some),
             None => Ok(None),
         },
-        View::Quotas(today) => {
-            let listed: Vec<_> = scores.units.iter().collect();
-            Document::new(&quotas::quotas(scores, &listed, *today)).map(Some)
+        View::Quotas {
+            today,
+            selection,
+            status,
+        } => {
+            let Some(listed) = scores::select(scores, selection) else {
+                return Ok(None);
+            };
+            let rows: Vec<_> = quotas::quotas(scores, &listed, *today)
+                .into_iter()
+                .filter(|q| status.is_none_or(|s| q.status == s))
+                .collect();
+            Document::new(&rows).map(Some)
         }
     }
 }
@@ -247,7 +262,13 @@ impl View {
     /// The view as remembered among those read lately: quotas whatever the day.
     fn wanted(&self) -> View {
         match self {
-            View::Quotas(_) => View::Quotas(chrono::NaiveDate::MIN),
+            View::Quotas {
+                selection, status, ..
+            } => View::Quotas {
+                today: chrono::NaiveDate::MIN,
+                selection: selection.clone(),
+                status: *status,
+            },
             other => other.clone(),
         }
     }
@@ -255,7 +276,13 @@ impl View {
     /// A remembered view as read on `today`.
     fn on(&self, today: chrono::NaiveDate) -> View {
         match self {
-            View::Quotas(_) => View::Quotas(today),
+            View::Quotas {
+                selection, status, ..
+            } => View::Quotas {
+                today,
+                selection: selection.clone(),
+                status: *status,
+            },
             other => other.clone(),
         }
     }

@@ -11,6 +11,9 @@ use crate::scores::{CampaignScores, UnitScores};
 #[derive(Serialize, ToSchema)]
 pub struct UnitQuota {
     pub unit_code: String,
+    pub unit_name: String,
+    pub unit_type: String,
+    pub parent_code: Option<String>,
     pub population: Option<u64>,
     pub quota: u64,
     /// Counted responses (the campaign's official channels, bots excluded).
@@ -39,6 +42,9 @@ pub fn quotas(scores: &CampaignScores, listed: &[&UnitScores], today: NaiveDate)
             let pace = pace(n, quota, campaign.starts_on, campaign.ends_on, today);
             Some(UnitQuota {
                 unit_code: u.unit.code.clone(),
+                unit_name: u.unit.name.clone(),
+                unit_type: u.unit.unit_type.clone(),
+                parent_code: u.unit.parent_code.clone(),
                 population: u.result.population,
                 quota,
                 responses: n,

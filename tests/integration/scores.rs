@@ -641,4 +641,53 @@ async fn quotas_report_progress_pace_and_margin() {
         let met = q["responses"].as_u64() >= q["quota"].as_u64();
         assert_eq!(q["status"] == "met", met, "{q}");
     }
+    assert_eq!(ward["unit_name"], "Phường Thành Sen");
+    assert_eq!(ward["unit_type"], "commune");
+
+    // Filters: by status, by type, under a unit; each the matching rows of the whole.
+    for status in ["met", "on_track", "behind", "at_risk"] {
+        let filtered = app
+            .read_json(&format!(
+                "/api/v1/campaigns/DEMO-2026/quotas?status={status}"
+            ))
+            .await;
+        let expected: Vec<&Value> = quotas.iter().filter(|q| q["status"] == status).collect();
+        let got: Vec<&Value> = filtered.as_array().unwrap().iter().collect();
+        assert_eq!(got, expected, "{status}");
+    }
+    let at_risk_communes = app
+        .read_json("/api/v1/campaigns/DEMO-2026/quotas?unit_type=commune&status=at_risk")
+        .await;
+    let expected = quotas
+        .iter()
+        .filter(|q| q["unit_type"] == "commune" && q["status"] == "at_risk")
+        .count();
+    assert_eq!(at_risk_communes.as_array().unwrap().len(), expected);
+    let under_2021_district = app
+        .read_json("/api/v1/campaigns/DEMO-2021/quotas?parent=436")
+        .await;
+    let codes: Vec<&str> = under_2021_district
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["unit_code"].as_str().unwrap())
+        .collect();
+    let mut expected: Vec<String> = sipas_domain::reference::ha_tinh_units()
+        .into_iter()
+        .filter(|u| u.parent_code.as_deref() == Some("436"))
+        .map(|u| u.code)
+        .collect();
+    expected.sort();
+    assert_eq!(codes, expected);
+    for (query, status) in [("?status=late", 422), ("?parent=436", 404)] {
+        let response = app
+            .get(
+                &format!("/api/v1/campaigns/DEMO-2026/quotas{query}"),
+                &app.read_token,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{query}");
+    }
 }
