@@ -46,6 +46,11 @@ async fn unknown_pages_and_the_overview_use_the_layout() {
     let html = home.text().await.unwrap();
     assert_in_layout(&html, "vi");
     assert!(html.contains("DEMO-2021"));
+    assert!(
+        html.contains("01/03/2021 – 31/10/2021"),
+        "dates as dd/mm/yyyy"
+    );
+    assert!(html.contains("Đã kết thúc") && html.contains("Đang nhận phiếu"));
     let english = app.page(&app.url("/?lang=en")).await;
     assert_in_layout(&english, "en");
 

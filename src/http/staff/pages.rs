@@ -27,8 +27,9 @@ pub async fn home(
             code: c.code,
             name: c.name,
             status: c.status.as_str().to_owned(),
-            starts_on: c.starts_on.to_string(),
-            ends_on: c.ends_on.to_string(),
+            // Dates as a Vietnamese reader writes them, in both languages.
+            starts_on: c.starts_on.format("%d/%m/%Y").to_string(),
+            ends_on: c.ends_on.format("%d/%m/%Y").to_string(),
             is_demo: c.is_demo,
         });
     }
