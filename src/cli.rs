@@ -43,6 +43,30 @@ pub enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+    /// Staff accounts for the dashboard.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a staff account; prints its generated password alone on the last line.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin (the whole province), manager or viewer
+        #[arg(long)]
+        role: String,
+        /// The unit it answers for, by its code today (a commune, a department); none:
+        /// the whole province.
+        #[arg(long)]
+        scope: Option<String>,
+        /// The person's name as pages show it (default the username).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +132,43 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     valid_from,
                 },
         } => import_units(&settings, &province, file.as_deref(), valid_from).await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    scope,
+                    name,
+                },
+        } => {
+            let new = sipas_domain::access::NewUser::parse(
+                &username,
+                name.as_deref(),
+                &role,
+                scope.as_deref(),
+            )
+            .map_err(|errors| {
+                let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+                anyhow::anyhow!(messages.join("; "))
+            })?;
+            let storage = Storage::connect(&settings.database_url).await?;
+            storage.migrate().await?;
+            storage.seed_reference_data().await?;
+            let txn = storage.write().await?;
+            let password = crate::storage::users::create(&txn, "cli", &new).await?;
+            txn.commit().await?;
+            println!(
+                "Created user {} ({}{}). Keep this password; it is not shown again:",
+                new.username,
+                new.role.as_str(),
+                new.scope
+                    .as_deref()
+                    .map(|s| format!(", unit {s}"))
+                    .unwrap_or_default()
+            );
+            println!("{password}");
+            Ok(())
+        }
         Command::Token {
             command: TokenCommand::Create { name, scope },
         } => {

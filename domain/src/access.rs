@@ -74,6 +74,73 @@ impl Role {
     }
 }
 
+/// A staff account as an operator asks for it, checked: a plain username, a role, and
+/// the code of the unit it answers for (none: the whole province).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Option<String>,
+}
+
+impl NewUser {
+    /// Checks every field and reports every problem at once.
+    pub fn parse(
+        username: &str,
+        display_name: Option<&str>,
+        role: &str,
+        scope: Option<&str>,
+    ) -> Result<NewUser, Vec<crate::campaign::FieldError>> {
+        use crate::campaign::FieldError;
+        let mut errors = Vec::new();
+        let username = username.trim().to_lowercase();
+        if !(3..=64).contains(&username.len())
+            || !username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        {
+            errors.push(FieldError::new(
+                "username",
+                "username must be 3–64 letters, digits, '.', '_' or '-'",
+            ));
+        }
+        let display_name = display_name.map(str::trim).unwrap_or(&username).to_owned();
+        if display_name.chars().count() > 200 || display_name.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                "display_name",
+                "the name must be at most 200 characters without control characters",
+            ));
+        }
+        let parsed = Role::parse(role);
+        if parsed.is_none() {
+            errors.push(FieldError::new(
+                "role",
+                format!("unknown role {role:?}: use admin, manager or viewer"),
+            ));
+        }
+        let scope = scope.map(str::trim).filter(|s| !s.is_empty());
+        if scope.is_some_and(|s| !crate::unit::is_valid_code(s)) {
+            errors.push(FieldError::new("scope", "scope must be a unit's code"));
+        }
+        if parsed == Some(Role::Admin) && scope.is_some() {
+            errors.push(FieldError::new(
+                "scope",
+                "an admin answers for the whole province: give no scope",
+            ));
+        }
+        match parsed {
+            Some(role) if errors.is_empty() => Ok(NewUser {
+                username,
+                display_name,
+                role,
+                scope: scope.map(str::to_owned),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Read,
@@ -341,5 +408,22 @@ mod tests {
         // Still valid for a province-wide manager.
         let manager = staff(Role::Manager, None);
         assert!(manager.may(Action::Write, Resource::Unit(COMMUNE), &tree, after));
+    }
+
+    #[test]
+    fn new_users_are_checked() {
+        let user = NewUser::parse(" Nguyen.Van.A ", None, "manager", Some("18073")).unwrap();
+        assert_eq!(user.username, "nguyen.van.a");
+        assert_eq!(user.display_name, "nguyen.van.a");
+        assert_eq!(
+            (user.role, user.scope.as_deref()),
+            (Role::Manager, Some("18073"))
+        );
+        let admin = NewUser::parse("ha", Some("x"), "admin", Some("42")).unwrap_err();
+        let fields: Vec<&str> = admin.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["username", "scope"]);
+        let bad = NewUser::parse("a b c", Some("Tê\nn"), "boss", Some("x/y")).unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["username", "display_name", "role", "scope"]);
     }
 }

@@ -230,3 +230,81 @@ async fn units_import_sets_a_province_up(backend: Backend) {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("the 34 provinces are"));
 }
+
+/// A staff account from the command line: its password alone on the last line, only a
+/// hash stored, its scope the unit of that code today.
+#[tokio::test]
+async fn user_create_prints_the_password_alone_on_its_last_line() {
+    use argon2::password_hash::PasswordVerifier;
+    use argon2::password_hash::phc::PasswordHash;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let create = |args: &[&str]| {
+        sipas(&db.url)
+            .args(["user", "create"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = create(&[
+        "--username",
+        "Thanh.Sen",
+        "--role",
+        "manager",
+        "--scope",
+        "18073",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let password = stdout.lines().last().unwrap().trim().to_owned();
+    assert_eq!(password.len(), 16, "{stdout}");
+
+    let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
+    let user = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq("thanh.sen"))
+        .one(storage.db())
+        .await
+        .unwrap()
+        .expect("stored under its lower-case name");
+    assert_eq!(user.role, "manager");
+    assert!(!user.password_hash.contains(&password));
+    let hash = PasswordHash::new(&user.password_hash).unwrap();
+    assert!(
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    );
+    let ward = sipas::storage::units::by_code(storage.db(), "18073", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        user.unit_id,
+        Some(ward.id),
+        "Phường Thành Sen as it is today"
+    );
+
+    for (args, said) in [
+        (
+            &["--username", "thanh.sen", "--role", "viewer"][..],
+            "already exists",
+        ),
+        (&["--username", "x.y", "--role", "boss"][..], "unknown role"),
+        (
+            &["--username", "x.y", "--role", "viewer", "--scope", "99999"][..],
+            "99999",
+        ),
+        (
+            &["--username", "x.y", "--role", "admin", "--scope", "42"][..],
+            "whole province",
+        ),
+    ] {
+        let out = create(args);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+    }
+}
