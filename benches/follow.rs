@@ -54,7 +54,7 @@ use sipas::config::Settings;
 use sipas::reports::Document;
 use sipas::scores::{ScoreBook, ScoreQuery};
 use sipas::startup::Application;
-use sipas::storage::{Storage, UnitFilter, api_clients, campaigns, frames, units};
+use sipas::storage::{Storage, api_clients, campaigns, frames, units};
 use sipas_domain::access::Scope;
 use sipas_domain::campaign::CampaignRequest;
 use sipas_domain::quota::FrameEntry;
@@ -367,19 +367,9 @@ async fn prepare(storage: &Storage, unit_total: u64, base: u64, postgres: bool) 
     txn.commit().await.unwrap();
 
     // Hà Tĩnh's units (but the province itself) and synthetic communes up to the total.
-    let listed = |storage: Storage| async move {
-        units::list(
-            storage.db(),
-            &UnitFilter {
-                on: Some(campaign.starts_on),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|u| u.unit_type != "province")
-        .collect::<Vec<_>>()
+    let listed = |storage: Storage| {
+        let campaign = campaign.clone();
+        async move { units::surveyed(storage.db(), &campaign).await.unwrap() }
     };
     let existing = listed(storage.clone()).await.len() as u64;
     let extra = unit_total.saturating_sub(existing);

@@ -45,7 +45,7 @@ use sipas::config::Settings;
 use sipas::scores::{ScoreBook, ScoreQuery};
 use sipas::startup::Application;
 use sipas::storage::units::SetupError;
-use sipas::storage::{Storage, UnitFilter, api_clients, campaigns, frames, units};
+use sipas::storage::{Storage, api_clients, campaigns, frames, units};
 use sipas_domain::access::Scope;
 use sipas_domain::campaign::CampaignRequest;
 use sipas_domain::quota::FrameEntry;
@@ -352,18 +352,7 @@ async fn main() {
         .unwrap();
     txn.commit().await.unwrap();
 
-    let framed: Vec<_> = units::list(
-        storage.db(),
-        &UnitFilter {
-            on: Some(campaign.starts_on),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .into_iter()
-    .filter(|u| u.unit_type != "province")
-    .collect();
+    let framed = units::surveyed(storage.db(), &campaign).await.unwrap();
     let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
     for u in &framed {
         *by_type.entry(u.unit_type.as_str()).or_default() += 1;

@@ -23,8 +23,8 @@ use sipas_domain::token::{SigningKeys, SurveyToken};
 use sipas_domain::quota::FrameEntry;
 
 use crate::storage::{
-    CampaignRecord, NewResponse, Storage, StorageError, UnitFilter, UnitRow, campaigns, frames,
-    reference, responses, units,
+    CampaignRecord, NewResponse, Storage, StorageError, UnitRow, campaigns, frames, reference,
+    responses, units,
 };
 
 /// The 2021 round; kept for the name tests and links use.
@@ -183,17 +183,7 @@ async fn fill_demo_campaign(
     frame_missing: bool,
 ) -> Result<(), StorageError> {
     let db = storage.db();
-    let units: Vec<UnitRow> = units::list(
-        db,
-        &UnitFilter {
-            on: Some(campaign.units_on),
-            ..Default::default()
-        },
-    )
-    .await?
-    .into_iter()
-    .filter(|u| u.unit_type != "province")
-    .collect();
+    let units: Vec<UnitRow> = units::surveyed(db, campaign).await?;
     let mut rng = StdRng::seed_from_u64(round.seed);
     let frame: Vec<FrameEntry> = units
         .iter()

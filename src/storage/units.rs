@@ -169,6 +169,24 @@ pub async fn list(
         .collect())
 }
 
+/// The units a campaign surveys: those of its structure (valid on its `units_on`) but
+/// the province itself, which serves no citizen.
+pub async fn surveyed(
+    db: &impl ConnectionTrait,
+    campaign: &super::CampaignRecord,
+) -> Result<Vec<UnitRow>, StorageError> {
+    let mut listed = list(
+        db,
+        &UnitFilter {
+            on: Some(campaign.units_on),
+            ..Default::default()
+        },
+    )
+    .await?;
+    listed.retain(|u| u.unit_type != "province");
+    Ok(listed)
+}
+
 /// A unit valid on `on` (today by default), by code. When the code names units of
 /// other periods only, the error says when it was valid.
 pub async fn by_code(
