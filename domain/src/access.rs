@@ -196,6 +196,22 @@ impl Principal {
         }
     }
 
+    /// The units this caller may read on `on`; `None`: all of them.
+    pub fn readable_units(
+        &self,
+        tree: &UnitTree,
+        on: NaiveDate,
+    ) -> Option<std::collections::HashSet<i32>> {
+        match self {
+            Self::Staff {
+                role: Role::Manager | Role::Viewer,
+                unit: Some(root),
+                ..
+            } => Some(tree.scope(*root, on)),
+            _ => None,
+        }
+    }
+
     /// Whether the action is allowed on this resource, with the unit tree as it is on
     /// `on`. Tokens are province-wide machines, limited by their scopes only; staff
     /// other than admins are limited to their subtree, and fail closed when their unit
@@ -215,7 +231,7 @@ impl Principal {
             // Everyone reads campaign lists; only the province's managers change them.
             (Resource::Province, _) => action == Action::Read || scope_unit.is_none(),
             (Resource::Unit(_), None) => true,
-            (Resource::Unit(unit), Some(root)) => tree.contains(root, unit, on),
+            (Resource::Unit(unit), Some(root)) => tree.in_scope(root, unit, on),
         }
     }
 }
@@ -408,6 +424,57 @@ mod tests {
         // Still valid for a province-wide manager.
         let manager = staff(Role::Manager, None);
         assert!(manager.may(Action::Write, Resource::Unit(COMMUNE), &tree, after));
+    }
+
+    #[test]
+    fn a_scope_follows_its_unit_across_the_reform() {
+        use crate::unit::{Relation, Succession};
+        let node = |id, code: &str, parent_id, from: NaiveDate, until| UnitNode {
+            id,
+            code: code.into(),
+            parent_id,
+            valid_from: from,
+            valid_until: until,
+        };
+        let (old, new) = (day(2020, 1, 1), day(2025, 7, 1));
+        // Old: province 1, district 2 with communes 3, 4 and 5. New: province 1,
+        // commune 13 (merged from 3 and 4), commune 15 (5 unchanged, new row).
+        let tree = UnitTree::new([
+            node(1, "42", None, old, None),
+            node(2, "436", Some(1), old, Some(new)),
+            node(3, "18073", Some(2), old, Some(new)),
+            node(4, "18074", Some(2), old, Some(new)),
+            node(5, "18196", Some(2), old, Some(new)),
+            node(13, "18073", Some(1), new, None),
+            node(15, "18196", Some(1), new, None),
+        ])
+        .with_successions([(3, 13), (4, 13), (5, 15)].map(|(predecessor, successor)| {
+            Succession {
+                predecessor,
+                successor,
+                relation: Relation::Whole,
+            }
+        }));
+        let (round_2021, round_2026) = (day(2021, 3, 1), day(2026, 3, 1));
+        let merged = staff(Role::Manager, Some(13));
+        let readable = |p: &Principal, on| {
+            let mut units: Vec<i32> = p.readable_units(&tree, on).unwrap().into_iter().collect();
+            units.sort_unstable();
+            units
+        };
+        assert_eq!(readable(&merged, round_2021), [3, 4]);
+        assert_eq!(readable(&merged, round_2026), [13]);
+        assert!(merged.may(Action::Read, Resource::Unit(4), &tree, round_2021));
+        assert!(!merged.may(Action::Read, Resource::Unit(5), &tree, round_2021));
+        assert!(!merged.may(Action::Read, Resource::Unit(15), &tree, round_2026));
+        let unchanged = staff(Role::Viewer, Some(15));
+        assert_eq!(readable(&unchanged, round_2021), [5]);
+        assert_eq!(readable(&unchanged, round_2026), [15]);
+        // A district office reads its communes in 2021 and nothing after the reform.
+        let district = staff(Role::Manager, Some(2));
+        assert_eq!(readable(&district, round_2021), [2, 3, 4, 5]);
+        assert!(readable(&district, round_2026).is_empty());
+        assert_eq!(staff(Role::Admin, Some(2)).readable_units(&tree, round_2026), None);
     }
 
     #[test]

@@ -413,6 +413,28 @@ impl UnitTree {
         found.into_iter().map(|n| n.id).collect()
     }
 
+    /// The units a responsibility for `root` (a unit as it is today) covers on `on`:
+    /// `root`'s subtree when it was valid then, otherwise the subtrees of the units it
+    /// came from, so a merged commune's officer also reads the communes that became it.
+    /// Empty when nothing of that date leads to `root`.
+    pub fn scope(&self, root: i32, on: NaiveDate) -> HashSet<i32> {
+        self.predecessors(root, on)
+            .map(|p| p.units)
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|r| self.subtree(r, on))
+            .collect()
+    }
+
+    /// Whether a responsibility for `root` covers `unit` on `on` (see [`UnitTree::scope`]).
+    pub fn in_scope(&self, root: i32, unit: i32, on: NaiveDate) -> bool {
+        self.predecessors(root, on).is_some_and(|p| {
+            p.units
+                .iter()
+                .any(|&ancestor| self.contains(ancestor, unit, on))
+        })
+    }
+
     /// The number of nodes, every period counted.
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -14,6 +14,8 @@ pub mod receipt;
 pub mod response;
 pub mod service_point;
 pub mod setting;
+pub mod staff_session;
+pub mod staff_visit;
 pub mod unit;
 pub mod unit_succession;
 pub mod unit_type;

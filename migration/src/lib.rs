@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_schema;
 mod m20261203_000001_follow;
 mod m20261204_000001_structures;
+mod m20261205_000001_staff;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_schema::Migration),
             Box::new(m20261203_000001_follow::Migration),
             Box::new(m20261204_000001_structures::Migration),
+            Box::new(m20261205_000001_staff::Migration),
         ]
     }
 }

@@ -14,12 +14,14 @@
 //! own HTML (CSS inline, system fonts), and stay small enough for 3G.
 
 pub mod api_docs;
+pub mod format;
 pub mod home;
 pub mod i18n;
 pub mod layout;
 pub mod pages;
 pub mod poster;
 pub mod qr;
+pub mod staff;
 pub mod survey;
 
 pub use i18n::Lang;
