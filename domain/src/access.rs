@@ -196,6 +196,15 @@ impl Principal {
         }
     }
 
+    /// Whether the caller reads citizens' free-text comments: they may name people, so
+    /// viewers (read-only observers) see the figures but not the words.
+    pub fn reads_comments(&self) -> bool {
+        match self {
+            Self::ApiClient { scopes, .. } => scopes.contains(&Scope::Read),
+            Self::Staff { role, .. } => matches!(role, Role::Admin | Role::Manager),
+        }
+    }
+
     /// The units this caller may read on `on`; `None`: all of them.
     pub fn readable_units(
         &self,
@@ -475,6 +484,7 @@ mod tests {
         assert_eq!(readable(&district, round_2021), [2, 3, 4, 5]);
         assert!(readable(&district, round_2026).is_empty());
         assert_eq!(staff(Role::Admin, Some(2)).readable_units(&tree, round_2026), None);
+        assert!(district.reads_comments() && !unchanged.reads_comments());
     }
 
     #[test]
