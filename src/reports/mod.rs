@@ -10,6 +10,8 @@
 //! [`CampaignScores`]: crate::scores::CampaignScores
 
 pub mod change;
+pub mod digest;
+pub mod overview;
 pub mod quotas;
 pub mod scores;
 

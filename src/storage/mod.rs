@@ -4,6 +4,7 @@
 pub mod api_clients;
 pub mod audit;
 pub mod campaigns;
+pub mod daily;
 mod error;
 pub mod follow;
 pub mod frames;
@@ -15,6 +16,7 @@ pub mod responses;
 pub mod settings;
 pub mod units;
 pub mod users;
+pub mod visits;
 
 pub use campaigns::CampaignRecord;
 pub use error::StorageError;
