@@ -141,6 +141,62 @@ impl NewUser {
     }
 }
 
+/// A new password as a staff member chooses it, checked: long enough to resist
+/// guessing, not their username, typed the same twice.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The longest (argon2 hashes anything, but a megabyte "password" is an attack).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// What is wrong with a new password; the page says it in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    ContainsUsername,
+    Mismatch,
+}
+
+impl NewPassword {
+    pub fn parse(
+        username: &str,
+        password: &str,
+        confirmation: &str,
+    ) -> Result<NewPassword, Vec<PasswordProblem>> {
+        let mut problems = Vec::new();
+        let chars = password.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            problems.push(PasswordProblem::TooShort);
+        } else if chars > MAX_PASSWORD_CHARS {
+            problems.push(PasswordProblem::TooLong);
+        }
+        if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+            problems.push(PasswordProblem::ContainsUsername);
+        }
+        if password != confirmation {
+            problems.push(PasswordProblem::Mismatch);
+        }
+        if problems.is_empty() {
+            Ok(NewPassword(password.to_owned()))
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(…)")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Read,
@@ -457,13 +513,13 @@ mod tests {
             node(13, "18073", Some(1), new, None),
             node(15, "18196", Some(1), new, None),
         ])
-        .with_successions([(3, 13), (4, 13), (5, 15)].map(|(predecessor, successor)| {
-            Succession {
+        .with_successions(
+            [(3, 13), (4, 13), (5, 15)].map(|(predecessor, successor)| Succession {
                 predecessor,
                 successor,
                 relation: Relation::Whole,
-            }
-        }));
+            }),
+        );
         let (round_2021, round_2026) = (day(2021, 3, 1), day(2026, 3, 1));
         let merged = staff(Role::Manager, Some(13));
         let readable = |p: &Principal, on| {
@@ -483,8 +539,32 @@ mod tests {
         let district = staff(Role::Manager, Some(2));
         assert_eq!(readable(&district, round_2021), [2, 3, 4, 5]);
         assert!(readable(&district, round_2026).is_empty());
-        assert_eq!(staff(Role::Admin, Some(2)).readable_units(&tree, round_2026), None);
+        assert_eq!(
+            staff(Role::Admin, Some(2)).readable_units(&tree, round_2026),
+            None
+        );
         assert!(district.reads_comments() && !unchanged.reads_comments());
+    }
+
+    #[test]
+    fn new_passwords_are_checked() {
+        use PasswordProblem::*;
+        assert!(NewPassword::parse("lan", "mật khẩu dài", "mật khẩu dài").is_ok());
+        assert_eq!(
+            NewPassword::parse("lan", "short", "short").unwrap_err(),
+            [TooShort]
+        );
+        assert_eq!(
+            NewPassword::parse("lan.nt", "xxLAN.NTxxxx", "other").unwrap_err(),
+            [ContainsUsername, Mismatch]
+        );
+        let long = "x".repeat(MAX_PASSWORD_CHARS + 1);
+        assert_eq!(
+            NewPassword::parse("a", &long, &long).unwrap_err(),
+            [TooLong]
+        );
+        let ok = NewPassword::parse("a", "0123456789", "0123456789").unwrap();
+        assert_eq!(format!("{ok:?}"), "NewPassword(…)");
     }
 
     #[test]
