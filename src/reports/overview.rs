@@ -239,12 +239,7 @@ pub fn overview(
     today: NaiveDate,
 ) -> Result<Overview, OverviewError> {
     let may_read = |id: i32| readable.is_none_or(|r| r.contains(&id));
-    let all: Vec<&UnitScores> = scores
-        .units
-        .iter()
-        .filter(|u| may_read(u.unit.id))
-        .collect();
-    let all_rows = quotas::quotas(scores, &all, today);
+    let all_rows = readable_rows(scores, readable, today);
 
     if let Some(parent) = &query.parent {
         let id = scores.tree.resolve(parent, scores.campaign.units_on);
@@ -271,12 +266,12 @@ pub fn overview(
     }
     sort(&mut rows, query.sort);
 
-    let mut unit_types: Vec<String> = all_rows.iter().map(|q| q.unit_type.clone()).collect();
+    let mut unit_types: Vec<String> = all_rows.iter().map(|r| r.quota.unit_type.clone()).collect();
     unit_types.sort();
     unit_types.dedup();
     let parent_codes: HashSet<&str> = all_rows
         .iter()
-        .filter_map(|q| q.parent_code.as_deref())
+        .filter_map(|r| r.quota.parent_code.as_deref())
         .collect();
     let mut parents: Vec<(String, String)> = units
         .iter()
@@ -289,8 +284,25 @@ pub fn overview(
         counts,
         unit_types,
         parents,
-        readable: all_rows.into_iter().map(OverviewRow::new).collect(),
+        readable: all_rows,
     })
+}
+
+/// Every readable unit with a quota (`None`: every unit), unfiltered and unsorted.
+pub fn readable_rows(
+    scores: &CampaignScores,
+    readable: Option<&HashSet<i32>>,
+    today: NaiveDate,
+) -> Vec<OverviewRow> {
+    let all: Vec<&UnitScores> = scores
+        .units
+        .iter()
+        .filter(|u| readable.is_none_or(|r| r.contains(&u.unit.id)))
+        .collect();
+    quotas::quotas(scores, &all, today)
+        .into_iter()
+        .map(OverviewRow::new)
+        .collect()
 }
 
 /// Sorts rows by a column; ties go to the default order, then to the unit's code, so

@@ -3,6 +3,7 @@
 
 mod account;
 pub mod auth;
+mod overview;
 mod pages;
 
 use actix_web::http::StatusCode;
@@ -19,7 +20,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::login_post)
         .service(account::logout)
         .service(account::password)
-        .service(account::password_post);
+        .service(account::password_post)
+        .service(overview::campaigns)
+        .service(overview::overview_page)
+        .service(overview::digest_page);
 }
 
 /// What can go wrong on a staff page.

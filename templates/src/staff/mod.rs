@@ -5,7 +5,9 @@
 use maud::{Markup, Render, html};
 
 use crate::Lang;
+pub mod digest;
 pub mod login;
+pub mod overview;
 
 use crate::layout::{self, Shell};
 
