@@ -425,7 +425,6 @@ fn worsened(alert: &Alert) -> bool {
 /// Computed scores of a small campaign, built the way the score book builds them.
 #[cfg(test)]
 pub(crate) mod fixture {
-    use std::collections::HashMap;
     use std::sync::Arc;
 
     use chrono::NaiveDate;

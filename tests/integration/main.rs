@@ -13,6 +13,7 @@ mod cli;
 mod health;
 mod nodes;
 mod openapi;
+mod overview;
 mod pages;
 mod scores;
 mod staff_auth;

@@ -267,3 +267,97 @@ pub fn digest_page(view: &DigestView) -> Markup {
         content,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    fn view(lang: Lang, body: DigestBody) -> DigestView {
+        DigestView {
+            lang,
+            nav: StaffNav::default(),
+            campaign: CampaignHead {
+                code: "HT-2026".into(),
+                name: "Khảo sát 2026".into(),
+                status: "open".into(),
+                starts_on: day(1),
+                ends_on: day(31),
+                is_demo: false,
+            },
+            body,
+        }
+    }
+
+    fn line(code: &str, received: u64, before: &str, after: &str) -> DigestLine {
+        DigestLine {
+            code: code.into(),
+            name: format!("Xã {code}"),
+            quota: 100,
+            received,
+            total: 40 + received,
+            before: before.into(),
+            after: after.into(),
+        }
+    }
+
+    fn a_day() -> DigestBody {
+        DigestBody::Day {
+            day: day(5),
+            rows: vec![
+                line("18101", 0, "behind", "at_risk"),
+                line("18100", 12, "on_track", "on_track"),
+            ],
+            changed: vec![0],
+            received: 12,
+            total: 92,
+            quota: 200,
+            previous_day: Some(day(4)),
+            next_day: Some(day(6)),
+            first_day: day(1),
+            last_day: day(8),
+        }
+    }
+
+    #[test]
+    fn a_day_with_its_changes_totals_and_neighbours() {
+        let html = digest_page(&view(Lang::Vi, a_day())).into_string();
+        assert!(html.contains("<h1>Bản tin ngày 05/03/2026</h1>"));
+        assert!(html.contains(r#"href="/manage/campaigns/HT-2026/digest?day=04/03/2026""#));
+        assert!(html.contains(r#"href="/manage/campaigns/HT-2026/digest?day=06/03/2026""#));
+        assert!(html.contains("92 / 200 chỉ tiêu (46,00\u{a0}%)"));
+        let changes = html.split(r#"<ul class="alerts">"#).nth(1).unwrap();
+        let changes = &changes[..changes.find("</ul>").unwrap()];
+        assert!(changes.contains("Xã 18101") && !changes.contains("Xã 18100"));
+        assert!(changes.find("s-behind").unwrap() < changes.find("s-at_risk").unwrap());
+        assert!(html.contains(r#"value="05/03/2026""#));
+        assert!(html.contains("UTC+7"));
+        let english = digest_page(&view(Lang::En, a_day())).into_string();
+        assert!(english.contains(r#"digest?day=04/03/2026&amp;lang=en""#));
+        assert!(english.contains("Received that day") && english.contains("46.00\u{a0}%"));
+    }
+
+    #[test]
+    fn first_and_last_days_and_a_campaign_not_started() {
+        let mut body = a_day();
+        if let DigestBody::Day {
+            previous_day,
+            next_day,
+            changed,
+            ..
+        } = &mut body
+        {
+            *previous_day = None;
+            *next_day = None;
+            changed.clear();
+        }
+        let html = digest_page(&view(Lang::En, body)).into_string();
+        assert!(!html.contains("Previous day") && !html.contains("Next day"));
+        assert!(html.contains("No unit changed status that day."));
+        let html = digest_page(&view(Lang::En, DigestBody::NotStarted)).into_string();
+        assert!(html.contains("has not started"));
+    }
+}

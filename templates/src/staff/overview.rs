@@ -665,3 +665,156 @@ pub fn overview_page(view: &OverviewView) -> Markup {
         body,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    fn view(lang: Lang, filter: OverviewFilter) -> OverviewView {
+        OverviewView {
+            lang,
+            nav: StaffNav::default(),
+            campaign: CampaignHead {
+                code: "HT-2026".into(),
+                name: "Khảo sát 2026".into(),
+                status: "open".into(),
+                starts_on: day(1),
+                ends_on: day(31),
+                is_demo: false,
+            },
+            today: day(9),
+            alerts: Alerts::Since {
+                seen_at: day(8).and_hms_opt(7, 45, 0).unwrap(),
+                changes: vec![AlertLine {
+                    code: "18100".into(),
+                    name: "Xã <b>Một</b>".into(),
+                    from: "on_track".into(),
+                    to: "at_risk".into(),
+                }],
+            },
+            counts: [2, 1, 0, 3],
+            filter,
+            unit_types: vec![Choice {
+                value: "commune".into(),
+                label: "Cấp xã".into(),
+            }],
+            parents: vec![],
+            rows: vec![UnitLine {
+                code: "18100".into(),
+                name: "Xã <b>Một</b>".into(),
+                unit_type: "Cấp xã".into(),
+                quota: 1234,
+                responses: 300,
+                progress: 0.243_11,
+                expected_by_today: 358.06,
+                projected_at_end: 1033.3,
+                short_by: 201,
+                status: "at_risk".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn links_keep_the_filters_and_the_language() {
+        let filter = OverviewFilter {
+            unit_type: Some("commune".into()),
+            status: Some("at_risk".into()),
+            sort: Some("responses".into()),
+            desc: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            filter.href("HT-2026", Lang::En),
+            "/manage/campaigns/HT-2026?unit_type=commune&status=at_risk&sort=responses&dir=desc&lang=en"
+        );
+        assert_eq!(
+            OverviewFilter::default().href("HT-2026", Lang::Vi),
+            "/manage/campaigns/HT-2026"
+        );
+        let html = overview_page(&view(Lang::En, filter)).into_string();
+        // The sorted column says so and its link turns the order around; another
+        // column's link sorts by it, ascending, keeping the filters.
+        assert!(html.contains(r#"aria-sort="descending"><a href="/manage/campaigns/HT-2026?unit_type=commune&amp;status=at_risk&amp;sort=responses&amp;lang=en">"#), "{html}");
+        assert!(html.contains(r#"<th scope="col" class="num"><a href="/manage/campaigns/HT-2026?unit_type=commune&amp;status=at_risk&amp;sort=quota&amp;lang=en">"#));
+        assert_eq!(html.matches("aria-sort=").count(), 1);
+        // Counts link to their status, the current one marked.
+        assert!(html.contains(r#"href="/manage/campaigns/HT-2026?unit_type=commune&amp;status=met&amp;sort=responses&amp;dir=desc&amp;lang=en""#));
+        assert!(html.contains(
+            r#"status=at_risk&amp;sort=responses&amp;dir=desc&amp;lang=en" aria-current="true""#
+        ));
+        assert!(html.contains(r#"<option value="commune" selected>Cấp xã</option>"#));
+        assert!(html.contains(r#"<input type="hidden" name="lang" value="en">"#));
+    }
+
+    #[test]
+    fn figures_in_the_readers_form_and_names_escaped() {
+        let html = overview_page(&view(Lang::Vi, OverviewFilter::default())).into_string();
+        assert!(html.contains("24,31\u{a0}%"), "progress as a percentage");
+        assert!(html.contains(">1.234<") && html.contains(">358<") && html.contains(">1.033<"));
+        assert!(html.contains(r#"<span class="short">201</span>"#));
+        assert!(html.contains("Xã &lt;b&gt;Một&lt;/b&gt;") && !html.contains("<b>Một"));
+        assert!(
+            html.contains("08/03/2026 07:45"),
+            "when the baseline was seen"
+        );
+        assert!(html.contains("Đúng tiến độ") && html.contains("Nguy cơ không đạt"));
+        // The default order is the status column's, ascending.
+        assert!(html.contains(
+            r#"aria-sort="ascending"><a href="/manage/campaigns/HT-2026?sort=status&amp;dir=desc">"#
+        ));
+        assert!(html.contains(r#"<progress max="1" value="0.24311" aria-hidden="true">"#));
+        assert!(html.contains("Tất cả<strong>6</strong>"));
+        let english = overview_page(&view(Lang::En, OverviewFilter::default())).into_string();
+        assert!(english.contains("24.31\u{a0}%") && english.contains(">1,234<"));
+        assert!(english.contains("Projected at the end") && english.contains("At risk"));
+        assert!(!english.contains("Nguy cơ"));
+    }
+
+    #[test]
+    fn a_first_visit_says_so() {
+        let mut v = view(Lang::En, OverviewFilter::default());
+        v.alerts = Alerts::FirstVisit;
+        let html = overview_page(&v).into_string();
+        assert!(html.contains("your first visit"));
+        v.alerts = Alerts::Since {
+            seen_at: day(8).and_hms_opt(7, 45, 0).unwrap(),
+            changes: vec![],
+        };
+        let html = overview_page(&v).into_string();
+        assert!(html.contains("No unit changed status since your last visit (08/03/2026 07:45)"));
+        v.rows.clear();
+        assert!(
+            overview_page(&v)
+                .into_string()
+                .contains("No unit matches the filters.")
+        );
+    }
+
+    #[test]
+    fn the_campaign_list_links_each_campaign() {
+        let html = campaigns_page(&CampaignsView {
+            lang: Lang::En,
+            nav: StaffNav::default(),
+            campaigns: vec![CampaignLine {
+                code: "DEMO-2021".into(),
+                name: "Khảo sát 2021".into(),
+                starts_on: day(1),
+                ends_on: day(31),
+                status: "closed".into(),
+                is_demo: true,
+                responses: 59_329,
+                units: 244,
+                at_risk: 114,
+            }],
+        })
+        .into_string();
+        assert!(html.contains(r#"href="/manage/campaigns/DEMO-2021?lang=en""#));
+        assert!(html.contains(r#"href="/manage/campaigns/DEMO-2021/digest?lang=en""#));
+        assert!(html.contains("01/03/2026 – 31/03/2026") && html.contains(">Closed<"));
+        assert!(html.contains(">59,329<") && html.contains("114 / 244"));
+    }
+}
