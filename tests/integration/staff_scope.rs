@@ -45,7 +45,10 @@ async fn statuses(app: &TestApp, client: &reqwest::Client, urls: &[String]) -> V
 
 fn assert_all(got: &[(String, u16)], expected: u16, who: &str) {
     let wrong: Vec<_> = got.iter().filter(|(_, s)| *s != expected).collect();
-    assert!(wrong.is_empty(), "{who}: expected {expected} for all, got {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "{who}: expected {expected} for all, got {wrong:?}"
+    );
 }
 
 /// The rows of a CSV export (header first), BOM removed.
@@ -80,7 +83,11 @@ async fn a_commune_officer_reads_their_commune_and_what_merged_into_it() {
     // (18073 then) and Phường Bắc Hà (18077) among them; Xã Sơn Kim 1 (18196) is another
     // commune in both structures.
     let officer = app.login_as("manager", Some("18073")).await;
-    assert_all(&statuses(&app, &officer, &unit_urls("DEMO-2026", "18073")).await, 200, "own 2026");
+    assert_all(
+        &statuses(&app, &officer, &unit_urls("DEMO-2026", "18073")).await,
+        200,
+        "own 2026",
+    );
     for old_ward in ["18073", "18077"] {
         assert_all(
             &statuses(&app, &officer, &unit_urls("DEMO-2021", old_ward)).await,
@@ -88,7 +95,11 @@ async fn a_commune_officer_reads_their_commune_and_what_merged_into_it() {
             "a ward merged into theirs, in 2021",
         );
     }
-    for (campaign, other) in [("DEMO-2026", "18196"), ("DEMO-2021", "18196"), ("DEMO-2026", "42")] {
+    for (campaign, other) in [
+        ("DEMO-2026", "18196"),
+        ("DEMO-2021", "18196"),
+        ("DEMO-2026", "42"),
+    ] {
         assert_all(
             &statuses(&app, &officer, &unit_urls(campaign, other)).await,
             404,
@@ -96,7 +107,11 @@ async fn a_commune_officer_reads_their_commune_and_what_merged_into_it() {
         );
     }
     // A unit that does not exist answers the same as one out of scope.
-    assert_all(&statuses(&app, &officer, &unit_urls("DEMO-2026", "99999")).await, 404, "unknown");
+    assert_all(
+        &statuses(&app, &officer, &unit_urls("DEMO-2026", "99999")).await,
+        404,
+        "unknown",
+    );
 
     // The overview and the whole-campaign exports hold their units only.
     let overview = officer
@@ -109,15 +124,30 @@ async fn a_commune_officer_reads_their_commune_and_what_merged_into_it() {
         .unwrap();
     assert!(overview.contains("Phường Thành Sen"));
     assert!(!overview.contains("Xã Sơn Kim 1"), "another commune's row");
-    let rows = csv_rows(&app, &officer, "/manage/campaigns/DEMO-2026/exports/scores.csv").await;
+    let rows = csv_rows(
+        &app,
+        &officer,
+        "/manage/campaigns/DEMO-2026/exports/scores.csv",
+    )
+    .await;
     let units: Vec<String> = column(&rows, "unit_code");
     assert_eq!(units, ["18073"]);
-    let rows = csv_rows(&app, &officer, "/manage/campaigns/DEMO-2021/exports/scores.csv").await;
+    let rows = csv_rows(
+        &app,
+        &officer,
+        "/manage/campaigns/DEMO-2021/exports/scores.csv",
+    )
+    .await;
     let mut units = column(&rows, "unit_code");
     units.sort();
     assert_eq!(units.len(), 9, "the nine wards of 2021: {units:?}");
     assert!(units.contains(&"18077".to_owned()) && !units.contains(&"18196".to_owned()));
-    let rows = csv_rows(&app, &officer, "/manage/campaigns/DEMO-2021/exports/responses.csv").await;
+    let rows = csv_rows(
+        &app,
+        &officer,
+        "/manage/campaigns/DEMO-2021/exports/responses.csv",
+    )
+    .await;
     assert!(rows.len() > 100, "their wards' responses");
     assert!(column(&rows, "unit_code").iter().all(|u| units.contains(u)));
 }
@@ -129,8 +159,16 @@ async fn an_unchanged_commune_is_the_same_officers_in_both_rounds() {
     };
     let officer = app.login_as("viewer", Some("18196")).await;
     for campaign in ["DEMO-2021", "DEMO-2026"] {
-        assert_all(&statuses(&app, &officer, &unit_urls(campaign, "18196")).await, 200, campaign);
-        assert_all(&statuses(&app, &officer, &unit_urls(campaign, "18073")).await, 404, campaign);
+        assert_all(
+            &statuses(&app, &officer, &unit_urls(campaign, "18196")).await,
+            200,
+            campaign,
+        );
+        assert_all(
+            &statuses(&app, &officer, &unit_urls(campaign, "18073")).await,
+            404,
+            campaign,
+        );
     }
     // A viewer reads figures, not citizens' words.
     let rows = csv_rows(
@@ -150,15 +188,36 @@ async fn a_district_office_reads_its_communes_of_2021_only() {
     // Thành phố Hà Tĩnh (436) was a district until 1 July 2025.
     let office = app.login_as("manager", Some("436")).await;
     for unit in ["436", "18077"] {
-        assert_all(&statuses(&app, &office, &unit_urls("DEMO-2021", unit)).await, 200, unit);
+        assert_all(
+            &statuses(&app, &office, &unit_urls("DEMO-2021", unit)).await,
+            200,
+            unit,
+        );
     }
     // Xã Sơn Kim 1 was in district 439.
-    assert_all(&statuses(&app, &office, &unit_urls("DEMO-2021", "18196")).await, 404, "18196");
+    assert_all(
+        &statuses(&app, &office, &unit_urls("DEMO-2021", "18196")).await,
+        404,
+        "18196",
+    );
     // The district is gone from today's map: nothing of 2026 is theirs.
-    assert_all(&statuses(&app, &office, &unit_urls("DEMO-2026", "18073")).await, 404, "2026");
-    let rows = csv_rows(&app, &office, "/manage/campaigns/DEMO-2026/exports/scores.csv").await;
+    assert_all(
+        &statuses(&app, &office, &unit_urls("DEMO-2026", "18073")).await,
+        404,
+        "2026",
+    );
+    let rows = csv_rows(
+        &app,
+        &office,
+        "/manage/campaigns/DEMO-2026/exports/scores.csv",
+    )
+    .await;
     assert_eq!(rows.len(), 1, "a header and no unit: {rows:?}");
     // An admin reads everything.
     let admin = app.login_as("admin", None).await;
-    assert_all(&statuses(&app, &admin, &unit_urls("DEMO-2021", "18196")).await, 200, "admin");
+    assert_all(
+        &statuses(&app, &admin, &unit_urls("DEMO-2021", "18196")).await,
+        200,
+        "admin",
+    );
 }
