@@ -13,9 +13,9 @@ use sipas_domain::quota::QuotaStatus;
 use sipas_templates::Lang;
 use sipas_templates::staff::{digest as digest_view, overview as view};
 
-use super::StaffError;
 use super::auth::Staff;
-use crate::http::{AppState, html_page};
+use super::{StaffError, staff_page};
+use crate::http::AppState;
 use crate::reports::digest::{self, DayError};
 use crate::reports::overview::{self, Direction, OverviewQuery, Sort, SortKey};
 use crate::scores::{CampaignScores, CampaignState, ScoreError, ScoreQuery};
@@ -63,7 +63,7 @@ fn bad_request(lang: Lang, message: String, back: String) -> HttpResponse {
         retry_href: Some(back),
         ..Default::default()
     });
-    html_page(StatusCode::BAD_REQUEST).body(page.into_string())
+    staff_page(StatusCode::BAD_REQUEST).body(page.into_string())
 }
 
 fn head(campaign: &crate::storage::CampaignRecord) -> view::CampaignHead {
@@ -130,7 +130,7 @@ pub async fn campaigns(
         nav: staff.nav(None),
         campaigns: lines,
     });
-    Ok(html_page(StatusCode::OK).body(page.into_string()))
+    Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }
 
 #[derive(Deserialize)]
@@ -315,7 +315,7 @@ pub async fn overview_page(
             })
             .collect(),
     });
-    Ok(html_page(StatusCode::OK).body(page.into_string()))
+    Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }
 
 #[derive(Deserialize)]
@@ -433,5 +433,5 @@ pub async fn digest_page(
         campaign: head(campaign),
         body,
     });
-    Ok(html_page(StatusCode::OK).body(page.into_string()))
+    Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }
