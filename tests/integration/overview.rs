@@ -230,6 +230,7 @@ async fn an_admin_sees_every_unit_filtered_and_sorted() {
     for (query, status) in [
         ("?status=late", 400),
         ("?sort=name", 400),
+        ("?sort=quota&dir=down", 400),
         ("?unit_type=ward", 400),
         ("?parent=99999", 404),
         ("?parent=436", 404), // a 2021 district: not a unit of this round
@@ -333,6 +334,15 @@ async fn a_commune_officer_sees_only_their_units() {
     let digest = page(&officer, &app, "/manage/campaigns/DEMO-2026/digest").await;
     let codes: Vec<&str> = rows(&digest).iter().map(|r| code(r)).collect();
     assert_eq!(codes, ["18073"]);
+
+    // A district office of the old structure has nothing on today's map.
+    let office = app.login_as("manager", Some("436")).await;
+    let html = page(&office, &app, "/manage/campaigns/DEMO-2026").await;
+    assert!(rows(&html).is_empty());
+    assert!(html.contains("Bạn không được xem đơn vị nào có chỉ tiêu"));
+    let html = page(&office, &app, "/manage/campaigns/DEMO-2021").await;
+    let codes: BTreeSet<&str> = rows(&html).iter().map(|r| code(r)).collect();
+    assert!(codes.contains("436") && codes.contains("18077") && !codes.contains("18196"));
 
     // Their campaign list counts their units only.
     let list = page(&officer, &app, "/manage").await;

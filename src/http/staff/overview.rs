@@ -203,9 +203,20 @@ pub async fn overview_page(
             }
         },
     };
-    let dir = given(params.dir)
-        .and_then(|d| Direction::parse(&d))
-        .unwrap_or_default();
+    let dir = match given(params.dir) {
+        None => Direction::default(),
+        Some(text) => match Direction::parse(&text) {
+            Some(d) => d,
+            None => {
+                let message = if vi {
+                    format!("Chiều sắp xếp “{text}” không có: dùng asc hoặc desc.")
+                } else {
+                    format!("There is no order “{text}”: use asc or desc.")
+                };
+                return Ok(bad_request(lang, message, back));
+            }
+        },
+    };
     let query = OverviewQuery {
         unit_type: unit_type.clone(),
         parent: given(params.parent),
@@ -269,6 +280,7 @@ pub async fn overview_page(
         today: today.min(campaign.ends_on),
         alerts,
         counts: overview::WORST_FIRST.map(|s| built.counts.get(s)),
+        readable_units: built.readable.len(),
         filter: view::OverviewFilter {
             unit_type,
             parent: query.parent.clone(),

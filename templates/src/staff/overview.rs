@@ -310,6 +310,8 @@ pub struct OverviewView {
     pub alerts: Alerts,
     /// Units per status of the type and parent filters, in [`STATUSES`] order.
     pub counts: [usize; 4],
+    /// The reader's units with a quota, whatever the filters.
+    pub readable_units: usize,
     pub filter: OverviewFilter,
     pub unit_types: Vec<Choice>,
     pub parents: Vec<Choice>,
@@ -340,6 +342,7 @@ struct Text {
     clear: &'static str,
     units: &'static str,
     none: &'static str,
+    nothing_readable: &'static str,
     as_of: &'static str,
     pace_note: &'static str,
     default_order: &'static str,
@@ -390,6 +393,7 @@ const VI: Text = Text {
     clear: "Bỏ lọc",
     units: "đơn vị",
     none: "Không có đơn vị nào khớp với bộ lọc.",
+    nothing_readable: "Bạn không được xem đơn vị nào có chỉ tiêu trong đợt khảo sát này.",
     as_of: "Tiến độ tính đến hết ngày",
     pace_note: "“Cần có đến hôm nay”: chỉ tiêu chia đều theo số ngày của đợt. “Dự kiến cuối đợt”: số phiếu đến cuối đợt nếu giữ nhịp độ hiện nay. “Còn thiếu”: chỉ tiêu trừ dự kiến.",
     default_order: "Mặc định: đơn vị có nguy cơ trước, thiếu nhiều trước.",
@@ -430,6 +434,7 @@ const EN: Text = Text {
     clear: "Clear filters",
     units: "units",
     none: "No unit matches the filters.",
+    nothing_readable: "You may read no unit with a quota in this campaign.",
     as_of: "Pace as of the end of",
     pace_note: "“Expected by today”: the quota spread evenly over the campaign's days. “Projected at the end”: the responses at the end if the pace so far goes on. “Short by”: the quota minus the projection.",
     default_order: "Default: units at risk first, the furthest behind first.",
@@ -610,7 +615,9 @@ pub fn overview_page(view: &OverviewView) -> Markup {
             }
         }
         p.note { (t.default_order) " " (t.pace_note) }
-        @if view.rows.is_empty() {
+        @if view.readable_units == 0 {
+            (Card::new(html! { p.cap { (t.nothing_readable) } }))
+        } @else if view.rows.is_empty() {
             (Card::new(html! { p.cap { (t.none) } }))
         } @else {
             table.t.ov {
@@ -697,6 +704,7 @@ mod tests {
                 }],
             },
             counts: [2, 1, 0, 3],
+            readable_units: 6,
             filter,
             unit_types: vec![Choice {
                 value: "commune".into(),
@@ -791,6 +799,12 @@ mod tests {
             overview_page(&v)
                 .into_string()
                 .contains("No unit matches the filters.")
+        );
+        v.readable_units = 0;
+        assert!(
+            overview_page(&v)
+                .into_string()
+                .contains("You may read no unit with a quota in this campaign.")
         );
     }
 
