@@ -343,6 +343,9 @@ pub fn sort(rows: &mut [OverviewRow], sort: Sort) {
 /// compare with what was seen before the sitting began, so they stay while the reader
 /// filters and sorts.
 pub const SITTING: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+/// A sitting ends after this long whatever the gaps, so a page reloaded every few
+/// minutes all day still moves its baseline on.
+pub const LONGEST_SITTING: chrono::TimeDelta = chrono::TimeDelta::hours(2);
 
 /// What a visit shows and what it leaves for the next.
 #[derive(Debug, Clone, PartialEq)]
@@ -362,21 +365,25 @@ pub fn next_visit(previous: Option<Visit>, now: DateTime<Utc>, current: Statuses
             next: Visit {
                 seen_at: now,
                 seen: current.clone(),
+                sitting_from: Some(now),
                 baseline_at: now,
                 baseline: current,
             },
         };
     };
-    let (baseline_at, baseline) = if now - previous.seen_at < SITTING {
-        (previous.baseline_at, previous.baseline)
+    let sitting_from = previous.sitting_from.unwrap_or(previous.seen_at);
+    let same_sitting = now - previous.seen_at < SITTING && now - sitting_from < LONGEST_SITTING;
+    let (sitting_from, baseline_at, baseline) = if same_sitting {
+        (sitting_from, previous.baseline_at, previous.baseline)
     } else {
-        (previous.seen_at, previous.seen)
+        (now, previous.seen_at, previous.seen)
     };
     VisitOutcome {
         baseline: Some((baseline_at, baseline.clone())),
         next: Visit {
             seen_at: now,
             seen: current,
+            sitting_from: Some(sitting_from),
             baseline_at,
             baseline,
         },
@@ -805,6 +812,21 @@ mod tests {
 
         // The next morning compares with what the reader saw last.
         let fifth = next_visit(Some(fourth.next), at(23, 0), tuesday.clone());
-        assert_eq!(fifth.baseline, Some((at(4, 20), tuesday)));
+        assert_eq!(fifth.baseline, Some((at(4, 20), tuesday.clone())));
+
+        // Reloaded every twenty minutes: a new sitting every two hours all the same.
+        let mut visit = fifth.next;
+        let mut baselines = Vec::new();
+        for minutes in (20..=240).step_by(20) {
+            let now = at(23, 0) + chrono::TimeDelta::minutes(minutes);
+            let outcome = next_visit(Some(visit), now, tuesday.clone());
+            baselines.push(outcome.baseline.unwrap().0);
+            visit = outcome.next;
+        }
+        // The sitting that began at 23:00 ends at 01:00, the next at 03:00.
+        let moved: Vec<usize> = (1..baselines.len())
+            .filter(|&i| baselines[i] != baselines[i - 1])
+            .collect();
+        assert_eq!(moved, [5, 11], "{baselines:?}");
     }
 }

@@ -2,9 +2,9 @@
 //! visit to its overview shows the units whose status changed since.
 //!
 //! One row per staff member and campaign. Its `statuses` column is a JSON object:
-//! `{"seen": {code: status}, "baseline": {code: status}, "baseline_at": RFC 3339}` —
-//! what the latest visit showed, and what the alerts of the current sitting compare
-//! with (see `reports::overview::next_visit`): keeping both lets the alerts stay on the
+//! `{"seen": {code: status}, "sitting_from": RFC 3339, "baseline": {code: status},
+//! "baseline_at": RFC 3339}` — what the latest visit showed and when its sitting began,
+//! and what the alerts of the current sitting compare with (see `reports::overview::next_visit`): keeping both lets the alerts stay on the
 //! page while the reader filters and sorts, instead of vanishing at the first click.
 
 use std::collections::BTreeMap;
@@ -26,6 +26,9 @@ pub struct Visit {
     pub seen_at: DateTime<Utc>,
     /// What the latest visit showed.
     pub seen: Statuses,
+    /// When the sitting the latest visit belongs to began.
+    #[serde(default)]
+    pub sitting_from: Option<DateTime<Utc>>,
     /// When the statuses the alerts compare with were seen.
     pub baseline_at: DateTime<Utc>,
     /// The statuses the alerts compare with.
