@@ -12,6 +12,7 @@
 pub mod change;
 pub mod quotas;
 pub mod scores;
+pub mod unit_page;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
