@@ -7,6 +7,8 @@ pub mod unit;
 use maud::{Markup, Render, html};
 
 use crate::Lang;
+pub mod login;
+
 use crate::layout::{self, Shell};
 
 /// CSS of every staff page (constants only): the navigation bar, forms, status badges,
