@@ -14,7 +14,7 @@ use crate::Lang;
 use crate::format;
 
 /// The drawing's width in user units; the page scales it to its column.
-pub const WIDTH: f64 = 480.0;
+pub const WIDTH: f64 = 400.0;
 /// Ink, axis text.
 const INK: &str = "#1b1b1b";
 /// Secondary text, grid labels.
@@ -53,7 +53,7 @@ impl Frame<'_> {
                 viewBox={ "0 0 " (n(WIDTH)) " " (n(self.height)) }
                 width=(n(WIDTH)) height=(n(self.height))
                 role="img" aria-labelledby={ (title_id) " " (desc_id) } lang=(self.lang.code())
-                font-family=(FONT) font-size="14" fill=(INK) {
+                font-family=(FONT) font-size="15" fill=(INK) {
                 title id=(title_id) { (self.title) }
                 desc id=(desc_id) { (self.desc) }
                 rect width="100%" height="100%" fill="#fff" {}
@@ -144,8 +144,9 @@ pub struct BarChart<'a> {
     pub hatched_means: Option<&'a str>,
 }
 
-const LABEL_CHARS: usize = 58;
-const LINE_HEIGHT: f64 = 18.0;
+/// A label line's characters at 15 user units (about 0.57 em each) over the width.
+const LABEL_CHARS: usize = 44;
+const LINE_HEIGHT: f64 = 19.0;
 const BAR_HEIGHT: f64 = 16.0;
 
 impl BarChart<'_> {
@@ -199,7 +200,7 @@ impl BarChart<'_> {
 
 impl Render for BarChart<'_> {
     fn render(&self) -> Markup {
-        let (x0, x1, value_x) = (8.0, 376.0, WIDTH - 8.0);
+        let (x0, x1, value_x) = (8.0, WIDTH - 92.0, WIDTH - 4.0);
         let span = x1 - x0;
         let max = self.max();
         let at = |v: f64| x0 + span * (v / max).clamp(0.0, 1.0);
@@ -212,7 +213,7 @@ impl Render for BarChart<'_> {
         let mut y = 8.0 + legend_height;
         let mut rows = Vec::with_capacity(self.bars.len());
         for bar in self.bars {
-            let lines = wrap(&bar.label, LABEL_CHARS, 2);
+            let lines = wrap(&bar.label, LABEL_CHARS, 3);
             let label_top = y;
             y += LINE_HEIGHT * lines.len() as f64;
             let bar_top = y + 2.0;
@@ -246,7 +247,8 @@ impl Render for BarChart<'_> {
             // Grid: the scale's ticks as vertical lines behind the bars.
             @for (t, label) in &ticks {
                 line x1=(n(at(*t))) x2=(n(at(*t))) y1=(n(8.0 + legend_height)) y2=(n(axis_y)) stroke=(GRID) stroke-dasharray="3 3" {}
-                text x=(n(at(*t))) y=(n(axis_y + 16.0)) text-anchor="middle" font-size="12" fill=(GREY) { (label) }
+                // The first tick starts at the edge: anchored there, not cut in half.
+                text x=(n(at(*t))) y=(n(axis_y + 16.0)) text-anchor=(if *t == 0.0 { "start" } else { "middle" }) font-size="13" fill=(GREY) { (label) }
             }
             @for (bar, lines, label_top, bar_top) in &rows {
                 @for (i, line) in lines.iter().enumerate() {
@@ -347,7 +349,7 @@ impl ColumnChart<'_> {
 
 impl Render for ColumnChart<'_> {
     fn render(&self) -> Markup {
-        let (left, right, top, bottom) = (48.0, WIDTH - 8.0, 12.0, 184.0);
+        let (left, right, top, bottom) = (44.0, WIDTH - 8.0, 12.0, 184.0);
         let height = 212.0;
         let count = self.columns.len().max(1);
         let slot = (right - left) / count as f64;
@@ -361,7 +363,7 @@ impl Render for ColumnChart<'_> {
         let body = html! {
             @for t in ticks {
                 line x1=(n(left)) x2=(n(right)) y1=(n(y_of(t))) y2=(n(y_of(t))) stroke=(GRID) stroke-dasharray="3 3" {}
-                text x=(n(left - 6.0)) y=(n(y_of(t) + 4.0)) text-anchor="end" font-size="12" fill=(GREY) { (format::count(self.lang, t.round() as u64)) }
+                text x=(n(left - 6.0)) y=(n(y_of(t) + 4.0)) text-anchor="end" font-size="13" fill=(GREY) { (format::count(self.lang, t.round() as u64)) }
             }
             @for (i, c) in self.columns.iter().enumerate() {
                 @let x = left + slot * i as f64;
@@ -372,11 +374,11 @@ impl Render for ColumnChart<'_> {
                     }
                 }
                 @if show_values && c.value > 0 {
-                    text x=(n(x + slot / 2.0)) y=(n(y_of(c.value as f64) - 4.0)) text-anchor="middle" font-size="12" { (format::count(self.lang, c.value)) }
+                    text x=(n(x + slot / 2.0)) y=(n(y_of(c.value as f64) - 4.0)) text-anchor="middle" font-size="13" { (format::count(self.lang, c.value)) }
                 }
                 @if i % every == 0 {
                     line x1=(n(x + slot / 2.0)) x2=(n(x + slot / 2.0)) y1=(n(bottom)) y2=(n(bottom + 4.0)) stroke=(GREY) {}
-                    text x=(n(x + slot / 2.0)) y=(n(bottom + 18.0)) text-anchor="middle" font-size="12" fill=(GREY) { (c.short) }
+                    text x=(n(x + slot / 2.0)) y=(n(bottom + 18.0)) text-anchor="middle" font-size="13" fill=(GREY) { (c.short) }
                 }
             }
             line x1=(n(left)) x2=(n(right)) y1=(n(bottom)) y2=(n(bottom)) stroke=(GREY) {}
@@ -472,7 +474,7 @@ impl LineChart<'_> {
 
 impl Render for LineChart<'_> {
     fn render(&self) -> Markup {
-        let (left, right, top, bottom) = (56.0, WIDTH - 16.0, 36.0, 204.0);
+        let (left, right, top, bottom) = (50.0, WIDTH - 20.0, 36.0, 204.0);
         let height = 232.0;
         let floor = self.floor();
         let y_of = |v: f64| bottom - (bottom - top) * ((v - floor) / (1.0 - floor)).clamp(0.0, 1.0);
@@ -538,11 +540,11 @@ impl Render for LineChart<'_> {
             line x1=(n(left)) x2=(n(left + 24.0)) y1="14" y2="14" stroke=(LINE) stroke-width="3" {}
             circle cx=(n(left + 12.0)) cy="14" r="4" fill=(LINE) {}
             text x=(n(left + 30.0)) y="18" font-size="13" fill=(GREY) { (match self.lang { Lang::Vi => "chỉ số", Lang::En => "index" }) }
-            rect x=(n(left + 110.0)) y="7" width="24" height="14" fill=(BAND) stroke=(GREY) stroke-width="0.5" {}
-            text x=(n(left + 140.0)) y="18" font-size="13" fill=(GREY) { (self.band_means) }
+            rect x=(n(left + 96.0)) y="7" width="24" height="14" fill=(BAND) stroke=(GREY) stroke-width="0.5" {}
+            text x=(n(left + 126.0)) y="18" font-size="13" fill=(GREY) { (self.band_means) }
             @for t in &ticks {
                 line x1=(n(left)) x2=(n(right)) y1=(n(y_of(*t))) y2=(n(y_of(*t))) stroke=(GRID) stroke-dasharray="3 3" {}
-                text x=(n(left - 6.0)) y=(n(y_of(*t) + 4.0)) text-anchor="end" font-size="12" fill=(GREY) { ((t * 100.0).round() as u32) "\u{a0}%" }
+                text x=(n(left - 6.0)) y=(n(y_of(*t) + 4.0)) text-anchor="end" font-size="13" fill=(GREY) { ((t * 100.0).round() as u32) "\u{a0}%" }
             }
             @for run in &runs {
                 @if let Some(d) = band(run) {
@@ -563,7 +565,7 @@ impl Render for LineChart<'_> {
             }
             @for (i, p) in self.points.iter().enumerate() {
                 @if i % every == 0 || i + 1 == self.points.len() {
-                    text x=(n(x_of(i))) y=(n(bottom + 18.0)) text-anchor="middle" font-size="12" fill=(GREY) { (p.short) }
+                    text x=(n(x_of(i))) y=(n(bottom + 18.0)) text-anchor="middle" font-size="13" fill=(GREY) { (p.short) }
                 }
             }
             line x1=(n(left)) x2=(n(right)) y1=(n(bottom)) y2=(n(bottom)) stroke=(GREY) {}
@@ -647,8 +649,8 @@ mod tests {
         assert!(svg.contains(">100\u{a0}%</text>") && svg.contains(">0\u{a0}%</text>"));
         assert!(!svg.contains("<script"));
         assert!(balanced(&svg), "{svg}");
-        // The whisker spans the interval: 88 % to 94 % of the track (8 + 368·p).
-        assert!(svg.contains("M331.8 ") && svg.contains("H353.9"), "{svg}");
+        // The whisker spans the interval: 88 % to 94 % of the track (8 + 300·p).
+        assert!(svg.contains("M272 ") && svg.contains("H290"), "{svg}");
     }
 
     #[test]

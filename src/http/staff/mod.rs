@@ -4,6 +4,7 @@
 mod account;
 pub mod auth;
 mod pages;
+mod unit;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -19,7 +20,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::login_post)
         .service(account::logout)
         .service(account::password)
-        .service(account::password_post);
+        .service(account::password_post)
+        .service(unit::page)
+        .service(unit::chart_file)
+        .service(unit::desk_qr);
 }
 
 /// What can go wrong on a staff page.

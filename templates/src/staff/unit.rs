@@ -25,8 +25,9 @@ pub const CSS: &str = concat!(
     ".kpis div{margin:0}.kpis dt{color:#4a4f57;font-size:.9375rem}.kpis dd{margin:0;font-size:1.125rem;font-weight:600}",
     ".kpis .big{font-size:2rem;line-height:1.2}",
     ".flags{margin:.75rem 0 0;padding-left:1.25rem}",
-    ".fig{margin:0 0 1rem;background:#fff;border:1px solid #d5d8dc;border-radius:8px;padding:.75rem}",
-    ".fig svg{display:block;width:100%;height:auto;max-width:40rem}",
+    ".fig{margin:0 0 1rem;background:#fff;border:1px solid #d5d8dc;border-radius:8px;padding:.5rem .75rem}",
+    ".card>p:first-child{margin-top:0}",
+    ".fig svg{display:block;width:100%;height:auto;max-width:34rem}",
     ".fig details{margin:.5rem 0 0}.fig summary{cursor:pointer;min-height:44px;padding:.5rem 0;color:#0b57a4;text-decoration:underline}",
     ".fig .t{font-size:.9375rem}",
     ".links{margin:.5rem 0 0;font-size:.9375rem}.links a{display:inline-block;padding:.375rem 0;min-height:44px}",
@@ -528,6 +529,15 @@ fn confidence_words(lang: Lang, confidence: f64) -> String {
     }
 }
 
+/// The text with its first letter in capitals (a label's first word).
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Which data a chart is drawn from.
 pub enum ChartData<'a> {
     Figures(&'a UnitFigures),
@@ -693,7 +703,7 @@ fn headline(lang: Lang, figures: Option<&UnitFigures>) -> Markup {
                                 dd.big { (format::percent_or_dash(lang, f.sipas.estimate)) }
                             }
                             div {
-                                dt { (confidence_words(lang, f.confidence)) }
+                                dt { (capitalized(&confidence_words(lang, f.confidence))) }
                                 dd { (percent_interval(lang, &f.sipas)) }
                             }
                             div {
