@@ -123,7 +123,8 @@ pub async fn each_comment(
                     ),
             );
         }
-        let rows: Vec<(i64, DateTime<Utc>, String, i32, Option<String>)> = query
+        type Row = (i64, DateTime<Utc>, String, i32, Option<String>);
+        let rows: Vec<Row> = query
             .order_by_desc(response::Column::SubmittedAt)
             .order_by_desc(response::Column::Id)
             .limit(PAGE)

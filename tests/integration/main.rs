@@ -18,3 +18,4 @@ mod scores;
 mod staff_auth;
 mod storage;
 mod structures;
+mod unit_page;

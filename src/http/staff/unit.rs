@@ -88,8 +88,7 @@ async fn official_scores(
     current: &CampaignState,
 ) -> Result<Arc<CampaignScores>, StaffError> {
     let campaign = &current.description.campaign;
-    let query =
-        ScoreQuery::official(campaign).map_err(|e| StaffError::Internal(e.to_string()))?;
+    let query = ScoreQuery::official(campaign).map_err(|e| StaffError::Internal(e.to_string()))?;
     state
         .scores
         .scores(campaign.id, query)
@@ -116,11 +115,7 @@ async fn activity(
 ) -> Result<UnitActivity, StaffError> {
     let d = &current.description;
     let campaign = &d.campaign;
-    let mut fold = ActivityFold::new(
-        &d.questionnaire,
-        scores.query.channels,
-        campaign.starts_on,
-    );
+    let mut fold = ActivityFold::new(&d.questionnaire, scores.query.channels, campaign.starts_on);
     activity::each_response(db, campaign.id, unit.id, |row| fold.add(&row)).await?;
     if fold.damaged() > 0 {
         tracing::warn!(
@@ -205,8 +200,10 @@ pub async fn page(
 ) -> Result<HttpResponse, StaffError> {
     let (campaign_code, unit_code) = path.into_inner();
     let lang = Lang::from_query(query.lang.as_deref());
-    let Readable { state: current, unit } =
-        readable(&state, &staff, &campaign_code, &unit_code).await?;
+    let Readable {
+        state: current,
+        unit,
+    } = readable(&state, &staff, &campaign_code, &unit_code).await?;
     let d = &current.description;
     let scores = official_scores(&state, &current).await?;
     let figures = figures(&scores, &unit, lang);
@@ -237,7 +234,9 @@ pub async fn page(
     } else {
         None
     };
-    txn.commit().await.map_err(crate::storage::StorageError::from)?;
+    txn.commit()
+        .await
+        .map_err(crate::storage::StorageError::from)?;
 
     let change = previous_round(&state, &scores, &unit, lang).await?;
     let today = chrono::Utc::now().date_naive();
@@ -291,8 +290,10 @@ pub async fn chart_file(
     let (campaign_code, unit_code, file) = path.into_inner();
     let kind = ChartKind::from_file(&file).ok_or(StaffError::NotFound)?;
     let lang = Lang::from_query(query.lang.as_deref());
-    let Readable { state: current, unit } =
-        readable(&state, &staff, &campaign_code, &unit_code).await?;
+    let Readable {
+        state: current,
+        unit,
+    } = readable(&state, &staff, &campaign_code, &unit_code).await?;
     let scores = official_scores(&state, &current).await?;
     let svg = if kind.from_figures() {
         let figures = figures(&scores, &unit, lang).unwrap_or_default();
@@ -300,7 +301,9 @@ pub async fn chart_file(
     } else {
         let txn = state.storage.read_snapshot().await?;
         let activity = activity(&txn, &current, &scores, &unit).await?;
-        txn.commit().await.map_err(crate::storage::StorageError::from)?;
+        txn.commit()
+            .await
+            .map_err(crate::storage::StorageError::from)?;
         chart(lang, kind, ChartData::Activity(&activity))
     }
     .ok_or_else(|| StaffError::Internal(format!("chart {} has no data", kind.name())))?;
