@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
-use sipas_domain::campaign::Channels;
+use sipas_domain::campaign::{CampaignStatus, Channels};
 use sipas_templates::Lang;
 use sipas_templates::staff::unit::{
     CampaignHead, ChangeSection, ChartData, ChartKind, DeskRow, UnitActivity, UnitFigures,
@@ -254,6 +254,10 @@ pub async fn page(
             starts_on: d.campaign.starts_on,
             ends_on: d.campaign.ends_on,
             demo: d.campaign.is_demo,
+            posters: matches!(
+                d.campaign.status,
+                CampaignStatus::Draft | CampaignStatus::Open
+            ),
         },
         unit: UnitHead {
             code: unit.code.clone(),

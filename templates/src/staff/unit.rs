@@ -56,6 +56,8 @@ pub struct CampaignHead {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub demo: bool,
+    /// Draft or open: its desks' posters are worth printing.
+    pub posters: bool,
 }
 
 /// The unit the page is about.
@@ -1102,10 +1104,12 @@ fn desks_section(lang: Lang, view: &UnitPage) -> Markup {
             vec![
                 html! { (d.name) " (" (d.code) ")" @if !d.open { " – " (if vi { "đã đóng" } else { "closed" }) } },
                 html! {
-                    @if d.open {
+                    @if d.open && view.campaign.posters {
                         a href={ "/posters/" (c) "/" (u) "/" (d.code) } { (if vi { "Áp phích A4" } else { "A4 poster" }) } " · "
                         a href={ (path(c, u)) "/service-points/" (d.code) "/qr.svg" } download { "QR (SVG)" } " · "
                         a href={ (path(c, u)) "/service-points/" (d.code) "/qr.png" } download { "QR (PNG)" }
+                    } @else if d.open {
+                        (if vi { "Đợt khảo sát đã kết thúc: không cần in áp phích." } else { "The campaign has ended: no poster to print." })
                     } @else { "–" }
                 },
             ]
@@ -1139,5 +1143,217 @@ fn exports_section(lang: Lang, view: &UnitPage) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    fn figure(estimate: f64) -> Figure {
+        Figure {
+            estimate: Some(estimate),
+            low: Some(estimate - 0.03),
+            high: Some(estimate + 0.02),
+        }
+    }
+
+    fn view(lang: Lang) -> UnitPage {
+        UnitPage {
+            lang,
+            campaign: CampaignHead {
+                code: "HT-2026".into(),
+                name: "Khảo sát 2026".into(),
+                starts_on: day(2),
+                ends_on: day(31),
+                demo: false,
+                posters: true,
+            },
+            unit: UnitHead {
+                code: "18073".into(),
+                name: "Phường Thành Sen".into(),
+                parent: None,
+            },
+            figures: Some(UnitFigures {
+                confidence: 0.95,
+                n: 1234,
+                quota: Some(222),
+                population: Some(5000),
+                sipas: figure(0.911_66),
+                mean_score: figure(4.3),
+                par: Some(ParFigure {
+                    max: 30.0,
+                    points: figure(27.35),
+                }),
+                flags: vec!["few_dissatisfied".into()],
+                elements: vec![ElementFigure {
+                    code: "E1".into(),
+                    name: "Tiếp cận dịch vụ".into(),
+                    index: figure(0.9),
+                    mean_score: figure(4.2),
+                }],
+                criteria: vec![CriterionFigure {
+                    code: "A1".into(),
+                    text: "Biển hiệu <rõ ràng>".into(),
+                    element: "E1".into(),
+                    answered: 10,
+                    satisfied: 9,
+                    index: figure(0.9),
+                }],
+            }),
+            activity: UnitActivity {
+                confidence: 0.95,
+                days: (2..=8)
+                    .map(|d| DayCount {
+                        day: day(d),
+                        count: u64::from(d),
+                    })
+                    .collect(),
+                weeks: vec![WeekPoint {
+                    number: 1,
+                    first: day(2),
+                    last: day(8),
+                    n: 35,
+                    sipas: figure(0.9),
+                }],
+                channels: vec![ChannelRow {
+                    channel: "paper".into(),
+                    counted: 35,
+                    flagged: 1,
+                    official: true,
+                }],
+                flagged: vec![ReasonRow {
+                    reason: "too_fast".into(),
+                    count: 1,
+                }],
+            },
+            comments: Some(CommentsPage {
+                query: "thái độ & <b>".into(),
+                page: 2,
+                pages: 3,
+                matching: 45,
+                items: vec![CommentItem {
+                    at: day(5).and_hms_opt(14, 5, 0).unwrap(),
+                    channel: "desk_qr".into(),
+                    desk: "Bộ phận Một cửa".into(),
+                    text: "<script>alert('x')</script> & <img src=x onerror=alert(1)>".into(),
+                }],
+            }),
+            change: ChangeSection::None,
+            desks: vec![DeskRow {
+                code: "MC".into(),
+                name: "Bộ phận Một cửa".into(),
+                open: true,
+            }],
+        }
+    }
+
+    fn render(view: &UnitPage) -> String {
+        page(view, &StaffNav::default()).into_string()
+    }
+
+    #[test]
+    fn hostile_comments_are_text_and_the_search_is_kept_across_pages() {
+        let html = render(&view(Lang::Vi));
+        assert!(!html.contains("<script>alert") && !html.contains("<img src=x"));
+        assert!(html.contains(
+            "<blockquote>&lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;</blockquote>"
+        ));
+        assert!(html.contains("05/03/2026 14:05 · Quét mã QR tại quầy · Bộ phận Một cửa"));
+        // The search box keeps the query, escaped; the page links carry it encoded.
+        assert!(html.contains(r#"value="thái độ &amp; &lt;b&gt;""#));
+        let q = "q=th%C3%A1i+%C4%91%E1%BB%99+%26+%3Cb%3E";
+        assert!(
+            html.contains(&format!(
+                "?lang=vi&amp;{q}&amp;page=1#comments\" rel=\"prev\""
+            )),
+            "{html}"
+        );
+        assert!(html.contains(&format!(
+            "?lang=vi&amp;{q}&amp;page=3#comments\" rel=\"next\""
+        )));
+        assert!(html.contains("45 góp ý có \u{201c}thái độ &amp; &lt;b&gt;\u{201d}."));
+        // A criterion's text is text too, on the page and in its chart.
+        assert!(html.contains("A1 Biển hiệu &lt;rõ ràng&gt;") && !html.contains("<rõ ràng>"));
+    }
+
+    #[test]
+    fn figures_are_written_as_the_reader_writes_them() {
+        let vi = render(&view(Lang::Vi));
+        assert!(vi.contains("<dd class=\"big\">91,17\u{a0}%</dd>"));
+        assert!(vi.contains("Khoảng tin cậy 95\u{a0}%</dt><dd>88,17\u{a0}% – 93,17\u{a0}%</dd>"));
+        assert!(vi.contains("<dd>1.234 / 222</dd>"));
+        assert!(vi.contains("27,35 / 30,00 (27,32 – 27,37)"));
+        assert!(vi.contains("Rất ít người không hài lòng"));
+        let en = render(&view(Lang::En));
+        assert!(en.contains("<html lang=\"en\">"));
+        assert!(en.contains("<dd class=\"big\">91.17\u{a0}%</dd>"));
+        assert!(en.contains("<dd>1,234 / 222</dd>"));
+        assert!(en.contains("Satisfaction index (SIPAS)") && en.contains("Citizens' comments"));
+        for vietnamese in [
+            "Chỉ số hài lòng",
+            "Góp ý của người dân",
+            "Bảng số liệu",
+            "Tải xuống",
+        ] {
+            assert!(!en.contains(vietnamese), "{vietnamese}");
+        }
+        // Every chart is inline, with its table and its own file.
+        assert_eq!(vi.matches("role=\"img\"").count(), 5);
+        assert_eq!(vi.matches("<details>").count(), 5);
+        assert!(
+            vi.contains("href=\"/manage/campaigns/HT-2026/units/18073/charts/weekly.svg?lang=vi\"")
+        );
+        assert!(
+            vi.contains("href=\"/manage/campaigns/HT-2026/exports/responses.xlsx?unit=18073\"")
+        );
+        assert!(vi.contains("href=\"/posters/HT-2026/18073/MC\""));
+    }
+
+    #[test]
+    fn without_comments_figures_or_posters() {
+        let mut v = view(Lang::Vi);
+        v.comments = None;
+        v.figures = None;
+        v.campaign.posters = false;
+        let html = render(&v);
+        assert!(!html.contains("id=\"comments\"") && !html.contains("href=\"#comments\""));
+        assert!(!html.contains("alert"));
+        assert!(html.contains("Đơn vị chưa có khung mẫu và chưa có phiếu nào"));
+        // Only the charts of the responses are drawn.
+        assert_eq!(html.matches("role=\"img\"").count(), 3);
+        assert!(!html.contains("/posters/") && html.contains("không cần in áp phích"));
+    }
+
+    #[test]
+    fn chart_files_are_named() {
+        for kind in ChartKind::ALL {
+            assert_eq!(
+                ChartKind::from_file(&format!("{}.svg", kind.name())),
+                Some(kind)
+            );
+        }
+        assert_eq!(ChartKind::from_file("daily"), None);
+        assert_eq!(ChartKind::from_file("x.svg"), None);
+        let activity = view(Lang::En).activity;
+        assert!(
+            chart(
+                Lang::En,
+                ChartKind::Elements,
+                ChartData::Activity(&activity)
+            )
+            .is_none()
+        );
+        let svg = chart(Lang::En, ChartKind::Daily, ChartData::Activity(&activity))
+            .unwrap()
+            .into_string();
+        assert!(svg.contains("<title id=\"chart-daily-title\">Counted responses per day</title>"));
+        assert!(svg.contains(
+            "35 responses in 7 days, from 02/03/2026 to 08/03/2026; the most, 8, on 08/03/2026."
+        ));
     }
 }
