@@ -16,6 +16,7 @@ mod openapi;
 mod pages;
 mod scores;
 mod staff_auth;
+mod staff_scope;
 mod storage;
 mod structures;
 mod unit_page;
