@@ -15,9 +15,9 @@ use sipas_templates::staff::unit::{
     UnitHead, UnitPage, chart,
 };
 
-use super::StaffError;
 use super::auth::Staff;
-use crate::http::{AppState, html_page, qr_image};
+use super::{StaffError, staff_page};
+use crate::http::{AppState, qr_image};
 use crate::reports::change;
 use crate::reports::unit_page::{self, ActivityFold, CommentSearch, WeeklyBasis};
 use crate::scores::{CampaignScores, CampaignState, ScoreError, ScoreQuery, UnitInfo};
@@ -278,9 +278,7 @@ pub async fn page(
             .collect(),
     };
     let page = sipas_templates::staff::unit::page(&view, &staff.nav(Some(&d.campaign.code)));
-    Ok(html_page(StatusCode::OK)
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .body(page.into_string()))
+    Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }
 
 /// One chart of the unit page as an SVG file.
@@ -313,7 +311,8 @@ pub async fn chart_file(
     .ok_or_else(|| StaffError::Internal(format!("chart {} has no data", kind.name())))?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        // A unit's figures: kept by no cache, as its page.
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
@@ -355,5 +354,12 @@ pub async fn desk_qr(
     if desk.unit.id != readable.unit.id {
         return Err(StaffError::NotFound);
     }
-    qr_image(&desk.url, &format, query.px.map(|px| px.clamp(1, 40))).ok_or(StaffError::NotFound)
+    let mut image = qr_image(&desk.url, &format, query.px.map(|px| px.clamp(1, 40)))
+        .ok_or(StaffError::NotFound)?;
+    // Behind a login, as every staff response: no shared cache keeps it.
+    image.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(image)
 }
