@@ -362,6 +362,12 @@ impl CommentSearch {
         }
     }
 
+    /// The last page when the one asked for is past it (read again for that one).
+    pub fn past_the_end(&self) -> Option<usize> {
+        let pages = (self.matching as usize).div_ceil(COMMENTS_PER_PAGE);
+        (pages > 0 && self.page > pages).then_some(pages)
+    }
+
     /// The page, with desks named; a page past the last shows none.
     pub fn finish(self, desks: &HashMap<i32, String>) -> CommentsPage {
         let pages = (self.matching as usize).div_ceil(COMMENTS_PER_PAGE);
@@ -597,12 +603,22 @@ mod tests {
                 comment: text.into(),
             });
         }
+        assert_eq!(search.past_the_end(), None);
         let desks = HashMap::from([(7, "Một cửa".to_owned())]);
         let page = search.finish(&desks);
         assert_eq!((page.matching, page.pages, page.page), (23, 2, 2));
         assert_eq!(page.items.len(), 3);
         assert_eq!(page.query, "THAI do");
         assert_eq!(page.items[0].desk, "Một cửa");
+        let mut far = CommentSearch::new("", 9);
+        far.offer(CommentRow {
+            id: 1,
+            submitted_at: Utc.with_ymd_and_hms(2026, 3, 10, 1, 0, 0).unwrap(),
+            channel: "paper".into(),
+            service_point_id: 7,
+            comment: "x".into(),
+        });
+        assert_eq!(far.past_the_end(), Some(1));
         // 17:30 UTC is 00:30 the next day in Vietnam.
         assert_eq!(page.items[0].at.to_string(), "2026-03-11 00:30:00");
     }

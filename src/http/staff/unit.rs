@@ -226,6 +226,15 @@ pub async fn page(
             true
         })
         .await?;
+        // Past the last page (an old link, a typed number): the last page.
+        if let Some(last) = search.past_the_end() {
+            search = CommentSearch::new(&text, last);
+            activity::each_comment(&txn, d.campaign.id, unit.id, |row| {
+                search.offer(row);
+                true
+            })
+            .await?;
+        }
         let desks: HashMap<i32, String> = service_points
             .iter()
             .map(|sp| (sp.id, sp.name.clone()))
