@@ -274,7 +274,12 @@ fn vietnam() -> chrono::FixedOffset {
 /// The day a moment falls on in Vietnam: a response sent at 23:30 UTC counts on the
 /// next day, as the desk that served it saw it.
 pub fn vietnam_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    at.with_timezone(&vietnam()).date_naive()
+    vietnam_time(at).date()
+}
+
+/// The clock time of a moment in Vietnam.
+pub fn vietnam_time(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    at.with_timezone(&vietnam()).naive_local()
 }
 
 /// When a receipt token stops working: `valid_days` after the day the result was

@@ -14,23 +14,74 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use sipas_domain::campaign::{Channel, Channels, vietnam_day};
-use sipas_domain::questionnaire::Questionnaire;
+use sipas_domain::campaign::CampaignStatus;
+use sipas_domain::campaign::{Channel, Channels, vietnam_day, vietnam_time};
 use sipas_domain::statistics::{
     Accumulator, BulkFold, DesignEffectReference, Estimate, MAX_ANSWER, QuestionnaireShape,
     ScoringOptions, score_unit,
 };
 use sipas_templates::Lang;
 use sipas_templates::staff::unit::{
-    ChangeFigures, ChannelRow, CommentItem, CommentsPage, CriterionFigure, DayCount, Delta,
-    ElementChangeRow, ElementFigure, Figure, ParFigure, ReasonRow, UnitActivity, UnitFigures,
-    WeekPoint,
+    CampaignHead, ChangeFigures, ChangeSection, ChannelRow, CommentItem, CommentsPage,
+    CriterionFigure, DayCount, Delta, DeskRow, ElementChangeRow, ElementFigure, Figure, ParFigure,
+    ReasonRow, UnitActivity, UnitFigures, UnitHead, UnitPage, WeekPoint,
 };
 
 use super::change::ChangeView;
 use crate::scores::book::{UnitFrame, unit_design};
-use crate::scores::{CampaignScores, UnitScores};
+use crate::scores::{CampaignScores, UnitInfo, UnitScores};
 use crate::storage::activity::{CommentRow, ResponseRow};
+use crate::storage::{CampaignRecord, ServicePointRecord};
+
+/// What the unit page is made of, gathered by its handler.
+pub struct PageParts<'a> {
+    pub lang: Lang,
+    pub campaign: &'a CampaignRecord,
+    pub unit: &'a UnitInfo,
+    pub parent: Option<&'a UnitInfo>,
+    pub figures: Option<UnitFigures>,
+    pub activity: UnitActivity,
+    /// `None` for a reader who does not read comments.
+    pub comments: Option<CommentsPage>,
+    pub change: ChangeSection,
+    pub desks: &'a [ServicePointRecord],
+    pub today: NaiveDate,
+}
+
+/// The unit page's view.
+pub fn page(parts: PageParts<'_>) -> UnitPage {
+    let c = parts.campaign;
+    UnitPage {
+        lang: parts.lang,
+        campaign: CampaignHead {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+            demo: c.is_demo,
+            // A poster is printed for a round that takes answers, or soon will.
+            posters: matches!(c.status, CampaignStatus::Draft | CampaignStatus::Open),
+        },
+        unit: UnitHead {
+            code: parts.unit.code.clone(),
+            name: parts.unit.name.clone(),
+            parent: parts.parent.map(|p| (p.name.clone(), p.code.clone())),
+        },
+        figures: parts.figures,
+        activity: parts.activity,
+        comments: parts.comments,
+        change: parts.change,
+        desks: parts
+            .desks
+            .iter()
+            .map(|sp| DeskRow {
+                code: sp.code.clone(),
+                name: sp.name.clone(),
+                open: sp.is_open_on(parts.today),
+            })
+            .collect(),
+    }
+}
 
 /// An estimate as the page shows it.
 pub fn figure(e: &Estimate) -> Figure {
@@ -99,10 +150,11 @@ pub fn figures(scores: &CampaignScores, unit: &UnitScores, lang: Lang) -> UnitFi
 
 /// The campaign's reference design effects, pooled over its units as the score book
 /// pooled them for these scores.
-pub fn design_effect_reference(scores: &CampaignScores) -> DesignEffectReference {
-    let shape = QuestionnaireShape::new(scores.questionnaire.element_of_criteria())
-        .unwrap_or_else(|_| QuestionnaireShape::from_element_sizes(&[1]).expect("one criterion"));
-    DesignEffectReference::pool(&shape, scores.units.iter().map(|u| &u.moments))
+pub fn design_effect_reference(
+    shape: &QuestionnaireShape,
+    scores: &CampaignScores,
+) -> DesignEffectReference {
+    DesignEffectReference::pool(shape, scores.units.iter().map(|u| &u.moments))
 }
 
 /// What the weekly index is computed against: the unit's frame and quota, the
@@ -134,11 +186,11 @@ pub struct ActivityFold {
 }
 
 impl ActivityFold {
-    pub fn new(questionnaire: &Questionnaire, official: Channels, starts_on: NaiveDate) -> Self {
+    /// For a campaign's questionnaire of this shape, counting these channels, whose
+    /// weeks start on `starts_on`.
+    pub fn new(shape: &QuestionnaireShape, official: Channels, starts_on: NaiveDate) -> Self {
         Self {
-            shape: QuestionnaireShape::new(questionnaire.element_of_criteria()).unwrap_or_else(
-                |_| QuestionnaireShape::from_element_sizes(&[1]).expect("one criterion"),
-            ),
+            shape: shape.clone(),
             official,
             starts_on,
             days: BTreeMap::new(),
@@ -380,10 +432,7 @@ impl CommentSearch {
                 .items
                 .into_iter()
                 .map(|r| CommentItem {
-                    at: r
-                        .submitted_at
-                        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
-                        .naive_local(),
+                    at: vietnam_time(r.submitted_at),
                     channel: r.channel,
                     desk: desks.get(&r.service_point_id).cloned().unwrap_or_default(),
                     text: r.comment,
@@ -462,15 +511,9 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use sipas_domain::statistics::{Confidence, Design};
 
-    fn questionnaire() -> Questionnaire {
-        Questionnaire::from_csv(
-            "T",
-            1,
-            "T",
-            "element_code,element_vi,element_en,criterion_code,text_vi,text_en\n\
-             E1,Một,One,C1,a,a\nE1,Một,One,C2,b,b\nE2,Hai,Two,C3,c,c\n",
-        )
-        .unwrap()
+    /// Two elements: criteria 1–2, then criterion 3.
+    fn shape() -> QuestionnaireShape {
+        QuestionnaireShape::new(vec![0, 0, 1]).unwrap()
     }
 
     fn row(
@@ -503,7 +546,7 @@ mod tests {
     fn counts_what_the_scores_count_by_vietnamese_day_and_week() {
         let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
         let official = Channels::only([Channel::ReceiptQr, Channel::Paper]);
-        let mut fold = ActivityFold::new(&questionnaire(), official, start);
+        let mut fold = ActivityFold::new(&shape(), official, start);
         let answers = ["455", "345", "524", "111", "450", "554"];
         let mut id = 0;
         for (day, hour) in [(2, 1), (2, 18), (5, 3), (10, 9), (10, 10), (16, 2)] {
@@ -571,7 +614,7 @@ mod tests {
             .iter()
             .map(|a| a.bytes().map(|b| b - b'0').collect())
             .collect();
-        let shape = QuestionnaireShape::new(vec![0, 0, 1]).unwrap();
+        let shape = shape();
         let odd =
             Accumulator::from_responses(&shape, [0, 2, 4].map(|i| all[i].as_slice())).unwrap();
         let even =

@@ -88,14 +88,13 @@ pub struct CommentRow {
     pub comment: String,
 }
 
-/// Hands every comment of a unit's responses in a campaign to `each`, newest first,
-/// until `each` returns `false`. Flagged responses (bots) are left out: their text is
-/// not a citizen's.
+/// Hands every comment of a unit's responses in a campaign to `each`, newest first.
+/// Flagged responses (bots) are left out: their text is not a citizen's.
 pub async fn each_comment(
     db: &impl ConnectionTrait,
     campaign_id: i32,
     unit_id: i32,
-    mut each: impl FnMut(CommentRow) -> bool,
+    mut each: impl FnMut(CommentRow),
 ) -> Result<(), StorageError> {
     let mut before: Option<(DateTime<Utc>, i64)> = None;
     loop {
@@ -134,16 +133,13 @@ pub async fn each_comment(
         let full = rows.len() as u64 == PAGE;
         for (id, submitted_at, channel, service_point_id, comment) in rows {
             before = Some((submitted_at, id));
-            let row = CommentRow {
+            each(CommentRow {
                 id,
                 submitted_at,
                 channel,
                 service_point_id,
                 comment: comment.unwrap_or_default(),
-            };
-            if !each(row) {
-                return Ok(());
-            }
+            });
         }
         if !full {
             return Ok(());

@@ -8,20 +8,19 @@ use std::sync::Arc;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
-use sipas_domain::campaign::{CampaignStatus, Channels};
+use sipas_domain::campaign::Channels;
 use sipas_templates::Lang;
 use sipas_templates::staff::unit::{
-    CampaignHead, ChangeSection, ChartData, ChartKind, DeskRow, UnitActivity, UnitFigures,
-    UnitHead, UnitPage, chart,
+    ChangeSection, ChartData, ChartKind, CommentsPage, UnitActivity, UnitFigures, chart,
 };
 
 use super::auth::Staff;
 use super::{StaffError, staff_page};
 use crate::http::{AppState, qr_image};
 use crate::reports::change;
-use crate::reports::unit_page::{self, ActivityFold, CommentSearch, WeeklyBasis};
+use crate::reports::unit_page::{self, ActivityFold, CommentSearch, PageParts, WeeklyBasis};
 use crate::scores::{CampaignScores, CampaignState, ScoreError, ScoreQuery, UnitInfo};
-use crate::storage::{activity, units};
+use crate::storage::{ServicePointRecord, activity, units};
 
 #[derive(Deserialize)]
 pub struct UnitQuery {
@@ -115,7 +114,7 @@ async fn activity(
 ) -> Result<UnitActivity, StaffError> {
     let d = &current.description;
     let campaign = &d.campaign;
-    let mut fold = ActivityFold::new(&d.questionnaire, scores.query.channels, campaign.starts_on);
+    let mut fold = ActivityFold::new(&d.shape, scores.query.channels, campaign.starts_on);
     activity::each_response(db, campaign.id, unit.id, |row| fold.add(&row)).await?;
     if fold.damaged() > 0 {
         tracing::warn!(
@@ -125,7 +124,7 @@ async fn activity(
             "stored responses that fit neither the questionnaire nor a channel; not counted"
         );
     }
-    let reference = unit_page::design_effect_reference(scores);
+    let reference = unit_page::design_effect_reference(&d.shape, scores);
     let today = sipas_domain::campaign::vietnam_day(chrono::Utc::now());
     Ok(fold.finish(
         campaign.ends_on,
@@ -190,6 +189,35 @@ async fn previous_round(
     Ok(ChangeSection::None)
 }
 
+/// A page of the unit's comments that match the search, newest first.
+async fn comments(
+    db: &impl sea_orm::ConnectionTrait,
+    campaign_id: i32,
+    unit_id: i32,
+    query: &UnitQuery,
+    service_points: &[ServicePointRecord],
+) -> Result<CommentsPage, StaffError> {
+    // A page number that is not one is the first page.
+    let wanted = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1);
+    let text: String = query.q.as_deref().unwrap_or("").chars().take(200).collect();
+    let mut search = CommentSearch::new(&text, wanted);
+    activity::each_comment(db, campaign_id, unit_id, |row| search.offer(row)).await?;
+    // Past the last page (an old link, a typed number): the last page.
+    if let Some(last) = search.past_the_end() {
+        search = CommentSearch::new(&text, last);
+        activity::each_comment(db, campaign_id, unit_id, |row| search.offer(row)).await?;
+    }
+    let desks: HashMap<i32, String> = service_points
+        .iter()
+        .map(|sp| (sp.id, sp.name.clone()))
+        .collect();
+    Ok(search.finish(&desks))
+}
+
 /// The unit page.
 #[get("/manage/campaigns/{campaign}/units/{unit}")]
 pub async fn page(
@@ -213,33 +241,7 @@ pub async fn page(
     let activity = activity(&txn, &current, &scores, &unit).await?;
     let service_points = units::service_points(&txn, unit.id).await?;
     let comments = if staff.reads_comments() {
-        // A page number that is not one is the first page.
-        let page = query
-            .page
-            .as_deref()
-            .and_then(|p| p.trim().parse::<usize>().ok())
-            .unwrap_or(1);
-        let text: String = query.q.as_deref().unwrap_or("").chars().take(200).collect();
-        let mut search = CommentSearch::new(&text, page);
-        activity::each_comment(&txn, d.campaign.id, unit.id, |row| {
-            search.offer(row);
-            true
-        })
-        .await?;
-        // Past the last page (an old link, a typed number): the last page.
-        if let Some(last) = search.past_the_end() {
-            search = CommentSearch::new(&text, last);
-            activity::each_comment(&txn, d.campaign.id, unit.id, |row| {
-                search.offer(row);
-                true
-            })
-            .await?;
-        }
-        let desks: HashMap<i32, String> = service_points
-            .iter()
-            .map(|sp| (sp.id, sp.name.clone()))
-            .collect();
-        Some(search.finish(&desks))
+        Some(comments(&txn, d.campaign.id, unit.id, &query, &service_points).await?)
     } else {
         None
     };
@@ -248,44 +250,22 @@ pub async fn page(
         .map_err(crate::storage::StorageError::from)?;
 
     let change = previous_round(&state, &scores, &unit, lang).await?;
-    let today = chrono::Utc::now().date_naive();
-    let parent = unit.parent_code.as_ref().and_then(|code| {
-        d.units
-            .iter()
-            .find(|u| &u.code == code)
-            .map(|p| (p.name.clone(), p.code.clone()))
-    });
-    let view = UnitPage {
+    let parent = unit
+        .parent_code
+        .as_ref()
+        .and_then(|code| d.units.iter().find(|u| &u.code == code));
+    let view = unit_page::page(PageParts {
         lang,
-        campaign: CampaignHead {
-            code: d.campaign.code.clone(),
-            name: d.campaign.name.clone(),
-            starts_on: d.campaign.starts_on,
-            ends_on: d.campaign.ends_on,
-            demo: d.campaign.is_demo,
-            posters: matches!(
-                d.campaign.status,
-                CampaignStatus::Draft | CampaignStatus::Open
-            ),
-        },
-        unit: UnitHead {
-            code: unit.code.clone(),
-            name: unit.name.clone(),
-            parent,
-        },
+        campaign: &d.campaign,
+        unit: &unit,
+        parent,
         figures,
         activity,
         comments,
         change,
-        desks: service_points
-            .iter()
-            .map(|sp| DeskRow {
-                code: sp.code.clone(),
-                name: sp.name.clone(),
-                open: sp.is_open_on(today),
-            })
-            .collect(),
-    };
+        desks: &service_points,
+        today: chrono::Utc::now().date_naive(),
+    });
     let page = sipas_templates::staff::unit::page(&view, &staff.nav(Some(&d.campaign.code)));
     Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }
