@@ -274,3 +274,54 @@ async fn a_viewer_reads_the_figures_but_not_the_comments() {
         assert!(!page.contains("Thái độ TỐT") && !page.contains(KIND_COMMENT));
     }
 }
+
+#[tokio::test]
+async fn the_change_since_the_previous_round_is_the_apis() {
+    let Some(app) = crate::common::spawn_app_with(
+        Backend::Sqlite,
+        crate::common::AppOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    app.settle().await;
+    // Phường Thành Sen's officer: today's ward against the nine wards of 2021.
+    let officer = app.login_as("manager", Some(UNIT)).await;
+    let (status, page) = get(&officer, &app, "/manage/campaigns/DEMO-2026/units/18073").await;
+    assert_eq!(status, 200);
+    let change = app
+        .read_json("/api/v1/campaigns/DEMO-2026/units/18073/change?from=DEMO-2021")
+        .await;
+    let from = change["from"]["estimate"].as_f64().unwrap();
+    let delta = change["change"]["estimate"].as_f64().unwrap();
+    assert!(
+        page.contains(&format!("<dd>{}</dd>", vi_percent(from))),
+        "the 2021 group"
+    );
+    let points = format!("{:.2}", delta.abs() * 100.0).replace('.', ",");
+    let sign = if delta < 0.0 { "−" } else { "+" };
+    assert!(
+        page.contains(&format!("{sign}{points} điểm %")),
+        "the change: {sign}{points}"
+    );
+    let wards = change["from"]["units"].as_array().unwrap();
+    assert_eq!(wards.len(), 9);
+    for ward in wards {
+        let href = format!(
+            "/manage/campaigns/DEMO-2021/units/{}?lang=vi",
+            ward.as_str().unwrap()
+        );
+        assert!(page.contains(&href), "{href}");
+        // Each old ward's page is the officer's to read.
+        assert_eq!(get(&officer, &app, &href).await.0, 200, "{href}");
+    }
+    // The 2021 round has no earlier one.
+    let (_, old) = get(&officer, &app, "/manage/campaigns/DEMO-2021/units/18077").await;
+    assert!(old.contains("Chưa có đợt khảo sát trước có số liệu"));
+    // A closed round's desks have no poster to print.
+    assert!(!old.contains("/posters/"));
+}
