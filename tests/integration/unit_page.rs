@@ -12,7 +12,10 @@ use crate::backend_tests;
 use crate::citizen::create_campaign;
 use crate::common::{Backend, TestApp, spawn_app};
 
-backend_tests!(a_manager_reads_the_index_counts_charts_and_comments);
+backend_tests!(
+    a_manager_reads_the_index_counts_charts_and_comments,
+    a_units_responses_and_comments_are_read_across_pages,
+);
 
 const CAMPAIGN: &str = "HT-2026";
 const UNIT: &str = "18073";
@@ -324,4 +327,67 @@ async fn the_change_since_the_previous_round_is_the_apis() {
     assert!(old.contains("Chưa có đợt khảo sát trước có số liệu"));
     // A closed round's desks have no poster to print.
     assert!(!old.contains("/posters/"));
+}
+
+/// More rows than one read holds (5,000), many sharing a time: every response once in
+/// id order, every comment once, newest first (ties by id), without the flagged ones.
+async fn a_units_responses_and_comments_are_read_across_pages(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    create_campaign(&app, json!({"code": CAMPAIGN})).await;
+    let db = app.storage.db();
+    let campaign = campaigns::by_code(db, CAMPAIGN).await.unwrap();
+    let unit = units::by_code(db, UNIT, Some(campaign.units_on))
+        .await
+        .unwrap();
+    let desk = units::default_service_point(db, &unit).await.unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 5, 1, 8, 0, 0).unwrap();
+    let rows: Vec<NewResponse> = (0..5_003)
+        .map(|i: i64| NewResponse {
+            unit_id: unit.id,
+            service_point_id: desk.id,
+            channel: Channel::Paper,
+            language: "vi",
+            answers: Answers::from_values(vec![4; 22]).unwrap(),
+            // Every other response has a comment; times repeat in threes.
+            comment: (i % 2 == 0).then(|| format!("c{i}")),
+            submitted_at: at + Duration::seconds(i / 3),
+            exclusion: (i % 1000 == 0).then_some("honeypot"),
+            nonce: None,
+            receipt_id: None,
+            client_hash: None,
+            is_demo: false,
+        })
+        .collect();
+    let txn = app.storage.write().await.unwrap();
+    responses::import(&txn, "test", &campaign, &rows)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+
+    let mut ids = Vec::new();
+    let read =
+        sipas::storage::activity::each_response(db, campaign.id, unit.id, |r| ids.push(r.id))
+            .await
+            .unwrap();
+    assert_eq!(read, 5_003);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "id order, each once");
+
+    let mut comments = Vec::new();
+    sipas::storage::activity::each_comment(db, campaign.id, unit.id, |c| {
+        comments.push((c.submitted_at, c.id, c.comment))
+    })
+    .await
+    .unwrap();
+    // 2,502 comments, 6 of them on flagged responses (i = 0, 1000, …, 5000).
+    assert_eq!(comments.len(), 2_502 - 6);
+    assert!(
+        comments
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) > (w[1].0, w[1].1)),
+        "newest first, ties by id, each once"
+    );
+    assert_eq!(comments[0].2, "c5002");
+    assert!(!comments.iter().any(|c| c.2 == "c1000"));
 }
