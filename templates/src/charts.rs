@@ -107,6 +107,18 @@ pub fn nice_ceiling(max: u64) -> u64 {
     }
 }
 
+/// The labelled values of a count axis from 0 to `max` (a [`nice_ceiling`]): halves
+/// when they are whole, otherwise fifths (0–5: every unit).
+pub fn count_ticks(max: u64) -> Vec<u64> {
+    if max.is_multiple_of(2) {
+        vec![0, max / 2, max]
+    } else if max.is_multiple_of(5) {
+        (0..=5).map(|i| i * max / 5).collect()
+    } else {
+        vec![0, max]
+    }
+}
+
 /// One bar: a share (0–1) with its interval, or a count.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bar {
@@ -227,9 +239,9 @@ impl Render for BarChart<'_> {
                 .into_iter()
                 .map(|t| (t, format!("{}\u{a0}%", (t * 100.0) as u32)))
                 .collect(),
-            Scale::Count => [0.0, 0.5, 1.0]
+            Scale::Count => count_ticks(max as u64)
                 .into_iter()
-                .map(|t| (t * max, format::count(self.lang, (t * max).round() as u64)))
+                .map(|t| (t as f64, format::count(self.lang, t)))
                 .collect(),
         };
         let desc = self.description();
@@ -358,16 +370,18 @@ impl Render for ColumnChart<'_> {
         let y_of = |v: f64| bottom - (bottom - top) * (v / max);
         let every = label_every(self.columns.len(), 8);
         let show_values = self.columns.len() <= 16;
-        let ticks = [0.0, 0.5, 1.0].map(|t| t * max);
+        let ticks = count_ticks(max as u64);
         let desc = self.description();
         let body = html! {
             @for t in ticks {
+                @let t = t as f64;
                 line x1=(n(left)) x2=(n(right)) y1=(n(y_of(t))) y2=(n(y_of(t))) stroke=(GRID) stroke-dasharray="3 3" {}
-                text x=(n(left - 6.0)) y=(n(y_of(t) + 4.0)) text-anchor="end" font-size="13" fill=(GREY) { (format::count(self.lang, t.round() as u64)) }
+                text x=(n(left - 6.0)) y=(n(y_of(t) + 4.0)) text-anchor="end" font-size="13" fill=(GREY) { (format::count(self.lang, t as u64)) }
             }
             @for (i, c) in self.columns.iter().enumerate() {
                 @let x = left + slot * i as f64;
-                @let width = (slot * 0.8).max(1.0);
+                // Narrow slots (a long campaign) touch, so thin columns stay visible.
+                @let width = if slot < 4.0 { slot } else { slot * 0.8 };
                 @if c.value > 0 {
                     rect x=(n(x + (slot - width) / 2.0)) y=(n(y_of(c.value as f64))) width=(n(width)) height=(n(bottom - y_of(c.value as f64))) fill=(BAR) {
                         title { (c.label) ": " (format::count(self.lang, c.value)) }
@@ -476,7 +490,10 @@ impl Render for LineChart<'_> {
     fn render(&self) -> Markup {
         let (left, right, top, bottom) = (50.0, WIDTH - 20.0, 36.0, 204.0);
         let height = 232.0;
-        let floor = self.floor();
+        let lowest = self.floor();
+        let step = if 1.0 - lowest > 0.5 { 0.2 } else { 0.1 };
+        // The axis starts on a labelled tick.
+        let floor = ((lowest / step) + 1e-9).floor() * step;
         let y_of = |v: f64| bottom - (bottom - top) * ((v - floor) / (1.0 - floor)).clamp(0.0, 1.0);
         let count = self.points.len().max(1);
         let x_of = |i: usize| {
@@ -486,10 +503,10 @@ impl Render for LineChart<'_> {
                 left + (right - left) * i as f64 / (count - 1) as f64
             }
         };
-        let step = if 1.0 - floor > 0.5 { 0.2 } else { 0.1 };
+        // Down from 100 %, so the top of the axis is always labelled.
         let ticks: Vec<f64> = (0..=10)
-            .map(|i| floor + step * i as f64)
-            .take_while(|t| *t <= 1.0 + 1e-9)
+            .map(|i| 1.0 - step * i as f64)
+            .take_while(|t| *t >= floor - 1e-9)
             .collect();
         // Runs of points with a value: the line and band break where there is none.
         let mut runs: Vec<Vec<usize>> = Vec::new();
@@ -564,7 +581,8 @@ impl Render for LineChart<'_> {
                 text x=(n(x_of(i).min(right - 4.0))) y=(n(y_of(v) - 10.0)) text-anchor="end" font-weight="600" font-size="13" { (format::percent(self.lang, v)) }
             }
             @for (i, p) in self.points.iter().enumerate() {
-                @if i % every == 0 || i + 1 == self.points.len() {
+                // Counted from the last point, which is always labelled.
+                @if (self.points.len() - 1 - i) % every == 0 {
                     text x=(n(x_of(i))) y=(n(bottom + 18.0)) text-anchor="middle" font-size="13" fill=(GREY) { (p.short) }
                 }
             }
@@ -785,5 +803,9 @@ mod tests {
         assert_eq!(nice_ceiling(12), 20);
         assert_eq!(nice_ceiling(200), 200);
         assert_eq!(nice_ceiling(201), 500);
+        assert_eq!(count_ticks(1), vec![0, 1]);
+        assert_eq!(count_ticks(5), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(count_ticks(20), vec![0, 10, 20]);
+        assert_eq!(count_ticks(500), vec![0, 250, 500]);
     }
 }
