@@ -582,7 +582,7 @@ impl Render for LineChart<'_> {
             }
             @for (i, p) in self.points.iter().enumerate() {
                 // Counted from the last point, which is always labelled.
-                @if (self.points.len() - 1 - i) % every == 0 {
+                @if (self.points.len() - 1 - i).is_multiple_of(every) {
                     text x=(n(x_of(i))) y=(n(bottom + 18.0)) text-anchor="middle" font-size="13" fill=(GREY) { (p.short) }
                 }
             }
