@@ -457,13 +457,13 @@ mod tests {
             node(13, "18073", Some(1), new, None),
             node(15, "18196", Some(1), new, None),
         ])
-        .with_successions([(3, 13), (4, 13), (5, 15)].map(|(predecessor, successor)| {
-            Succession {
+        .with_successions(
+            [(3, 13), (4, 13), (5, 15)].map(|(predecessor, successor)| Succession {
                 predecessor,
                 successor,
                 relation: Relation::Whole,
-            }
-        }));
+            }),
+        );
         let (round_2021, round_2026) = (day(2021, 3, 1), day(2026, 3, 1));
         let merged = staff(Role::Manager, Some(13));
         let readable = |p: &Principal, on| {
@@ -483,7 +483,10 @@ mod tests {
         let district = staff(Role::Manager, Some(2));
         assert_eq!(readable(&district, round_2021), [2, 3, 4, 5]);
         assert!(readable(&district, round_2026).is_empty());
-        assert_eq!(staff(Role::Admin, Some(2)).readable_units(&tree, round_2026), None);
+        assert_eq!(
+            staff(Role::Admin, Some(2)).readable_units(&tree, round_2026),
+            None
+        );
         assert!(district.reads_comments() && !unchanged.reads_comments());
     }
 

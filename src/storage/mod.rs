@@ -5,6 +5,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod campaigns;
 mod error;
+pub mod exports;
 pub mod follow;
 pub mod frames;
 pub mod imports;
