@@ -67,6 +67,12 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Give an account a new generated password (its sessions end); prints it alone on
+    /// the last line.
+    Password {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -169,6 +175,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{password}");
             Ok(())
         }
+        Command::User {
+            command: UserCommand::Password { username },
+        } => {
+            let storage = Storage::connect(&settings.database_url).await?;
+            storage.migrate().await?;
+            let txn = storage.write().await?;
+            let password = crate::storage::users::reset_password(&txn, "cli", &username).await?;
+            txn.commit().await?;
+            println!("New password for {username}. Keep it; it is not shown again:");
+            println!("{password}");
+            Ok(())
+        }
         Command::Token {
             command: TokenCommand::Create { name, scope },
         } => {
@@ -198,6 +216,7 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         println!("  Citizen survey (demo) · Khảo sát người dân: {survey}");
     }
     println!("  Overview · Tổng quan:       {url}/");
+    println!("  Dashboard · Trang quản lý:  {url}/login");
     println!("  API docs · Tài liệu API:    {url}/api/docs");
     println!("  Health · Trạng thái:        {url}/readyz");
     println!("  Database: {}", redact(&settings.database_url));
@@ -206,7 +225,17 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         None => println!("  Redis: not configured; using in-process equivalents (one node only)"),
     }
     if let Some((user, password)) = &app.report.first_admin {
-        println!("  First start: log in as {user} with password {password} (shown only once)");
+        println!(
+            "  First start: log in as {user} (whole province) with password {password} (shown only once)"
+        );
+    }
+    if let Some((user, password)) = &app.report.demo_officer {
+        println!(
+            "  Demo commune officer (Phường Thành Sen): {user} with password {password} (shown only once)"
+        );
+    }
+    if app.report.first_admin.is_none() {
+        println!("  Forgot a password? sipas user password --username admin");
     }
     println!("  API token: sipas token create --name NAME --scope read,write");
     println!("Press Ctrl-C to stop.");

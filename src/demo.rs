@@ -308,6 +308,32 @@ pub const DEMO_UNIT: &str = "18073";
 
 /// A survey link at the open demo round's desk of [`DEMO_UNIT`], for trying the
 /// citizen's path; `None` when there is no demo round.
+/// The demo's commune officer: Phường Thành Sen's manager, who reads their ward in
+/// DEMO-2026 and the old wards merged into it in DEMO-2021. Created once, with
+/// its password returned to be printed; `None` when the account exists already.
+pub async fn ensure_demo_officer(
+    storage: &Storage,
+) -> Result<Option<(String, String)>, StorageError> {
+    let new = sipas_domain::access::NewUser::parse(
+        DEMO_OFFICER,
+        Some("Cán bộ Phường Thành Sen"),
+        "manager",
+        Some("18073"),
+    )
+    .map_err(|e| StorageError::Invalid(format!("demo officer: {e:?}")))?;
+    let txn = storage.write().await?;
+    let password = match crate::storage::users::create(&txn, "demo", &new).await {
+        Ok(password) => password,
+        Err(StorageError::Conflict(_)) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    txn.commit().await?;
+    Ok(Some((new.username, password)))
+}
+
+/// The demo officer's username.
+pub const DEMO_OFFICER: &str = "thanhsen";
+
 pub async fn citizen_demo_url(
     storage: &Storage,
     keys: &SigningKeys,

@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod redis_store;
 pub mod reports;
 pub mod scores;
+pub mod sessions;
 pub mod startup;
 pub mod storage;
 pub mod submissions;

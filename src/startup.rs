@@ -20,6 +20,8 @@ use crate::storage::{Storage, settings as stored_settings, users};
 pub struct StartReport {
     pub first_admin: Option<(String, String)>,
     pub demo_created: bool,
+    /// The demo's commune officer and their password, when the demo was just created.
+    pub demo_officer: Option<(String, String)>,
 }
 
 pub struct Application {
@@ -58,6 +60,11 @@ impl Application {
             crate::demo::ensure_demo_campaign(&storage).await?
         } else {
             false
+        };
+        let demo_officer = if demo_created {
+            crate::demo::ensure_demo_officer(&storage).await?
+        } else {
+            None
         };
         let first_admin = {
             let txn = storage.write().await?;
@@ -106,13 +113,20 @@ impl Application {
         );
         let state = web::Data::new(AppState {
             storage: storage.clone(),
-            redis,
+            redis: redis.clone(),
             citizen,
             scores: scores.clone(),
             keys: keys.clone(),
             documents,
             public_url: base_url.clone(),
             trust_proxy: settings.trust_proxy,
+            sessions: crate::sessions::SessionStore::new(
+                storage.clone(),
+                redis.clone(),
+                keys.clone(),
+                &settings.redis_prefix,
+            ),
+            login_limiter: crate::rate_limit::RateLimiter::new(&settings.redis_prefix),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -135,6 +149,7 @@ impl Application {
             report: StartReport {
                 first_admin,
                 demo_created,
+                demo_officer,
             },
         })
     }

@@ -141,6 +141,62 @@ impl NewUser {
     }
 }
 
+/// A new password as a staff member chooses it, checked: long enough to resist
+/// guessing, not their username, typed the same twice.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The longest (argon2 hashes anything, but a megabyte "password" is an attack).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// What is wrong with a new password; the page says it in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    ContainsUsername,
+    Mismatch,
+}
+
+impl NewPassword {
+    pub fn parse(
+        username: &str,
+        password: &str,
+        confirmation: &str,
+    ) -> Result<NewPassword, Vec<PasswordProblem>> {
+        let mut problems = Vec::new();
+        let chars = password.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            problems.push(PasswordProblem::TooShort);
+        } else if chars > MAX_PASSWORD_CHARS {
+            problems.push(PasswordProblem::TooLong);
+        }
+        if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+            problems.push(PasswordProblem::ContainsUsername);
+        }
+        if password != confirmation {
+            problems.push(PasswordProblem::Mismatch);
+        }
+        if problems.is_empty() {
+            Ok(NewPassword(password.to_owned()))
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(…)")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Read,
@@ -488,6 +544,27 @@ mod tests {
             None
         );
         assert!(district.reads_comments() && !unchanged.reads_comments());
+    }
+
+    #[test]
+    fn new_passwords_are_checked() {
+        use PasswordProblem::*;
+        assert!(NewPassword::parse("lan", "mật khẩu dài", "mật khẩu dài").is_ok());
+        assert_eq!(
+            NewPassword::parse("lan", "short", "short").unwrap_err(),
+            [TooShort]
+        );
+        assert_eq!(
+            NewPassword::parse("lan.nt", "xxLAN.NTxxxx", "other").unwrap_err(),
+            [ContainsUsername, Mismatch]
+        );
+        let long = "x".repeat(MAX_PASSWORD_CHARS + 1);
+        assert_eq!(
+            NewPassword::parse("a", &long, &long).unwrap_err(),
+            [TooLong]
+        );
+        let ok = NewPassword::parse("a", "0123456789", "0123456789").unwrap();
+        assert_eq!(format!("{ok:?}"), "NewPassword(…)");
     }
 
     #[test]

@@ -42,6 +42,21 @@ pub struct AppState {
     pub public_url: String,
     /// Take the client address from proxy headers (`SIPAS_TRUST_PROXY`).
     pub trust_proxy: bool,
+    /// Staff sessions, known to every node.
+    pub sessions: crate::sessions::SessionStore,
+    /// Login attempts per account and per address, counted across nodes.
+    pub login_limiter: crate::rate_limit::RateLimiter,
+}
+
+/// The client's address: the peer, or what a trusted reverse proxy says it forwarded.
+pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
+    if trust_proxy {
+        let info = req.connection_info();
+        if let Some(forwarded) = info.realip_remote_addr() {
+            return Some(forwarded.to_owned());
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// Every route of the service, audience by audience.

@@ -14,6 +14,7 @@ pub mod receipts;
 pub mod reference;
 pub mod responses;
 pub mod settings;
+pub mod staff_sessions;
 pub mod units;
 pub mod users;
 

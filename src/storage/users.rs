@@ -3,24 +3,223 @@
 //! 2021 structure a district office and its communes).
 
 use argon2::Argon2;
-use argon2::password_hash::PasswordHasher;
-use entity::user;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use entity::{unit, user};
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
-use sipas_domain::access::{NewUser, Role};
+use sha2::{Digest, Sha256};
+use sipas_domain::access::{NewPassword, NewUser, Principal, Role};
 
 use super::{StorageError, audit, units};
+
+/// A staff account as the dashboard needs it.
+#[derive(Debug, Clone)]
+pub struct StaffAccount {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The unit they answer for (one period of it); `None`: the whole province.
+    pub unit_id: Option<i32>,
+    pub unit_name: Option<String>,
+    /// A fingerprint of the password hash: sessions opened with another are over.
+    pub credential: String,
+}
+
+impl StaffAccount {
+    pub fn principal(&self) -> Principal {
+        Principal::Staff {
+            id: self.id,
+            username: self.username.clone(),
+            role: self.role,
+            unit: self.unit_id,
+        }
+    }
+}
+
+/// The argon2 hash of a password.
+fn hash_password(password: &str) -> Result<String, StorageError> {
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| StorageError::Invalid(format!("cannot hash password: {e}")))?
+        .to_string())
+}
 
 /// A random password of 16 letters and digits, and its argon2 hash.
 fn generated_password() -> Result<(String, String), StorageError> {
     let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes())
-        .map_err(|e| StorageError::Invalid(format!("cannot hash password: {e}")))?
-        .to_string();
+    let hash = hash_password(&password)?;
     Ok((password, hash))
+}
+
+/// What a session remembers of the password it was opened with.
+fn credential(password_hash: &str) -> String {
+    Sha256::digest(password_hash.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `password` matches an argon2 hash; a malformed hash matches nothing.
+fn verifies(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+async fn account(
+    db: &impl ConnectionTrait,
+    model: user::Model,
+) -> Result<Option<StaffAccount>, StorageError> {
+    if model.disabled {
+        return Ok(None);
+    }
+    let Some(role) = Role::parse(&model.role) else {
+        tracing::error!(user = %model.username, role = %model.role, "a user has an unknown role");
+        return Ok(None);
+    };
+    let unit_name = match model.unit_id {
+        Some(id) => unit::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        None => None,
+    };
+    Ok(Some(StaffAccount {
+        id: model.id,
+        credential: credential(&model.password_hash),
+        username: model.username,
+        display_name: model.display_name,
+        role,
+        unit_id: model.unit_id,
+        unit_name,
+    }))
+}
+
+/// An enabled account by id.
+pub async fn by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<StaffAccount>, StorageError> {
+    match user::Entity::find_by_id(id).one(db).await? {
+        Some(model) => account(db, model).await,
+        None => Ok(None),
+    }
+}
+
+/// The enabled account with this username and password, if any. The hash is checked
+/// off the async workers (argon2 is deliberately slow), and an unknown username costs
+/// as much as a wrong password, so timing does not tell which usernames exist.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    username: &str,
+    password: &str,
+) -> Result<Option<StaffAccount>, StorageError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let model = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    let hash = match &model {
+        Some(m) => m.password_hash.clone(),
+        None => DUMMY
+            .get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
+            .clone(),
+    };
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verifies(&password, &hash))
+        .await
+        .unwrap_or(false);
+    match model {
+        Some(model) if ok => account(db, model).await,
+        _ => Ok(None),
+    }
+}
+
+/// Sets a user's password (audited); returns the new credential, so the session that
+/// changed it can go on while every other one ends.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    user_id: i32,
+    password: &NewPassword,
+) -> Result<String, StorageError> {
+    let hash = {
+        let password = password.as_str().to_owned();
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| StorageError::Invalid(format!("cannot hash password: {e}")))??
+    };
+    let model = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StorageError::NotFound("no such user".into()))?;
+    user::Entity::update(user::ActiveModel {
+        id: Set(user_id),
+        password_hash: Set(hash.clone()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    audit::record(
+        db,
+        actor,
+        "user.password",
+        &model.username,
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(credential(&hash))
+}
+
+/// Gives a user a new generated password (an operator's reset), returned once.
+pub async fn reset_password(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    username: &str,
+) -> Result<String, StorageError> {
+    let username = username.trim().to_lowercase();
+    let model = user::Entity::find()
+        .filter(user::Column::Username.eq(&username))
+        .one(db)
+        .await?
+        .ok_or_else(|| StorageError::NotFound(format!("no user {username}")))?;
+    let (password, hash) = generated_password()?;
+    user::Entity::update(user::ActiveModel {
+        id: Set(model.id),
+        password_hash: Set(hash),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    audit::record(
+        db,
+        actor,
+        "user.password_reset",
+        &username,
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(password)
+}
+
+/// The unit a scope code names: as it is today, or, for a unit that no longer exists
+/// (a district office of the 2021 structure), its last period.
+async fn scope_unit(db: &impl ConnectionTrait, code: &str) -> Result<i32, StorageError> {
+    match units::by_code(db, code, None).await {
+        Ok(row) => Ok(row.id),
+        Err(StorageError::NotFound(message)) => unit::Entity::find()
+            .filter(unit::Column::Code.eq(code))
+            .filter(unit::Column::ValidFrom.lte(chrono::Utc::now().date_naive()))
+            .order_by_desc(unit::Column::ValidFrom)
+            .one(db)
+            .await?
+            .map(|u| u.id)
+            .ok_or(StorageError::NotFound(message)),
+        Err(other) => Err(other),
+    }
 }
 
 /// Creates a staff account with a generated password, returned once (only its hash is
@@ -42,7 +241,7 @@ pub async fn create(
         )));
     }
     let unit_id = match &new.scope {
-        Some(code) => Some(units::by_code(db, code, None).await?.id),
+        Some(code) => Some(scope_unit(db, code).await?),
         None => None,
     };
     let (password, hash) = generated_password()?;

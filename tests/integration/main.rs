@@ -15,5 +15,6 @@ mod nodes;
 mod openapi;
 mod pages;
 mod scores;
+mod staff_auth;
 mod storage;
 mod structures;

@@ -14,7 +14,7 @@ use sipas_templates::{
 
 use super::failure;
 use crate::citizen::{OpenSurvey, Outcome, PostedForm};
-use crate::http::{AppState, html_page, qr_image, survey_url};
+use crate::http::{AppState, client_address, html_page, qr_image, survey_url};
 
 const DEVICE_COOKIE: &str = "sipas_device";
 
@@ -221,17 +221,6 @@ pub async fn submit_form(
         ),
         Outcome::AlreadyAnswered => already_answered(&survey, lang, path),
     }
-}
-
-/// The client's address: the peer, or what a trusted reverse proxy says it forwarded.
-fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
-    if trust_proxy {
-        let info = req.connection_info();
-        if let Some(forwarded) = info.realip_remote_addr() {
-            return Some(forwarded.to_owned());
-        }
-    }
-    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 fn already_answered(survey: &OpenSurvey, lang: Lang, path: String) -> HttpResponse {

@@ -1,6 +1,8 @@
 //! Pages for survey managers: the overview and the desks' posters now; the dashboard
 //! (login, scoped views, exports) next. Failures are pages in the shared layout.
 
+mod account;
+pub mod auth;
 mod pages;
 
 use actix_web::http::StatusCode;
@@ -11,7 +13,13 @@ use crate::http::html_page;
 use crate::storage::StorageError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(pages::home).service(pages::poster);
+    cfg.service(pages::home)
+        .service(pages::poster)
+        .service(account::login)
+        .service(account::login_post)
+        .service(account::logout)
+        .service(account::password)
+        .service(account::password_post);
 }
 
 /// What can go wrong on a staff page.
@@ -19,6 +27,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub enum StaffError {
     #[error("not found")]
     NotFound,
+    /// No live session: to the login page, then back to `next`.
+    #[error("login required")]
+    LoginRequired(String),
+    /// A form without its session's token.
+    #[error("the form's token is missing or wrong")]
+    Forbidden,
     #[error(transparent)]
     Storage(StorageError),
     #[error("{0}")]
@@ -38,6 +52,8 @@ impl actix_web::ResponseError for StaffError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::LoginRequired(_) => StatusCode::SEE_OTHER,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Storage(StorageError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,6 +62,27 @@ impl actix_web::ResponseError for StaffError {
     /// This audience's conversion of errors: a page in the shared layout.
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
+        if let Self::LoginRequired(next) = self {
+            let location = format!(
+                "/login?next={}",
+                percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+            );
+            return HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, location))
+                .finish();
+        }
+        if let Self::Forbidden = self {
+            let page = sipas_templates::error_page(&ErrorPage {
+                lang: Lang::Vi,
+                message: Some(
+                    "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại. \
+                     (The form expired or is invalid: reload the page and try again.)"
+                        .into(),
+                ),
+                ..Default::default()
+            });
+            return html_page(status).body(page.into_string());
+        }
         if status == StatusCode::NOT_FOUND {
             return html_page(status)
                 .body(sipas_templates::page_not_found(Lang::Vi, None).into_string());

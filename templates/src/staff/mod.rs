@@ -5,6 +5,8 @@
 use maud::{Markup, Render, html};
 
 use crate::Lang;
+pub mod login;
+
 use crate::layout::{self, Shell};
 
 /// CSS of every staff page (constants only): the navigation bar, forms, status badges,

@@ -253,6 +253,59 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
 }
 
 impl TestApp {
+    /// A new staff account of this role and scope (a unit code as it is today), and
+    /// its generated password.
+    pub async fn create_user(&self, username: &str, role: &str, scope: Option<&str>) -> String {
+        let new = sipas_domain::access::NewUser::parse(username, None, role, scope).expect("user");
+        let txn = self.storage.write().await.expect("transaction");
+        let password = sipas::storage::users::create(&txn, "test", &new)
+            .await
+            .expect("user created");
+        txn.commit().await.expect("commit");
+        password
+    }
+
+    /// A browser-like client (cookies kept, redirects not followed) logged in through
+    /// the login form, with the login page's CSRF field and cookie, as a person would.
+    pub async fn log_in(&self, username: &str, password: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let form = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = field_value(&form, "csrf").expect("the login form has a csrf field");
+        let response = client
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("next", "/manage"),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "logging in as {username} failed");
+        client
+    }
+
+    /// Logged in as a new account of this role (`admin`, `manager`, `viewer`) and scope.
+    pub async fn login_as(&self, role: &str, scope: Option<&str>) -> reqwest::Client {
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let password = self.create_user(&username, role, scope).await;
+        self.log_in(&username, &password).await
+    }
+}
+
+impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
