@@ -3,6 +3,7 @@
 
 mod account;
 pub mod auth;
+mod exports;
 mod pages;
 
 use actix_web::http::StatusCode;
@@ -19,7 +20,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::login_post)
         .service(account::logout)
         .service(account::password)
-        .service(account::password_post);
+        .service(account::password_post)
+        .service(exports::export);
 }
 
 /// What can go wrong on a staff page.
