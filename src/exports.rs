@@ -250,3 +250,40 @@ fn body(chunks: mpsc::Receiver<Chunk>) -> impl Stream<Item = Result<Bytes, io::E
         Some((item, next))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    async fn items(sent: Vec<Chunk>) -> Vec<Result<Bytes, io::Error>> {
+        let (tx, rx) = mpsc::channel(8);
+        for chunk in sent {
+            tx.send(chunk).await.unwrap();
+        }
+        drop(tx);
+        body(rx).collect().await
+    }
+
+    #[tokio::test]
+    async fn a_body_ends_well_only_after_its_last_chunk() {
+        let whole = items(vec![Chunk::Data("a".into()), Chunk::Done]).await;
+        assert_eq!(whole.len(), 1);
+        assert_eq!(whole[0].as_ref().unwrap(), "a");
+
+        // A writer that stopped without its last chunk (a panic): an error, not an end.
+        let cut = items(vec![Chunk::Data("a".into())]).await;
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].is_err());
+
+        let failed = items(vec![
+            Chunk::Data("a".into()),
+            Chunk::Failed("disk full".into()),
+            Chunk::Data("never sent".into()),
+        ])
+        .await;
+        assert_eq!(failed.len(), 2);
+        assert_eq!(failed[1].as_ref().unwrap_err().to_string(), "disk full");
+    }
+}

@@ -60,11 +60,13 @@ pub enum Style {
     Percent,
 }
 
-/// A column: its header in the reader's language and its width in an XLSX sheet
-/// (in characters).
+/// A column: its name in a CSV header (the API's words, the same in every language,
+/// for programs), its label in an XLSX header (in the reader's language, for people)
+/// and its width in an XLSX sheet (in characters).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
-    pub header: String,
+    pub name: String,
+    pub label: String,
     pub width: f64,
 }
 
@@ -75,9 +77,10 @@ pub struct Layout {
     pub columns: Vec<Column>,
 }
 
-fn column(header: impl Into<String>, width: f64) -> Column {
+fn column(name: &str, label: &str, width: f64) -> Column {
     Column {
-        header: header.into(),
+        name: name.to_owned(),
+        label: label.to_owned(),
         width,
     }
 }
@@ -107,25 +110,33 @@ pub struct ResponseColumns {
 
 impl ResponseColumns {
     pub fn layout(&self) -> Layout {
-        let lang = self.lang;
+        let t = |vi, en| tr(self.lang, vi, en);
         let mut columns = vec![
-            column(tr(lang, "Mã phiếu", "Response ID"), 10.0),
-            column(tr(lang, "Mã đơn vị", "Unit code"), 11.0),
-            column(tr(lang, "Tên đơn vị", "Unit name"), 32.0),
-            column(tr(lang, "Mã bộ phận", "Desk code"), 11.0),
-            column(tr(lang, "Tên bộ phận tiếp nhận", "Desk name"), 26.0),
-            column(tr(lang, "Kênh", "Channel"), 12.0),
-            column(tr(lang, "Đã xác thực", "Verified"), 11.0),
-            column(tr(lang, "Ngày gửi", "Date submitted"), 12.0),
-            column(tr(lang, "Giờ gửi", "Time submitted"), 10.0),
-            column(tr(lang, "Lý do loại khỏi điểm", "Exclusion reason"), 14.0),
+            column("response_id", t("Mã phiếu", "Response ID"), 10.0),
+            column("unit_code", t("Mã đơn vị", "Unit code"), 11.0),
+            column("unit_name", t("Tên đơn vị", "Unit name"), 32.0),
+            column("service_point_code", t("Mã bộ phận", "Desk code"), 11.0),
+            column(
+                "service_point_name",
+                t("Tên bộ phận tiếp nhận", "Desk name"),
+                26.0,
+            ),
+            column("channel", t("Kênh", "Channel"), 12.0),
+            column("verified", t("Đã xác thực", "Verified"), 11.0),
+            column("submitted_on", t("Ngày gửi", "Date submitted"), 12.0),
+            column("submitted_time", t("Giờ gửi", "Time submitted"), 10.0),
+            column(
+                "exclusion",
+                t("Lý do loại khỏi điểm", "Exclusion reason"),
+                14.0,
+            ),
         ];
-        columns.extend(self.criteria.iter().map(|c| column(c.clone(), 7.0)));
+        columns.extend(self.criteria.iter().map(|c| column(c, c, 7.0)));
         if self.comments {
-            columns.push(column(tr(lang, "Ý kiến", "Comment"), 60.0));
+            columns.push(column("comment", t("Ý kiến", "Comment"), 60.0));
         }
         Layout {
-            sheet: tr(lang, "Phiếu trả lời", "Responses").to_owned(),
+            sheet: t("Phiếu trả lời", "Responses").to_owned(),
             columns,
         }
     }
@@ -200,37 +211,61 @@ pub fn response_cells<'a>(
 /// The columns of a scores export: the unit, its sample, its SIPAS index and mean score
 /// with their intervals, its PAR points with their interval, its flags.
 pub fn scores_layout(lang: Lang) -> Layout {
+    let t = |vi, en| tr(lang, vi, en);
     let columns = vec![
-        column(tr(lang, "Mã đơn vị", "Unit code"), 11.0),
-        column(tr(lang, "Tên đơn vị", "Unit name"), 32.0),
-        column(tr(lang, "Loại đơn vị", "Unit type"), 14.0),
-        column(tr(lang, "Mã đơn vị cấp trên", "Parent unit code"), 12.0),
+        column("unit_code", t("Mã đơn vị", "Unit code"), 11.0),
+        column("unit_name", t("Tên đơn vị", "Unit name"), 32.0),
+        column("unit_type", t("Loại đơn vị", "Unit type"), 14.0),
         column(
-            tr(lang, "Số phiếu được tính (n)", "Counted responses (n)"),
+            "parent_code",
+            t("Mã đơn vị cấp trên", "Parent unit code"),
             12.0,
         ),
-        column(tr(lang, "Tổng thể (N)", "Population (N)"), 12.0),
-        column(tr(lang, "Chỉ tiêu mẫu", "Quota"), 10.0),
-        column(tr(lang, "Chỉ số SIPAS", "SIPAS index"), 11.0),
-        column(tr(lang, "SIPAS: cận dưới", "SIPAS: CI low"), 11.0),
-        column(tr(lang, "SIPAS: cận trên", "SIPAS: CI high"), 11.0),
-        column(tr(lang, "Điểm trung bình", "Mean score"), 11.0),
         column(
-            tr(lang, "Điểm trung bình: cận dưới", "Mean score: CI low"),
+            "n",
+            t("Số phiếu được tính (n)", "Counted responses (n)"),
+            12.0,
+        ),
+        column("population", t("Tổng thể (N)", "Population (N)"), 12.0),
+        column("quota", t("Chỉ tiêu mẫu", "Quota"), 10.0),
+        column("sipas", t("Chỉ số SIPAS", "SIPAS index"), 11.0),
+        column("sipas_ci_low", t("SIPAS: cận dưới", "SIPAS: CI low"), 11.0),
+        column(
+            "sipas_ci_high",
+            t("SIPAS: cận trên", "SIPAS: CI high"),
+            11.0,
+        ),
+        column("mean_score", t("Điểm trung bình", "Mean score"), 11.0),
+        column(
+            "mean_score_ci_low",
+            t("Điểm trung bình: cận dưới", "Mean score: CI low"),
             11.0,
         ),
         column(
-            tr(lang, "Điểm trung bình: cận trên", "Mean score: CI high"),
+            "mean_score_ci_high",
+            t("Điểm trung bình: cận trên", "Mean score: CI high"),
             11.0,
         ),
-        column(tr(lang, "Điểm PAR tối đa", "PAR maximum points"), 11.0),
-        column(tr(lang, "Điểm PAR", "PAR points"), 10.0),
-        column(tr(lang, "Điểm PAR: cận dưới", "PAR points: CI low"), 11.0),
-        column(tr(lang, "Điểm PAR: cận trên", "PAR points: CI high"), 11.0),
-        column(tr(lang, "Cảnh báo", "Flags"), 30.0),
+        column(
+            "par_max_points",
+            t("Điểm PAR tối đa", "PAR maximum points"),
+            11.0,
+        ),
+        column("par_points", t("Điểm PAR", "PAR points"), 10.0),
+        column(
+            "par_ci_low",
+            t("Điểm PAR: cận dưới", "PAR points: CI low"),
+            11.0,
+        ),
+        column(
+            "par_ci_high",
+            t("Điểm PAR: cận trên", "PAR points: CI high"),
+            11.0,
+        ),
+        column("flags", t("Cảnh báo", "Flags"), 30.0),
     ];
     Layout {
-        sheet: tr(lang, "Điểm số", "Scores").to_owned(),
+        sheet: t("Điểm số", "Scores").to_owned(),
         columns,
     }
 }
@@ -300,7 +335,8 @@ pub fn scores_file(
 // ---------------------------------------------------------------------------------
 
 /// Rows as CSV: UTF-8 with a byte-order mark (so that Excel reads Vietnamese right), a
-/// header row, CRLF line ends. Bytes accumulate until [`CsvSink::take`].
+/// header row of the columns' names, CRLF line ends. Bytes accumulate until
+/// [`CsvSink::take`].
 pub struct CsvSink {
     writer: csv::Writer<Vec<u8>>,
     scratch: String,
@@ -311,7 +347,7 @@ impl CsvSink {
         let mut buffer = Vec::with_capacity(256 * 1024);
         buffer.extend_from_slice("\u{feff}".as_bytes());
         let mut writer = Self::writer(buffer);
-        writer.write_record(layout.columns.iter().map(|c| c.header.as_str()))?;
+        writer.write_record(layout.columns.iter().map(|c| c.name.as_str()))?;
         Ok(Self {
             writer,
             scratch: String::with_capacity(64),
@@ -444,7 +480,7 @@ impl XlsxSink {
             let col = u16::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
             self.sheet.set_column_width(col, c.width)?;
             self.sheet
-                .write_string_with_format(0, col, c.header.as_str(), &self.formats.header)?;
+                .write_string_with_format(0, col, c.label.as_str(), &self.formats.header)?;
         }
         self.row = 1;
         Ok(())

@@ -73,8 +73,8 @@ fn responses_csv_has_a_bom_a_header_and_one_line_per_response() {
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "Mã phiếu,Mã đơn vị,Tên đơn vị,Mã bộ phận,Tên bộ phận tiếp nhận,Kênh,Đã xác thực,\
-         Ngày gửi,Giờ gửi,Lý do loại khỏi điểm,TC1,TC2,TC3,Ý kiến"
+        "response_id,unit_code,unit_name,service_point_code,service_point_name,channel,\
+         verified,submitted_on,submitted_time,exclusion,TC1,TC2,TC3,comment"
     );
     // Dated in Vietnam's time; the unanswered criterion is empty; quotes doubled.
     assert_eq!(
@@ -97,22 +97,32 @@ fn no_comment_column_for_readers_without_the_right() {
     let text = csv_of(&columns(false));
     let mut lines = text.split("\r\n");
     assert!(lines.next().unwrap().ends_with(",TC1,TC2,TC3"));
-    assert!(!text.contains("Ý kiến") && !text.contains("chu đáo"));
+    assert!(!text.contains("comment") && !text.contains("chu đáo"));
     assert!(lines.next().unwrap().ends_with(",5,,4"));
 }
 
 #[test]
-fn headers_in_english() {
+fn labels_in_english_names_in_every_language() {
     let layout = ResponseColumns {
         lang: Lang::En,
         ..columns(true)
     }
     .layout();
-    let headers: Vec<&str> = layout.columns.iter().map(|c| c.header.as_str()).collect();
-    assert_eq!(headers[..3], ["Response ID", "Unit code", "Unit name"]);
-    assert_eq!(headers.last(), Some(&"Comment"));
+    let labels: Vec<&str> = layout.columns.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels[..3], ["Response ID", "Unit code", "Unit name"]);
+    assert_eq!(labels.last(), Some(&"Comment"));
     assert_eq!(layout.sheet, "Responses");
-    assert_eq!(scores_layout(Lang::En).columns[7].header, "SIPAS index");
+    assert_eq!(layout, {
+        let mut vi = columns(true).layout();
+        vi.sheet = "Responses".into();
+        for (c, en) in vi.columns.iter_mut().zip(&labels) {
+            c.label = (*en).to_owned();
+        }
+        vi
+    });
+    let scores = scores_layout(Lang::En);
+    assert_eq!(scores.columns[7].label, "SIPAS index");
+    assert_eq!(scores.columns[7].name, "sipas");
 }
 
 fn read_xlsx(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
@@ -248,7 +258,12 @@ fn scores_as_csv_and_xlsx() {
     ];
     let csv = String::from_utf8(scores_file(Lang::Vi, &units, FileFormat::Csv).unwrap()).unwrap();
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    assert!(lines[0].starts_with("Mã đơn vị,Tên đơn vị,Loại đơn vị,"));
+    assert_eq!(
+        lines[0],
+        "unit_code,unit_name,unit_type,parent_code,n,population,quota,sipas,sipas_ci_low,\
+         sipas_ci_high,mean_score,mean_score_ci_low,mean_score_ci_high,par_max_points,\
+         par_points,par_ci_low,par_ci_high,flags"
+    );
     assert_eq!(
         lines[1],
         "18196,Xã 18196,commune,42,300,1200,292,0.9125,0.8825,0.9425,3.9125,3.8125,4.0125,2,1.825,1.765,1.885,"
