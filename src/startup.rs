@@ -61,17 +61,19 @@ impl Application {
         } else {
             false
         };
-        let demo_officer = if demo_created {
-            crate::demo::ensure_demo_officer(&storage).await?
-        } else {
-            None
-        };
+
         let first_admin = {
             let txn = storage.write().await?;
             crate::storage::one_at_a_time(&txn).await?;
             let created = users::ensure_first_admin(&txn).await?;
             txn.commit().await?;
             created
+        };
+        // After the first admin: an existing account means "not the first start".
+        let demo_officer = if demo_created {
+            crate::demo::ensure_demo_officer(&storage).await?
+        } else {
+            None
         };
         let redis = Arc::new(
             RedisStore::new(settings.redis_url.as_deref())

@@ -41,6 +41,8 @@ struct Text {
     no_campaign: &'static str,
     api_docs: &'static str,
     status: &'static str,
+    dashboard: &'static str,
+    dashboard_lead: &'static str,
 }
 
 const VI: Text = Text {
@@ -54,6 +56,8 @@ const VI: Text = Text {
     no_campaign: "Chưa có đợt khảo sát nào. Tạo bằng API: ",
     api_docs: "Tài liệu API",
     status: "Trạng thái",
+    dashboard: "Đăng nhập trang quản lý",
+    dashboard_lead: "Cán bộ theo dõi tiến độ, điểm số và xuất dữ liệu của đơn vị mình.",
 };
 
 const EN: Text = Text {
@@ -67,6 +71,8 @@ const EN: Text = Text {
     no_campaign: "No campaign yet. Create one with the API: ",
     api_docs: "API documentation",
     status: "Status",
+    dashboard: "Log in to the dashboard",
+    dashboard_lead: "Survey managers follow their units' progress, read the scores and export the data.",
 };
 
 /// A campaign's status (`draft`, `open`, `closed`, `published`) in the page's language.
@@ -128,6 +134,16 @@ pub fn page_in(lang: Lang, path: Option<&str>, view: &HomeView) -> Markup {
                 a.btn href=(url) { (t.try_demo) }
             }
         }))
+        (Card::new(html! {
+            p.cap {
+                @if lang == Lang::Vi {
+                    a href="/login" { (t.dashboard) }
+                } @else {
+                    a href={ "/login?lang=" (lang.code()) } { (t.dashboard) }
+                }
+            }
+            p.note { (t.dashboard_lead) }
+        }))
         h2 { (t.campaigns) }
         @if view.campaigns.is_empty() {
             p { (t.no_campaign) code { "POST /api/v1/campaigns" } }
@@ -180,6 +196,7 @@ mod tests {
         assert!(!html.contains(">open<"));
         assert!(html.contains(r#"<html lang="vi">"#));
         assert!(!html.contains("?lang="), "no switch unless asked for");
+        assert!(html.contains(r#"href="/login""#), "the dashboard's way in");
     }
 
     #[test]

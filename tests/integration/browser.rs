@@ -12,13 +12,13 @@ use serde_json::json;
 use super::citizen::{desk_url, open_campaign};
 use crate::common::{Backend, TestApp, spawn_app};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A chromedriver of this test's own, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Driver {
@@ -28,7 +28,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver() -> Option<Driver> {
+pub(crate) fn start_driver() -> Option<Driver> {
     let missing = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
         .find(|p| !std::path::Path::new(p).exists());

@@ -110,8 +110,6 @@ async fn serve_prints_urls_logs_requests_and_stops_on_sigterm() {
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{running}");
     let first_login = wait_for(&mut seen, "log in as admin");
-    assert!(first_login.contains("password"));
-
     let response = reqwest::get(format!("{url}/readyz")).await.unwrap();
     assert_eq!(response.status(), 200);
     let line = wait_for(&mut seen, "status=200");
@@ -119,6 +117,44 @@ async fn serve_prints_urls_logs_requests_and_stops_on_sigterm() {
         line.contains("request_id=") && line.contains("/readyz"),
         "{line}"
     );
+
+    // The printed login works, through the login form as a person would use it.
+    let password = first_login
+        .split("with password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no password in {first_login:?}"));
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = browser
+        .get(format!("{url}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::common::field_value(&form, "csrf").unwrap();
+    let login = browser
+        .post(format!("{url}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "admin"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303, "the printed admin password logs in");
+    let page = browser
+        .get(format!("{url}/account/password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -307,4 +343,73 @@ async fn user_create_prints_the_password_alone_on_its_last_line() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(said), "{args:?}: {stderr}");
     }
+}
+
+/// A district office of the 2021 structure gets its district (which no longer exists
+/// today), and a forgotten password is replaced from the command line.
+#[tokio::test]
+async fn user_scopes_and_password_resets() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let run = |args: &[&str]| sipas(&db.url).args(args).output().unwrap();
+    let out = run(&[
+        "user",
+        "create",
+        "--username",
+        "phong.noivu.tp",
+        "--role",
+        "viewer",
+        "--scope",
+        "436",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = String::from_utf8(out.stdout).unwrap();
+    let first = first.lines().last().unwrap().trim().to_owned();
+    let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
+    let user = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq("phong.noivu.tp"))
+        .one(storage.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let district = entity::unit::Entity::find_by_id(user.unit_id.unwrap())
+        .one(storage.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(district.code, "436");
+    assert!(
+        district.valid_until.is_some(),
+        "the district of the old structure"
+    );
+
+    let out = run(&["user", "password", "--username", "Phong.NoiVu.TP"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let second = stdout.lines().last().unwrap().trim().to_owned();
+    assert_eq!(second.len(), 16);
+    assert_ne!(first, second);
+    let old = sipas::storage::users::authenticate(storage.db(), "phong.noivu.tp", &first)
+        .await
+        .unwrap();
+    assert!(
+        old.is_none(),
+        "the old password no longer opens the account"
+    );
+    let new = sipas::storage::users::authenticate(storage.db(), "phong.noivu.tp", &second)
+        .await
+        .unwrap()
+        .expect("the new password does");
+    assert_eq!(new.unit_name.as_deref(), Some(district.name.as_str()));
+    let out = run(&["user", "password", "--username", "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user nobody"));
 }

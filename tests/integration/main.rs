@@ -17,5 +17,6 @@ mod openapi;
 mod pages;
 mod scores;
 mod staff_auth;
+mod staff_scope;
 mod storage;
 mod structures;

@@ -11,8 +11,8 @@ use sipas_templates::staff::login::{
     LoginProblem, LoginView, PasswordError, PasswordView, login_page, password_page,
 };
 
-use super::StaffError;
 use super::auth::{Staff, removed_session_cookie, session_cookie};
+use super::{StaffError, staff_page};
 use crate::http::{AppState, client_address, html_page};
 use crate::rate_limit::Limit;
 use crate::storage::users;
@@ -148,11 +148,20 @@ pub async fn login_post(
     }
     let Some(account) = users::authenticate(state.storage.db(), &username, &form.password).await?
     else {
+        tracing::warn!(user = %view.username, "login refused: wrong username or password");
         view.problem = Some(LoginProblem::Rejected);
         return login_form(&state, StatusCode::UNAUTHORIZED, view);
     };
     let key = state.sessions.open(account.id, &account.credential).await?;
     tracing::info!(user = %account.username, "logged in");
+    crate::storage::audit::record(
+        state.storage.db(),
+        &account.username,
+        "user.login",
+        &account.username,
+        serde_json::json!({}),
+    )
+    .await?;
     let mut used = Cookie::build(LOGIN_COOKIE, "").path("/login").finish();
     used.make_removal();
     Ok(HttpResponse::SeeOther()
@@ -209,7 +218,7 @@ fn password_view(staff: &Staff, lang: Lang) -> PasswordView {
 #[get("/account/password")]
 pub async fn password(staff: Staff, query: web::Query<LangQuery>) -> HttpResponse {
     let view = password_view(&staff, Lang::from_query(query.lang.as_deref()));
-    html_page(StatusCode::OK).body(password_page(&view).into_string())
+    staff_page(StatusCode::OK).body(password_page(&view).into_string())
 }
 
 #[derive(Deserialize, Default)]
@@ -240,7 +249,7 @@ pub async fn password_post(
     if !state.login_limiter.allow(&state.redis, &checks).await {
         view.errors.push(PasswordError::Throttled);
         return Ok(
-            html_page(StatusCode::TOO_MANY_REQUESTS).body(password_page(&view).into_string())
+            staff_page(StatusCode::TOO_MANY_REQUESTS).body(password_page(&view).into_string())
         );
     }
     let current_ok = users::authenticate(state.storage.db(), username, &form.current)
@@ -261,7 +270,7 @@ pub async fn password_post(
     let new = match new {
         Ok(new) if current_ok => new,
         _ => {
-            return Ok(html_page(StatusCode::UNPROCESSABLE_ENTITY)
+            return Ok(staff_page(StatusCode::UNPROCESSABLE_ENTITY)
                 .body(password_page(&view).into_string()));
         }
     };
@@ -271,7 +280,7 @@ pub async fn password_post(
     let key = state.sessions.open(staff.user_id, &credential).await?;
     view.done = true;
     view.nav.csrf = state.sessions.csrf_token(&key);
-    Ok(html_page(StatusCode::OK)
+    Ok(staff_page(StatusCode::OK)
         .cookie(session_cookie(&state, &key))
         .body(password_page(&view).into_string()))
 }

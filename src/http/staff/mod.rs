@@ -24,6 +24,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(exports::export);
 }
 
+/// Headers of a logged-in page: the page headers, and never kept by a browser's or a
+/// proxy's cache (it holds a unit's data and the session's form token).
+pub fn staff_page(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut builder = html_page(status);
+    builder.insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"));
+    builder
+}
+
 /// What can go wrong on a staff page.
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {

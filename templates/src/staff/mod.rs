@@ -21,6 +21,7 @@ pub const CSS: &str = concat!(
     "button,.btn{font:inherit;font-weight:600;min-height:44px;padding:.5rem 1rem;border-radius:4px;border:2px solid #0b3a6e;background:#fff;color:#0b3a6e;cursor:pointer}",
     ".btn-main{background:#00703c;border-color:#00703c;color:#fff}",
     "label{display:block;font-weight:600;margin:.75rem 0 .25rem}",
+    "input[type=text],input[type=password],input[type=search]{width:100%;max-width:24rem}",
     "input,select{font:inherit;min-height:44px;padding:.375rem .5rem;border:2px solid #4a4f57;border-radius:4px;max-width:100%}",
     "input:focus,select:focus{outline:3px solid #ffbf47;outline-offset:0;box-shadow:0 0 0 5px #1b1b1b}",
     ".error{color:#b3261e;font-weight:600}",
