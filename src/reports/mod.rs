@@ -10,6 +10,7 @@
 //! [`CampaignScores`]: crate::scores::CampaignScores
 
 pub mod change;
+pub mod exports;
 pub mod quotas;
 pub mod scores;
 pub mod unit_page;

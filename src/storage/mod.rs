@@ -6,6 +6,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod campaigns;
 mod error;
+pub mod exports;
 pub mod follow;
 pub mod frames;
 pub mod imports;

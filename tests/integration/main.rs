@@ -10,6 +10,7 @@ mod browser;
 mod change;
 mod citizen;
 mod cli;
+mod exports;
 mod health;
 mod nodes;
 mod openapi;

@@ -3,6 +3,7 @@
 
 mod account;
 pub mod auth;
+mod exports;
 mod pages;
 mod unit;
 
@@ -23,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::password_post)
         .service(unit::page)
         .service(unit::chart_file)
-        .service(unit::desk_qr);
+        .service(unit::desk_qr)
+        .service(exports::export);
 }
 
 /// Headers of a logged-in page: the page headers, and never kept by a browser's or a
