@@ -10,7 +10,9 @@
 //! [`CampaignScores`]: crate::scores::CampaignScores
 
 pub mod change;
+pub mod digest;
 pub mod exports;
+pub mod overview;
 pub mod quotas;
 pub mod scores;
 pub mod unit_page;

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod api_clients;
 pub mod audit;
 pub mod campaigns;
+pub mod daily;
 mod error;
 pub mod exports;
 pub mod follow;
@@ -18,6 +19,7 @@ pub mod settings;
 pub mod staff_sessions;
 pub mod units;
 pub mod users;
+pub mod visits;
 
 pub use campaigns::CampaignRecord;
 pub use error::StorageError;

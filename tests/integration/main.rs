@@ -14,6 +14,7 @@ mod exports;
 mod health;
 mod nodes;
 mod openapi;
+mod overview;
 mod pages;
 mod scores;
 mod staff_auth;

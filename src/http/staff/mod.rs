@@ -4,6 +4,7 @@
 mod account;
 pub mod auth;
 mod exports;
+mod overview;
 mod pages;
 mod unit;
 
@@ -25,7 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(unit::page)
         .service(unit::chart_file)
         .service(unit::desk_qr)
-        .service(exports::export);
+        .service(exports::export)
+        .service(overview::campaigns)
+        .service(overview::overview_page)
+        .service(overview::digest_page);
 }
 
 /// Headers of a logged-in page: the page headers, and never kept by a browser's or a

@@ -7,7 +7,9 @@ pub mod unit;
 use maud::{Markup, Render, html};
 
 use crate::Lang;
+pub mod digest;
 pub mod login;
+pub mod overview;
 
 use crate::layout::{self, Shell};
 
