@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod desks;
+pub mod exports;
 pub mod http;
 pub mod rate_limit;
 pub mod redis_store;

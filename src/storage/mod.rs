@@ -1,11 +1,13 @@
 //! The storage layer: the only code that talks to the database (through sea-orm). It
 //! speaks the domain's types to the layers above and hides every SQL dialect.
 
+pub mod activity;
 pub mod api_clients;
 pub mod audit;
 pub mod campaigns;
 pub mod daily;
 mod error;
+pub mod exports;
 pub mod follow;
 pub mod frames;
 pub mod imports;

@@ -3,8 +3,10 @@
 
 mod account;
 pub mod auth;
+mod exports;
 mod overview;
 mod pages;
+mod unit;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -21,6 +23,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::logout)
         .service(account::password)
         .service(account::password_post)
+        .service(unit::page)
+        .service(unit::chart_file)
+        .service(unit::desk_qr)
+        .service(exports::export)
         .service(overview::campaigns)
         .service(overview::overview_page)
         .service(overview::digest_page);

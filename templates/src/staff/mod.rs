@@ -2,6 +2,8 @@
 //! (who is logged in, the dashboard's links, the logout button) above the page's own
 //! content in the shared layout.
 
+pub mod unit;
+
 use maud::{Markup, Render, html};
 
 use crate::Lang;
