@@ -10,6 +10,7 @@ mod browser;
 mod change;
 mod citizen;
 mod cli;
+mod dashboard_browser;
 mod exports;
 mod health;
 mod nodes;
