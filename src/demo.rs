@@ -74,7 +74,7 @@ fn rounds(today: NaiveDate) -> [Round; 2] {
 /// finishes the job.
 pub async fn ensure_demo_campaign(storage: &Storage) -> Result<bool, StorageError> {
     let mut added = false;
-    for round in rounds(Utc::now().date_naive()) {
+    for round in rounds(sipas_domain::campaign::vietnam_day(Utc::now())) {
         added |= ensure_round(storage, &round).await?;
     }
     Ok(added)
@@ -224,7 +224,7 @@ async fn fill_demo_campaign(
     // units ahead (met) and others well behind.
     let pace_range = if round.closed { 0.8..1.25 } else { 0.25..1.9 };
     let tree = units::tree(db).await?;
-    let round_2021 = rounds(Utc::now().date_naive())[0].starts_on;
+    let round_2021 = rounds(sipas_domain::campaign::vietnam_day(Utc::now()))[0].starts_on;
     let noise = Normal::new(0.0, 0.6).expect("valid normal");
     let person = Normal::new(0.0, 0.5).expect("valid normal");
 

@@ -282,6 +282,16 @@ pub fn vietnam_time(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime 
     at.with_timezone(&vietnam()).naive_local()
 }
 
+/// The moment a day begins in Vietnam (00:00 +07:00): day `d` is every moment from
+/// `vietnam_day_start(d)` up to, not including, `vietnam_day_start(d + 1)`.
+pub fn vietnam_day_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(vietnam())
+        .single()
+        .expect("a fixed offset has one local time")
+        .with_timezone(&chrono::Utc)
+}
+
 /// When a receipt token stops working: `valid_days` after the day the result was
 /// returned, at the end of that day in Vietnam. `None` only for dates out of range.
 pub fn receipt_expiry(

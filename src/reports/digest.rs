@@ -9,7 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sipas_domain::campaign::vietnam_day_start;
 use sipas_domain::quota::{QuotaStatus, pace};
 
 use super::overview::severity;
@@ -17,33 +18,12 @@ use crate::scores::CampaignScores;
 use crate::storage::CampaignRecord;
 use crate::storage::daily::UnitTally;
 
-/// The campaigns' offset from UTC, in seconds: Vietnam's UTC+07:00.
-pub const UTC_OFFSET_SECONDS: i32 = 7 * 3600;
-
-fn offset() -> FixedOffset {
-    FixedOffset::east_opt(UTC_OFFSET_SECONDS).expect("a valid offset")
-}
-
-/// The local day of an instant.
-pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&offset()).date_naive()
-}
-
-/// An instant in local time (for "seen at 07:45").
-pub fn local_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
-    at.with_timezone(&offset()).naive_local()
-}
-
 /// The instants a local day runs between: `[start, end)`.
 pub fn day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start_of = |d: NaiveDate| {
-        offset()
-            .from_local_datetime(&d.and_time(NaiveTime::MIN))
-            .single()
-            .expect("a fixed offset has one local time")
-            .with_timezone(&Utc)
-    };
-    (start_of(day), start_of(day + Duration::days(1)))
+    (
+        vietnam_day_start(day),
+        vietnam_day_start(day + Duration::days(1)),
+    )
 }
 
 /// Why a day has no digest.
@@ -209,6 +189,7 @@ pub fn digest(
 mod tests {
     use super::*;
     use crate::reports::overview::fixture::{day, scores};
+    use sipas_domain::campaign::{vietnam_day, vietnam_time};
 
     fn tally(before_start: u64, before_end: u64) -> UnitTally {
         UnitTally {
@@ -222,11 +203,11 @@ mod tests {
         let (start, end) = day_bounds(day(5));
         assert_eq!(start.to_rfc3339(), "2026-03-04T17:00:00+00:00");
         assert_eq!(end.to_rfc3339(), "2026-03-05T17:00:00+00:00");
-        assert_eq!(local_day(start), day(5));
-        assert_eq!(local_day(start - Duration::seconds(1)), day(4));
-        assert_eq!(local_day(end - Duration::seconds(1)), day(5));
+        assert_eq!(vietnam_day(start), day(5));
+        assert_eq!(vietnam_day(start - Duration::seconds(1)), day(4));
+        assert_eq!(vietnam_day(end - Duration::seconds(1)), day(5));
         assert_eq!(
-            local_time(start).format("%d/%m/%Y %H:%M").to_string(),
+            vietnam_time(start).format("%d/%m/%Y %H:%M").to_string(),
             "05/03/2026 00:00"
         );
     }

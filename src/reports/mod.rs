@@ -228,7 +228,7 @@ impl DocumentCache {
     /// Builds and compresses the views of these scores read lately, right after the
     /// scores are computed and off the async workers, so their readers get a copy.
     pub fn prebuild(&self, scores: &CampaignScores) {
-        let today = chrono::Utc::now().date_naive();
+        let today = sipas_domain::campaign::vietnam_day(chrono::Utc::now());
         let views: Vec<View> = {
             let mut wanted = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
             wanted.retain(|_, at| at.elapsed() < WANTED_FOR);

@@ -69,7 +69,8 @@ pub async fn campaign_quotas(
     let query =
         ScoreQuery::official(campaign).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let scores = state.scores.scores(campaign.id, query).await?;
-    let today = chrono::Utc::now().date_naive();
+    // The pace is as of the campaign's day: Vietnam's.
+    let today = sipas_domain::campaign::vietnam_day(chrono::Utc::now());
     let parent = params.parent.filter(|p| !p.is_empty());
     let view = View::Quotas {
         today,

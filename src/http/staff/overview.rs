@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use chrono::Utc;
 use serde::Deserialize;
+use sipas_domain::campaign::{vietnam_day, vietnam_time};
 use sipas_domain::quota::QuotaStatus;
 use sipas_templates::Lang;
 use sipas_templates::staff::{digest as digest_view, overview as view};
@@ -90,7 +91,7 @@ pub async fn campaigns(
     params: web::Query<LangParams>,
 ) -> Result<HttpResponse, StaffError> {
     let lang = Lang::from_query(params.lang.as_deref());
-    let today = digest::local_day(Utc::now());
+    let today = vietnam_day(Utc::now());
     let mut lines = Vec::new();
     for c in crate::storage::campaigns::all(state.storage.db()).await? {
         let mut line = view::CampaignLine {
@@ -227,7 +228,7 @@ pub async fn overview_page(
         },
     };
     let now = Utc::now();
-    let today = digest::local_day(now);
+    let today = vietnam_day(now);
     let readable = staff.readable_units(&scores.tree, campaign.units_on);
     // An unknown parent and a parent outside the scope are the same 404.
     let built = overview::overview(
@@ -255,7 +256,7 @@ pub async fn overview_page(
     let alerts = match &visit.baseline {
         None => view::Alerts::FirstVisit,
         Some((seen_at, baseline)) => view::Alerts::Since {
-            seen_at: digest::local_time(*seen_at),
+            seen_at: vietnam_time(*seen_at),
             changes: overview::alerts(baseline, &built.readable)
                 .into_iter()
                 .map(|a| view::AlertLine {
@@ -378,7 +379,7 @@ pub async fn digest_page(
             }
         },
     };
-    let today = digest::local_day(Utc::now());
+    let today = vietnam_day(Utc::now());
     let body = match digest::pick_day(campaign, today, asked) {
         Err(DayError::NotStarted) => digest_view::DigestBody::NotStarted,
         Err(DayError::OutOfRange { first, last }) => {

@@ -264,7 +264,7 @@ pub async fn page(
         comments,
         change,
         desks: &service_points,
-        today: chrono::Utc::now().date_naive(),
+        today: sipas_domain::campaign::vietnam_day(chrono::Utc::now()),
     });
     let page = sipas_templates::staff::unit::page(&view, &staff.nav(Some(&d.campaign.code)));
     Ok(staff_page(StatusCode::OK).body(page.into_string()))
