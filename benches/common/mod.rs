@@ -1,4 +1,6 @@
-//! What the benchmarks share: settings from the environment and percentiles.
+//! What the benchmarks share: settings from the environment and percentiles. Each
+//! benchmark uses some of it.
+#![allow(dead_code)]
 
 use std::time::Duration;
 
