@@ -340,6 +340,9 @@ async fn a_commune_officer_sees_only_their_units() {
     let html = page(&office, &app, "/manage/campaigns/DEMO-2026").await;
     assert!(rows(&html).is_empty());
     assert!(html.contains("Bạn không được xem đơn vị nào có chỉ tiêu"));
+    let html = page(&office, &app, "/manage/campaigns/DEMO-2026/digest").await;
+    assert!(rows(&html).is_empty());
+    assert!(html.contains("Bạn chưa được xem đơn vị nào có chỉ tiêu"));
     let html = page(&office, &app, "/manage/campaigns/DEMO-2021").await;
     let codes: BTreeSet<&str> = rows(&html).iter().map(|r| code(r)).collect();
     assert!(codes.contains("436") && codes.contains("18077") && !codes.contains("18196"));
