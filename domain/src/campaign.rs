@@ -271,6 +271,17 @@ pub fn vietnam() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset")
 }
 
+/// The day a moment falls on in Vietnam: a response sent at 23:30 UTC counts on the
+/// next day, as the desk that served it saw it.
+pub fn vietnam_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    vietnam_time(at).date()
+}
+
+/// The clock time of a moment in Vietnam.
+pub fn vietnam_time(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    at.with_timezone(&vietnam()).naive_local()
+}
+
 /// When a receipt token stops working: `valid_days` after the day the result was
 /// returned, at the end of that day in Vietnam. `None` only for dates out of range.
 pub fn receipt_expiry(
@@ -722,5 +733,13 @@ mod tests {
             assert_eq!(error.field, "dossier_code", "{bad:?}");
         }
         assert!(DossierCode::parse(&"x".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn days_are_vietnamese_days() {
+        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(vietnam_day(at("2026-03-09T16:59:59Z")), day(2026, 3, 9));
+        assert_eq!(vietnam_day(at("2026-03-09T17:00:00Z")), day(2026, 3, 10));
     }
 }

@@ -10,9 +10,12 @@
 //! [`CampaignScores`]: crate::scores::CampaignScores
 
 pub mod change;
+pub mod digest;
 pub mod exports;
+pub mod overview;
 pub mod quotas;
 pub mod scores;
+pub mod unit_page;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

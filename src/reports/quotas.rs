@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::scores::{CampaignScores, UnitScores};
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UnitQuota {
     pub unit_code: String,
     pub unit_name: String,

@@ -198,55 +198,53 @@ pub struct CampaignScores {
     pub version: u64,
 }
 
-impl CampaignState {
-    /// The design of one unit from its frame and the samples of the counted channels.
-    /// A frame smaller than the responses it should contain is wrong: the unit is then
-    /// scored as if it had no frame (flagged `no_frame`) rather than not at all.
-    fn design<'a>(
-        &self,
-        unit: i32,
-        samples: &'a BTreeMap<i32, std::borrow::Cow<'a, Accumulator>>,
-        empty: &'a Accumulator,
-    ) -> Design<'a> {
-        let pooled = |population| Design::Pooled {
-            samples: samples.values().map(|s| s.as_ref()).collect(),
-            population,
-        };
-        let n: u64 = samples.values().map(|s| s.responses()).sum();
-        match self.description.frames.get(&unit) {
-            Some(UnitFrame::ByServicePoint(points))
-                if samples
+/// The design of one unit from its frame and the samples (by service point) of the
+/// counted channels. A frame smaller than the responses it should contain is wrong: the
+/// unit is then scored as if it had no frame (flagged `no_frame`) rather than not at all.
+pub fn unit_design<'a>(
+    frame: Option<&UnitFrame>,
+    samples: &'a BTreeMap<i32, std::borrow::Cow<'a, Accumulator>>,
+    empty: &'a Accumulator,
+) -> Design<'a> {
+    let pooled = |population| Design::Pooled {
+        samples: samples.values().map(|s| s.as_ref()).collect(),
+        population,
+    };
+    let n: u64 = samples.values().map(|s| s.responses()).sum();
+    match frame {
+        Some(UnitFrame::ByServicePoint(points))
+            if samples
+                .iter()
+                .all(|(sp, s)| points.get(sp).is_some_and(|n_h| s.responses() <= *n_h)) =>
+        {
+            Design::Stratified(
+                points
                     .iter()
-                    .all(|(sp, s)| points.get(sp).is_some_and(|n_h| s.responses() <= *n_h)) =>
-            {
-                Design::Stratified(
-                    points
-                        .iter()
-                        .map(|(sp, population)| Stratum {
-                            sample: samples.get(sp).map_or(empty, |s| s.as_ref()),
-                            population: *population,
-                        })
-                        .collect(),
-                )
-            }
-            // Responses at a desk the frame does not name: the unit cannot be
-            // stratified, but its N is still known.
-            Some(UnitFrame::ByServicePoint(points)) if n <= points.values().sum() => {
-                pooled(Some(points.values().sum()))
-            }
-            Some(UnitFrame::Whole(population)) if n <= *population => pooled(Some(*population)),
-            Some(_) => {
-                tracing::debug!(
-                    unit,
-                    n,
-                    "more responses than the frame's population; scored without frame"
-                );
-                pooled(None)
-            }
-            None => pooled(None),
+                    .map(|(sp, population)| Stratum {
+                        sample: samples.get(sp).map_or(empty, |s| s.as_ref()),
+                        population: *population,
+                    })
+                    .collect(),
+            )
         }
+        // Responses at a desk the frame does not name: the unit cannot be
+        // stratified, but its N is still known.
+        Some(UnitFrame::ByServicePoint(points)) if n <= points.values().sum() => {
+            pooled(Some(points.values().sum()))
+        }
+        Some(UnitFrame::Whole(population)) if n <= *population => pooled(Some(*population)),
+        Some(_) => {
+            tracing::debug!(
+                n,
+                "more responses than the frame's population; scored without frame"
+            );
+            pooled(None)
+        }
+        None => pooled(None),
     }
+}
 
+impl CampaignState {
     /// Every listed unit's scores for a query: CPU work, run off the async workers.
     pub fn score(&self, query: ScoreQuery) -> Result<CampaignScores, StatisticsError> {
         let d = &self.description;
@@ -282,7 +280,13 @@ impl CampaignState {
         let no_samples = BTreeMap::new();
         let designs: Vec<Design<'_>> = listed
             .iter()
-            .map(|u| self.design(u.id, by_unit.get(&u.id).unwrap_or(&no_samples), &empty))
+            .map(|u| {
+                unit_design(
+                    d.frames.get(&u.id),
+                    by_unit.get(&u.id).unwrap_or(&no_samples),
+                    &empty,
+                )
+            })
             .collect();
         let quotas: Vec<Option<u64>> = listed
             .iter()

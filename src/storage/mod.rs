@@ -1,9 +1,11 @@
 //! The storage layer: the only code that talks to the database (through sea-orm). It
 //! speaks the domain's types to the layers above and hides every SQL dialect.
 
+pub mod activity;
 pub mod api_clients;
 pub mod audit;
 pub mod campaigns;
+pub mod daily;
 mod error;
 pub mod exports;
 pub mod follow;
@@ -17,6 +19,7 @@ pub mod settings;
 pub mod staff_sessions;
 pub mod units;
 pub mod users;
+pub mod visits;
 
 pub use campaigns::CampaignRecord;
 pub use error::StorageError;

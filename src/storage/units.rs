@@ -1008,3 +1008,23 @@ impl super::Storage {
         Ok(report)
     }
 }
+
+/// Every unit type with its names in both languages, by code.
+pub async fn types(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<sipas_domain::unit::UnitType>, StorageError> {
+    Ok(unit_type::Entity::find()
+        .order_by_asc(unit_type::Column::Tier)
+        .order_by_asc(unit_type::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| sipas_domain::unit::UnitType {
+            code: t.code,
+            name_vi: t.name_vi,
+            name_en: t.name_en,
+            tier: t.tier,
+            quota_floor: u32::try_from(t.quota_floor).unwrap_or(0),
+        })
+        .collect())
+}

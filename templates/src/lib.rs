@@ -14,6 +14,7 @@
 //! own HTML (CSS inline, system fonts), and stay small enough for 3G.
 
 pub mod api_docs;
+pub mod charts;
 pub mod format;
 pub mod home;
 pub mod i18n;

@@ -4,7 +4,9 @@
 mod account;
 pub mod auth;
 mod exports;
+mod overview;
 mod pages;
+mod unit;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -21,7 +23,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::logout)
         .service(account::password)
         .service(account::password_post)
-        .service(exports::export);
+        .service(unit::page)
+        .service(unit::chart_file)
+        .service(unit::desk_qr)
+        .service(exports::export)
+        .service(overview::campaigns)
+        .service(overview::overview_page)
+        .service(overview::digest_page);
 }
 
 /// Headers of a logged-in page: the page headers, and never kept by a browser's or a

@@ -2,10 +2,14 @@
 //! (who is logged in, the dashboard's links, the logout button) above the page's own
 //! content in the shared layout.
 
+pub mod unit;
+
 use maud::{Markup, Render, html};
 
 use crate::Lang;
+pub mod digest;
 pub mod login;
+pub mod overview;
 
 use crate::layout::{self, Shell};
 
