@@ -168,10 +168,7 @@ pub fn response_cells<'a>(
         .get(&response.service_point_id)
         .map_or(("", ""), |(c, n)| (c.as_str(), n.as_str()));
     // Dated as the province lives them: in Vietnam's time.
-    let local = response
-        .submitted_at
-        .with_timezone(&sipas_domain::campaign::vietnam())
-        .naive_local();
+    let local = sipas_domain::campaign::vietnam_time(response.submitted_at);
     cells.extend([
         Cell::Int(response.id),
         Cell::Text(unit_code),
