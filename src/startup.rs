@@ -137,6 +137,10 @@ impl Application {
                 .app_data(state.clone())
                 .configure(routes)
         })
+        // A client that closes its side has gone: its request is dropped at once, so
+        // work that writes nothing for a while (an XLSX export being built) stops
+        // with it rather than when it would first write.
+        .h1_allow_half_closed(false)
         .listen(listener)?
         // actix stops accepting on SIGTERM/SIGINT and lets requests in flight finish.
         .shutdown_timeout(10)

@@ -267,7 +267,7 @@ impl DossierCode {
 }
 
 /// Vietnam's time zone (UTC+7, no daylight saving time).
-fn vietnam() -> chrono::FixedOffset {
+pub fn vietnam() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset")
 }
 

@@ -150,12 +150,6 @@ pub struct Places {
     pub desks: HashMap<i32, (String, String)>,
 }
 
-/// Vietnam's time zone (UTC+7, no daylight saving time): submissions are dated as the
-/// province lives them.
-fn vietnam() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset")
-}
-
 /// One response's cells, in the order of [`ResponseColumns::layout`]. An answer is its
 /// number (1–5); an unanswered criterion is an empty cell.
 pub fn response_cells<'a>(
@@ -173,10 +167,8 @@ pub fn response_cells<'a>(
         .desks
         .get(&response.service_point_id)
         .map_or(("", ""), |(c, n)| (c.as_str(), n.as_str()));
-    let local = response
-        .submitted_at
-        .with_timezone(&vietnam())
-        .naive_local();
+    // Dated as the province lives them: in Vietnam's time.
+    let local = sipas_domain::campaign::vietnam_time(response.submitted_at);
     cells.extend([
         Cell::Int(response.id),
         Cell::Text(unit_code),
