@@ -43,7 +43,6 @@ use sipas_domain::access::NewUser;
 use sipas_domain::campaign::CampaignRequest;
 use sipas_domain::quota::FrameEntry;
 
-#[allow(dead_code)]
 mod common;
 use common::env;
 
