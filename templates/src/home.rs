@@ -75,21 +75,6 @@ const EN: Text = Text {
     dashboard_lead: "Survey managers follow their units' progress, read the scores and export the data.",
 };
 
-/// A campaign's status (`draft`, `open`, `closed`, `published`) in the page's language.
-fn status_label(lang: Lang, status: &str) -> &str {
-    match (lang, status) {
-        (Lang::Vi, "draft") => "Bản nháp",
-        (Lang::Vi, "open") => "Đang nhận phiếu",
-        (Lang::Vi, "closed") => "Đã kết thúc",
-        (Lang::Vi, "published") => "Đã công bố",
-        (Lang::En, "draft") => "Draft",
-        (Lang::En, "open") => "Open",
-        (Lang::En, "closed") => "Closed",
-        (Lang::En, "published") => "Published",
-        (_, other) => other,
-    }
-}
-
 /// The front page in Vietnamese, without a language switch.
 pub fn page(view: &HomeView) -> Markup {
     page_in(Lang::Vi, None, view)
@@ -118,7 +103,7 @@ pub fn page_in(lang: Lang, path: Option<&str>, view: &HomeView) -> Markup {
                 html! { code { (c.code) } },
                 html! { (c.name) @if c.is_demo { " " strong.tag { (t.demo_tag) } } },
                 html! { (c.starts_on) " – " (c.ends_on) },
-                html! { (status_label(lang, &c.status)) },
+                html! { (crate::i18n::campaign_status(lang, &c.status)) },
                 html! { (c.responses) },
             ]
         })

@@ -241,6 +241,22 @@ pub static EN: Text = Text {
     closed: "This survey is not taking answers at the moment. Thank you for your interest.",
 };
 
+/// A campaign's status (`draft`, `open`, `closed`, `published`) in words; an unknown
+/// one as it is.
+pub fn campaign_status(lang: Lang, status: &str) -> &str {
+    match (lang, status) {
+        (Lang::Vi, "draft") => "Bản nháp",
+        (Lang::Vi, "open") => "Đang nhận phiếu",
+        (Lang::Vi, "closed") => "Đã kết thúc",
+        (Lang::Vi, "published") => "Đã công bố",
+        (Lang::En, "draft") => "Draft",
+        (Lang::En, "open") => "Open",
+        (Lang::En, "closed") => "Closed",
+        (Lang::En, "published") => "Published",
+        (_, other) => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

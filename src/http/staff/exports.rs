@@ -18,7 +18,7 @@ use crate::exports::{PAGE_ROWS, ResponseExport};
 use crate::http::AppState;
 use crate::reports::exports::{FileFormat, Places, ResponseColumns, scores_file};
 use crate::reports::scores::unit_score;
-use crate::scores::{CampaignState, ScoreError, ScoreQuery};
+use crate::scores::CampaignState;
 use crate::storage::exports::{ResponseRange, last_response_id};
 use crate::storage::units;
 
@@ -66,11 +66,7 @@ pub async fn export(
 ) -> Result<HttpResponse, StaffError> {
     let (campaign_code, file_name) = path.into_inner();
     let (file, format) = parse_file(&file_name).ok_or(StaffError::NotFound)?;
-    let current = state
-        .scores
-        .state_by_code(&campaign_code)
-        .await
-        .map_err(score_error)?;
+    let current = state.scores.state_by_code(&campaign_code).await?;
     let query = query.into_inner();
     let units = exported_units(&staff, &current, &query)?;
     let lang = Lang::from_query(query.lang.as_deref());
@@ -228,14 +224,7 @@ async fn scores(
     format: FileFormat,
     name: String,
 ) -> Result<HttpResponse, StaffError> {
-    let campaign = &current.description.campaign;
-    // The official figures, as the API serves them by default.
-    let query = ScoreQuery::official(campaign).map_err(|e| StaffError::Internal(e.to_string()))?;
-    let scores = state
-        .scores
-        .scores(campaign.id, query)
-        .await
-        .map_err(score_error)?;
+    let scores = super::official_scores(state, current).await?;
     let rows: Vec<_> = scores
         .units
         .iter()
@@ -247,11 +236,4 @@ async fn scores(
         .map_err(|e| StaffError::Internal(e.to_string()))?
         .map_err(|e| StaffError::Internal(e.to_string()))?;
     Ok(download(format, name).body(bytes))
-}
-
-fn score_error(error: ScoreError) -> StaffError {
-    match error {
-        ScoreError::Storage(e) => e.into(),
-        other => StaffError::Internal(other.to_string()),
-    }
 }

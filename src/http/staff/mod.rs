@@ -57,6 +57,27 @@ pub enum StaffError {
     Internal(String),
 }
 
+impl From<crate::scores::ScoreError> for StaffError {
+    fn from(err: crate::scores::ScoreError) -> Self {
+        match err {
+            crate::scores::ScoreError::Storage(e) => e.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A campaign's official figures (its confidence, the default method, the channels it
+/// counts), as the API serves them by default: what every dashboard view reads.
+async fn official_scores(
+    state: &crate::http::AppState,
+    current: &crate::scores::CampaignState,
+) -> Result<std::sync::Arc<crate::scores::CampaignScores>, StaffError> {
+    let campaign = &current.description.campaign;
+    let query = crate::scores::ScoreQuery::official(campaign)
+        .map_err(|e| StaffError::Internal(e.to_string()))?;
+    Ok(state.scores.scores(campaign.id, query).await?)
+}
+
 impl From<StorageError> for StaffError {
     fn from(err: StorageError) -> Self {
         match err {

@@ -19,7 +19,7 @@ use super::{StaffError, staff_page};
 use crate::http::AppState;
 use crate::reports::digest::{self, DayError};
 use crate::reports::overview::{self, Direction, OverviewQuery, Sort, SortKey};
-use crate::scores::{CampaignScores, CampaignState, ScoreError, ScoreQuery};
+use crate::scores::{CampaignScores, CampaignState, ScoreQuery};
 use crate::storage::daily::{self, Counting};
 use crate::storage::{StorageError, units, visits};
 
@@ -34,26 +34,9 @@ async fn official(
     ),
     StaffError,
 > {
-    let current = state
-        .scores
-        .state_by_code(code)
-        .await
-        .map_err(score_error)?;
-    let campaign = &current.description.campaign;
-    let query = ScoreQuery::official(campaign).map_err(|e| StaffError::Internal(e.to_string()))?;
-    let scores = state
-        .scores
-        .scores(campaign.id, query)
-        .await
-        .map_err(score_error)?;
+    let current = state.scores.state_by_code(code).await?;
+    let scores = super::official_scores(state, &current).await?;
     Ok((current, scores))
-}
-
-fn score_error(error: ScoreError) -> StaffError {
-    match error {
-        ScoreError::Storage(e) => e.into(),
-        other => StaffError::Internal(other.to_string()),
-    }
 }
 
 /// A request this page cannot answer as asked, said plainly, with a way back.

@@ -19,7 +19,7 @@ use super::{StaffError, staff_page};
 use crate::http::{AppState, qr_image};
 use crate::reports::change;
 use crate::reports::unit_page::{self, ActivityFold, CommentSearch, PageParts, WeeklyBasis};
-use crate::scores::{CampaignScores, CampaignState, ScoreError, ScoreQuery, UnitInfo};
+use crate::scores::{CampaignScores, CampaignState, ScoreQuery, UnitInfo};
 use crate::storage::{ServicePointRecord, activity, units};
 
 #[derive(Deserialize)]
@@ -38,13 +38,6 @@ pub struct LangQuery {
     px: Option<u32>,
 }
 
-fn score_error(error: ScoreError) -> StaffError {
-    match error {
-        ScoreError::Storage(e) => e.into(),
-        other => StaffError::Internal(other.to_string()),
-    }
-}
-
 /// A unit of a campaign the staff member may read.
 struct Readable {
     state: Arc<CampaignState>,
@@ -59,11 +52,7 @@ async fn readable(
     campaign: &str,
     unit: &str,
 ) -> Result<Readable, StaffError> {
-    let current = state
-        .scores
-        .state_by_code(campaign)
-        .await
-        .map_err(score_error)?;
+    let current = state.scores.state_by_code(campaign).await?;
     let d = &current.description;
     let on = d.campaign.units_on;
     let id = d.tree.resolve(unit, on).ok_or(StaffError::NotFound)?;
@@ -80,19 +69,6 @@ async fn readable(
         state: current,
         unit,
     })
-}
-
-async fn official_scores(
-    state: &AppState,
-    current: &CampaignState,
-) -> Result<Arc<CampaignScores>, StaffError> {
-    let campaign = &current.description.campaign;
-    let query = ScoreQuery::official(campaign).map_err(|e| StaffError::Internal(e.to_string()))?;
-    state
-        .scores
-        .scores(campaign.id, query)
-        .await
-        .map_err(score_error)
 }
 
 /// The unit's figures, or `None` when the scores do not list it (no frame, no
@@ -165,11 +141,7 @@ async fn previous_round(
             options: later.query.options,
             channels: Channels::official(from.rules.count_unverified),
         };
-        let from_scores = state
-            .scores
-            .scores(from.id, query)
-            .await
-            .map_err(score_error)?;
+        let from_scores = state.scores.scores(from.id, query).await?;
         let Ok(view) = change::change(&from_scores, later, &unit.code) else {
             continue;
         };
@@ -233,7 +205,7 @@ pub async fn page(
         unit,
     } = readable(&state, &staff, &campaign_code, &unit_code).await?;
     let d = &current.description;
-    let scores = official_scores(&state, &current).await?;
+    let scores = super::official_scores(&state, &current).await?;
     let figures = figures(&scores, &unit, lang);
 
     // One snapshot for everything read from the responses.
@@ -285,7 +257,7 @@ pub async fn chart_file(
         state: current,
         unit,
     } = readable(&state, &staff, &campaign_code, &unit_code).await?;
-    let scores = official_scores(&state, &current).await?;
+    let scores = super::official_scores(&state, &current).await?;
     let svg = if kind.from_figures() {
         let figures = figures(&scores, &unit, lang).unwrap_or_default();
         chart(lang, kind, ChartData::Figures(&figures))

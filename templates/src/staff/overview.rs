@@ -46,21 +46,6 @@ pub fn css() -> &'static str {
     OVERVIEW_CSS.as_str()
 }
 
-/// A campaign's status (`draft`, `open`, `closed`, `published`) in words.
-pub fn campaign_status_label(lang: Lang, status: &str) -> &str {
-    match (lang, status) {
-        (Lang::Vi, "draft") => "Bản nháp",
-        (Lang::Vi, "open") => "Đang nhận phiếu",
-        (Lang::Vi, "closed") => "Đã kết thúc",
-        (Lang::Vi, "published") => "Đã công bố",
-        (Lang::En, "draft") => "Draft",
-        (Lang::En, "open") => "Open",
-        (Lang::En, "closed") => "Closed",
-        (Lang::En, "published") => "Published",
-        (_, other) => other,
-    }
-}
-
 /// A value and its label, for a select.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
@@ -149,7 +134,7 @@ pub fn campaigns_page(view: &CampaignsView) -> Markup {
                                 @if c.is_demo { " " strong { "(demo)" } }
                             }
                             td data-label=(heads[1]) { (date(c.starts_on)) " – " (date(c.ends_on)) }
-                            td data-label=(heads[2]) { (campaign_status_label(lang, &c.status)) }
+                            td data-label=(heads[2]) { (crate::i18n::campaign_status(lang, &c.status)) }
                             td.num data-label=(heads[3]) { (count(lang, c.responses)) }
                             td.num data-label=(heads[4]) {
                                 (count(lang, c.at_risk as u64)) " / " (count(lang, c.units as u64))
@@ -457,7 +442,7 @@ pub(crate) fn campaign_heading(lang: Lang, campaign: &CampaignHead, title: &str)
             @if title != campaign.name { (campaign.name) " · " }
             code { (campaign.code) } " · "
             (date(campaign.starts_on)) " – " (date(campaign.ends_on)) " · "
-            (campaign_status_label(lang, &campaign.status))
+            (crate::i18n::campaign_status(lang, &campaign.status))
         }
     }
 }
