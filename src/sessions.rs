@@ -142,16 +142,25 @@ impl SessionStore {
         staff_sessions::get(self.storage.db(), &id).await
     }
 
-    /// Ends a session wherever it is kept.
+    /// Ends a session wherever it is kept. With Redis configured, a logout that cannot
+    /// reach it fails rather than leave a session that comes back with Redis.
     pub async fn close(&self, key: &SessionKey) -> Result<(), StorageError> {
         let id = self.id(key);
-        if let Some(mut redis) = self.redis.connection().await {
-            let removed: redis::RedisResult<()> = redis.del(self.redis_key(&id)).await;
-            if let Err(error) = removed {
-                tracing::warn!(%error, "Redis could not remove a session");
-            }
+        staff_sessions::delete(self.storage.db(), &id).await?;
+        if !self.redis.is_configured() {
+            return Ok(());
         }
-        staff_sessions::delete(self.storage.db(), &id).await
+        let unreachable =
+            |e: String| StorageError::Unavailable(format!("the session could not be ended: {e}"));
+        let mut redis = self
+            .redis
+            .connection()
+            .await
+            .ok_or_else(|| unreachable("Redis is unreachable".into()))?;
+        redis
+            .del::<_, ()>(self.redis_key(&id))
+            .await
+            .map_err(|e| unreachable(e.to_string()))
     }
 }
 

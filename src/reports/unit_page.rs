@@ -408,8 +408,9 @@ impl CommentSearch {
         }
         let index = self.matching as usize;
         self.matching += 1;
-        let from = (self.page - 1) * COMMENTS_PER_PAGE;
-        if (from..from + COMMENTS_PER_PAGE).contains(&index) {
+        // Saturating: a page number typed into the URL may be absurdly large.
+        let from = (self.page - 1).saturating_mul(COMMENTS_PER_PAGE);
+        if (from..from.saturating_add(COMMENTS_PER_PAGE)).contains(&index) {
             self.items.push(row);
         }
     }
@@ -662,6 +663,16 @@ mod tests {
             comment: "x".into(),
         });
         assert_eq!(far.past_the_end(), Some(1));
+        // A page number typed into the URL as large as it gets is past the end too.
+        let mut absurd = CommentSearch::new("", usize::MAX);
+        absurd.offer(CommentRow {
+            id: 2,
+            submitted_at: Utc.with_ymd_and_hms(2026, 3, 10, 1, 0, 0).unwrap(),
+            channel: "paper".into(),
+            service_point_id: 7,
+            comment: "y".into(),
+        });
+        assert_eq!(absurd.past_the_end(), Some(1));
         // 17:30 UTC is 00:30 the next day in Vietnam.
         assert_eq!(page.items[0].at.to_string(), "2026-03-11 00:30:00");
     }

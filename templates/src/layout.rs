@@ -112,8 +112,12 @@ pub fn lang_href(path: &str, lang: Lang) -> String {
 
 /// A path of this site (`/…`), not a protocol-relative URL (`//host`, `/\host`) that a
 /// browser would take to another site.
+/// Browsers drop tabs and line breaks from a URL and read `\` as `/`, so `/<TAB>/host`
+/// would become `//host`: a path with either anywhere is not local.
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.chars().any(|c| c.is_control() || c == '\\')
 }
 
 /// A complete page around `body` (the content of `<main>`, not including it).
