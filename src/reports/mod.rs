@@ -1,7 +1,8 @@
-//! The report layer: each view of the figures (scores, quotas) is built here once, as a
-//! typed value, for the JSON API now and for the dashboard, exports and published
-//! snapshots next. A view is a pure function of a computed [`CampaignScores`] and what
-//! the reader selected; nothing here reads the database or knows HTTP.
+//! The report layer: each view of the figures (scores, quotas, the overview, the digest,
+//! the unit page, exports) is built here once, as a typed value, for the JSON API, the
+//! dashboard and the exports alike (published snapshots next). A view is a pure
+//! function of computed [`CampaignScores`] (or rows read for it) and what the reader
+//! selected; nothing here reads the database or knows HTTP.
 //!
 //! [`Document`] is a view serialized once: its bytes and an entity tag derived from
 //! them, so the tag is the same on every node that holds the same figures and changes

@@ -1,5 +1,7 @@
-//! Pages for survey managers: the overview and the desks' posters now; the dashboard
-//! (login, scoped views, exports) next. Failures are pages in the shared layout.
+//! Pages for survey managers: login and password ([`account`]), the logged-in member
+//! ([`auth::Staff`]), the campaign list, overview and digest, the unit page with its
+//! charts, the exports, and the desks' public posters. Every read is scoped to the
+//! member's units (404 outside); failures are pages in the shared layout.
 
 mod account;
 pub mod auth;
