@@ -40,7 +40,6 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
 use sipas::storage::exports::{ResponseRange, last_response_id, response_page};
 use sipas::storage::{Storage, campaigns, frames, units, users};
 use sipas_domain::access::NewUser;
-use sipas_domain::campaign::CampaignRequest;
 use sipas_domain::quota::FrameEntry;
 
 mod common;
@@ -84,23 +83,16 @@ async fn prepare(storage: &Storage, total: u64) -> String {
     storage.migrate().await.unwrap();
     storage.seed_reference_data().await.unwrap();
     let today = Utc::now().date_naive();
-    let new = CampaignRequest {
-        code: CAMPAIGN.into(),
-        name: "Khảo sát SIPAS 2026 — xuất dữ liệu".into(),
-        template: "SIPAS-2023".into(),
-        starts_on: today - chrono::Duration::days(30),
-        ends_on: today + chrono::Duration::days(30),
-        confidence: None,
-        margin: None,
-        quota_method: None,
-        count_unverified: None,
-        min_fill_seconds: Some(0),
-        receipt_valid_days: None,
-        status: None,
-        par_scheme: None,
-    }
-    .parse()
-    .unwrap();
+    let new = common::campaign(
+        CAMPAIGN,
+        "Khảo sát SIPAS 2026 — xuất dữ liệu",
+        "SIPAS-2023",
+        (
+            today - chrono::Duration::days(30),
+            today + chrono::Duration::days(30),
+        ),
+        Some(0),
+    );
     let txn = storage.write().await.unwrap();
     let campaign = campaigns::create(&txn, ACTOR, &new, false).await.unwrap();
     let user = NewUser::parse(ADMIN, Some("Bench admin"), "admin", None).unwrap();

@@ -56,7 +56,6 @@ use sipas::scores::{ScoreBook, ScoreQuery};
 use sipas::startup::Application;
 use sipas::storage::{Storage, api_clients, campaigns, frames, units};
 use sipas_domain::access::Scope;
-use sipas_domain::campaign::CampaignRequest;
 use sipas_domain::quota::FrameEntry;
 use sipas_domain::token::{SigningKeys, SurveyToken};
 
@@ -342,23 +341,16 @@ async fn prepare(storage: &Storage, unit_total: u64, base: u64, postgres: bool) 
     storage.migrate().await.unwrap();
     storage.seed_reference_data().await.unwrap();
     let today = Utc::now().date_naive();
-    let new = CampaignRequest {
-        code: CAMPAIGN.into(),
-        name: "Khảo sát SIPAS 2026 — benchmark".into(),
-        template: "SIPAS-2017".into(),
-        starts_on: today - chrono::Duration::days(30),
-        ends_on: today + chrono::Duration::days(30),
-        confidence: None,
-        margin: None,
-        quota_method: None,
-        count_unverified: None,
-        min_fill_seconds: Some(0),
-        receipt_valid_days: None,
-        status: None,
-        par_scheme: None,
-    }
-    .parse()
-    .unwrap();
+    let new = common::campaign(
+        CAMPAIGN,
+        "Khảo sát SIPAS 2026 — benchmark",
+        "SIPAS-2017",
+        (
+            today - chrono::Duration::days(30),
+            today + chrono::Duration::days(30),
+        ),
+        Some(0),
+    );
     let txn = storage.write().await.unwrap();
     let campaign = campaigns::create(&txn, ACTOR, &new, false).await.unwrap();
     let (_, token) = api_clients::create(&txn, ACTOR, "bench", &[Scope::Read, Scope::Write])

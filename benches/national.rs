@@ -47,7 +47,6 @@ use sipas::startup::Application;
 use sipas::storage::units::SetupError;
 use sipas::storage::{Storage, api_clients, campaigns, frames, units};
 use sipas_domain::access::Scope;
-use sipas_domain::campaign::CampaignRequest;
 use sipas_domain::quota::FrameEntry;
 
 mod common;
@@ -328,23 +327,16 @@ async fn main() {
     let unchanged: usize = setups.iter().map(|s| s.4).sum();
 
     // ---- 2. The campaign, its frame, the responses ----
-    let new = CampaignRequest {
-        code: CAMPAIGN.into(),
-        name: "Khảo sát SIPAS 2026 toàn quốc — benchmark".into(),
-        template: TEMPLATE.into(),
-        starts_on: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
-        ends_on: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
-        confidence: None,
-        margin: None,
-        quota_method: None,
-        count_unverified: None,
-        min_fill_seconds: None,
-        receipt_valid_days: None,
-        status: None,
-        par_scheme: None,
-    }
-    .parse()
-    .unwrap();
+    let new = common::campaign(
+        CAMPAIGN,
+        "Khảo sát SIPAS 2026 toàn quốc — benchmark",
+        TEMPLATE,
+        (
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        ),
+        None,
+    );
     let txn = storage.write().await.unwrap();
     let campaign = campaigns::create(&txn, ACTOR, &new, false).await.unwrap();
     let (_, token) = api_clients::create(&txn, ACTOR, "bench", &[Scope::Read])

@@ -42,3 +42,31 @@ pub fn settings(database_url: &str, redis_url: Option<String>) -> Settings {
     };
     settings
 }
+
+/// A benchmark's campaign: its code, name, questionnaire and days, every other setting
+/// at its default but the minimum fill time.
+pub fn campaign(
+    code: &str,
+    name: &str,
+    template: &str,
+    days: (chrono::NaiveDate, chrono::NaiveDate),
+    min_fill_seconds: Option<u32>,
+) -> sipas_domain::campaign::NewCampaign {
+    sipas_domain::campaign::CampaignRequest {
+        code: code.into(),
+        name: name.into(),
+        template: template.into(),
+        starts_on: days.0,
+        ends_on: days.1,
+        confidence: None,
+        margin: None,
+        quota_method: None,
+        count_unverified: None,
+        min_fill_seconds,
+        receipt_valid_days: None,
+        status: None,
+        par_scheme: None,
+    }
+    .parse()
+    .expect("a valid benchmark campaign")
+}
