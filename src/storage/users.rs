@@ -244,6 +244,17 @@ pub async fn create(
         Some(code) => Some(scope_unit(db, code).await?),
         None => None,
     };
+    insert(db, actor, new, unit_id).await
+}
+
+/// Stores an account with a generated password and its audit entry; the password is
+/// returned once (only its hash is kept).
+async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    new: &NewUser,
+    unit_id: Option<i32>,
+) -> Result<String, StorageError> {
     let (password, hash) = generated_password()?;
     user::Entity::insert(user::ActiveModel {
         username: Set(new.username.clone()),
@@ -277,26 +288,12 @@ pub async fn ensure_first_admin(
     if user::Entity::find().count(txn).await? > 0 {
         return Ok(None);
     }
-    let (password, hash) = generated_password()?;
-    user::Entity::insert(user::ActiveModel {
-        username: Set("admin".to_owned()),
-        display_name: Set("Quản trị viên".to_owned()),
-        password_hash: Set(hash),
-        role: Set(Role::Admin.as_str().to_owned()),
-        unit_id: Set(None),
-        disabled: Set(false),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    })
-    .exec_without_returning(txn)
-    .await?;
-    audit::record(
-        txn,
-        "system",
-        "user.create",
-        "admin",
-        serde_json::json!({ "role": Role::Admin.as_str() }),
-    )
-    .await?;
+    let admin = NewUser {
+        username: "admin".to_owned(),
+        display_name: "Quản trị viên".to_owned(),
+        role: Role::Admin,
+        scope: None,
+    };
+    let password = insert(txn, "system", &admin, None).await?;
     Ok(Some(("admin".to_owned(), password)))
 }
