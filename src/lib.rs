@@ -21,4 +21,5 @@ pub mod sessions;
 pub mod startup;
 pub mod storage;
 pub mod submissions;
+pub mod tabular;
 pub mod telemetry;

@@ -107,6 +107,55 @@ impl Row<'_> {
 /// Reads a CSV file whose header must name every `required` column (and, when
 /// `only_required` names the template, no other), giving each data line to `each`.
 /// Problems with the header stop the read: no line could be understood.
+/// Line numbers from byte offsets: the csv reader skips blank lines without counting
+/// them, so its own line numbers drift below the first blank line (and an Excel sheet's
+/// blank rows are blank lines). Offsets only grow, so counting is linear overall.
+struct LineNumbers<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineNumbers<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record the reader places at `offset`: the reader's offset is
+    /// where the previous record ended, before the blank lines it skipped.
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut offset = (offset as usize).min(self.text.len());
+        while offset < self.text.len() && matches!(self.text[offset], b'\n' | b'\r') {
+            offset += 1;
+        }
+        if offset < self.offset {
+            // Never happens with one forward reader; stay correct if it did.
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = offset;
+        self.line
+    }
+
+    /// The line of the header: the first that is not blank.
+    fn first_nonblank(&self) -> u64 {
+        let blank = self
+            .text
+            .split(|&b| b == b'\n')
+            .take_while(|l| l.iter().all(|b| b.is_ascii_whitespace()))
+            .count();
+        blank as u64 + 1
+    }
+}
+
 fn read_rows(
     text: &str,
     required: &[&str],
@@ -114,6 +163,8 @@ fn read_rows(
     mut each: impl FnMut(Row<'_>, &mut Problems),
 ) -> Problems {
     let mut problems = Problems::default();
+    let mut lines = LineNumbers::new(text);
+    let header_line = lines.first_nonblank();
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -121,7 +172,11 @@ fn read_rows(
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            problems.push(LineError::new(1, None, format!("unreadable header: {e}")));
+            problems.push(LineError::new(
+                header_line,
+                None,
+                format!("unreadable header: {e}"),
+            ));
             return problems;
         }
     };
@@ -130,7 +185,7 @@ fn read_rows(
         let name = name.trim_start_matches('\u{feff}').to_owned();
         if columns.insert(name.clone(), i).is_some() {
             problems.push(LineError::new(
-                1,
+                header_line,
                 Some(&name),
                 format!("column {name} appears twice"),
             ));
@@ -139,7 +194,7 @@ fn read_rows(
     for name in required {
         if !columns.contains_key(*name) {
             problems.push(LineError::new(
-                1,
+                header_line,
                 Some(name),
                 format!("the header has no column {name}"),
             ));
@@ -148,7 +203,7 @@ fn read_rows(
     if let Some(template) = only_required {
         for name in columns.keys().filter(|n| !required.contains(&n.as_str())) {
             problems.push(LineError::new(
-                1,
+                header_line,
                 Some(name),
                 format!("unknown column {name}: not a criterion of {template}"),
             ));
@@ -160,7 +215,7 @@ fn read_rows(
     for record in reader.records() {
         match record {
             Ok(record) if record.len() != headers.len() => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.at(p.byte()));
                 problems.push(LineError::new(
                     line,
                     None,
@@ -172,7 +227,7 @@ fn read_rows(
                 ));
             }
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.at(p.byte()));
                 each(
                     Row {
                         line,
@@ -183,7 +238,7 @@ fn read_rows(
                 );
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 problems.push(LineError::new(line, None, format!("unreadable line: {e}")));
             }
         }
@@ -565,5 +620,17 @@ mod tests {
             province_units("01", Some(bad)),
             Err(ProvinceSetupError::Refused(_))
         ));
+    }
+
+    #[test]
+    fn blank_lines_keep_the_line_numbers_of_the_file() {
+        let text = "\n\nunit_code,service_point_code,population\n\n18073,,x\n\n\n18076,,-5\n";
+        let (errors, _) = parse_frame(text).unwrap_err().into_parts();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [5, 8]);
+        let (errors, _) = parse_frame("\n\nunit,population\n")
+            .unwrap_err()
+            .into_parts();
+        assert!(errors.iter().all(|e| e.line == 3), "{errors:?}");
     }
 }

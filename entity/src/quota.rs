@@ -9,6 +9,11 @@ pub struct Model {
     pub unit_id: i32,
     pub target: i64,
     pub overridden: bool,
+    /// Why a manager overrode the computed quota (set while `overridden`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub override_reason: Option<String>,
+    pub override_by: Option<String>,
+    pub override_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,8 @@ pub struct Model {
     pub is_demo: bool,
     /// PostgreSQL: the storing transaction's id (set by the database).
     pub txid: Option<i64>,
+    /// The serial number of a paper or interviewer form; unique per campaign.
+    pub serial: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261127_000001_schema;
 mod m20261203_000001_follow;
 mod m20261204_000001_structures;
 mod m20261205_000001_staff;
+mod m20261206_000001_round;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_follow::Migration),
             Box::new(m20261204_000001_structures::Migration),
             Box::new(m20261205_000001_staff::Migration),
+            Box::new(m20261206_000001_round::Migration),
         ]
     }
 }

@@ -69,6 +69,38 @@ impl Staff {
             .may(Action::Read, Resource::Unit(unit_id), tree, on)
     }
 
+    /// Whether they may change this unit's data (desks, quota, paper forms) in a
+    /// campaign read on `on`: admins and the managers whose scope holds it.
+    pub fn may_write(&self, tree: &UnitTree, unit_id: i32, on: NaiveDate) -> bool {
+        self.principal
+            .may(Action::Write, Resource::Unit(unit_id), tree, on)
+    }
+
+    /// Whether they may change province-wide things: campaigns, frames, users, tokens.
+    pub fn may_write_province(&self) -> bool {
+        // `Resource::Province` does not look at the tree.
+        self.principal.may(
+            Action::Write,
+            Resource::Province,
+            &UnitTree::default(),
+            NaiveDate::MIN,
+        )
+    }
+
+    /// Whether they are a provincial administrator (users, tokens, the audit log).
+    pub fn is_admin(&self) -> bool {
+        self.account.role == sipas_domain::access::Role::Admin
+    }
+
+    /// `Ok` when `allowed`, else the page that says their role does not allow it.
+    pub fn require(&self, allowed: bool) -> Result<(), StaffError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(StaffError::NotAllowed)
+        }
+    }
+
     /// Whether they read citizens' comments.
     pub fn reads_comments(&self) -> bool {
         self.principal.reads_comments()

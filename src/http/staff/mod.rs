@@ -18,7 +18,8 @@ use crate::http::html_page;
 use crate::storage::StorageError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(pages::home)
+    cfg.app_data(upload_config())
+        .service(pages::home)
         .service(pages::poster)
         .service(account::login)
         .service(account::login_post)
@@ -32,6 +33,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(overview::campaigns)
         .service(overview::overview_page)
         .service(overview::digest_page);
+}
+
+/// Uploads (frames, paper forms) as `actix_multipart::form::MultipartForm`: at most
+/// [`crate::tabular::MAX_UPLOAD_BYTES`], held in memory, and a refused upload is a page.
+fn upload_config() -> actix_multipart::form::MultipartFormConfig {
+    use actix_multipart::MultipartError;
+    actix_multipart::form::MultipartFormConfig::default()
+        .total_limit(crate::tabular::MAX_UPLOAD_BYTES + 64 * 1024)
+        .memory_limit(crate::tabular::MAX_UPLOAD_BYTES + 64 * 1024)
+        .error_handler(|err, _req| match err {
+            MultipartError::Payload(actix_web::error::PayloadError::Overflow) => {
+                StaffError::TooLarge.into()
+            }
+            other if other.to_string().contains("limit") => StaffError::TooLarge.into(),
+            other => StaffError::BadRequest(format!(
+                "Không đọc được tệp tải lên. (The upload could not be read: {other}.)"
+            ))
+            .into(),
+        })
 }
 
 /// Headers of a logged-in page: the page headers, and never kept by a browser's or a
@@ -53,6 +73,16 @@ pub enum StaffError {
     /// A form without its session's token.
     #[error("the form's token is missing or wrong")]
     Forbidden,
+    /// Logged in, but their role or scope does not allow this change.
+    #[error("not allowed")]
+    NotAllowed,
+    /// A request no form of ours sends (a malformed query or upload): the message says
+    /// what was wrong, in Vietnamese and English.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// An upload over the limit.
+    #[error("the upload is too large")]
+    TooLarge,
     #[error(transparent)]
     Storage(StorageError),
     #[error("{0}")]
@@ -94,7 +124,9 @@ impl actix_web::ResponseError for StaffError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::LoginRequired(_) => StatusCode::SEE_OTHER,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::NotAllowed => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Storage(StorageError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -120,6 +152,28 @@ impl actix_web::ResponseError for StaffError {
                      (The form expired or is invalid: reload the page and try again.)"
                         .into(),
                 ),
+                ..Default::default()
+            });
+            return html_page(status).body(page.into_string());
+        }
+        let message = match self {
+            Self::NotAllowed => Some(
+                "Vai trò hoặc phạm vi của bạn không cho phép thay đổi này. \
+                 (Your role or scope does not allow this change.)"
+                    .to_owned(),
+            ),
+            Self::BadRequest(message) => Some(message.clone()),
+            Self::TooLarge => Some(format!(
+                "Tệp quá lớn: tối đa {} MB. (The file is too large: at most {} MB.)",
+                crate::tabular::MAX_UPLOAD_BYTES >> 20,
+                crate::tabular::MAX_UPLOAD_BYTES >> 20
+            )),
+            _ => None,
+        };
+        if message.is_some() {
+            let page = sipas_templates::error_page(&ErrorPage {
+                lang: Lang::Vi,
+                message,
                 ..Default::default()
             });
             return html_page(status).body(page.into_string());

@@ -117,6 +117,20 @@ impl Render for NavBar<'_> {
                         li { a href={ "/manage/campaigns/" (c) (q) } { (if vi { "Tiến độ" } else { "Overview" }) } }
                         li { a href={ "/manage/campaigns/" (c) "/digest" (q) } { (if vi { "Bản tin ngày" } else { "Daily digest" }) } }
                     }
+                    @if nav.role != "viewer" {
+                        @if let Some(c) = &nav.campaign {
+                            li { a href={ "/manage/campaigns/" (c) "/setup" (q) } { (if vi { "Thiết lập đợt" } else { "Round set-up" }) } }
+                            li { a href={ "/manage/campaigns/" (c) "/frame" (q) } { (if vi { "Khung mẫu" } else { "Frame" }) } }
+                            li { a href={ "/manage/campaigns/" (c) "/posters" (q) } { (if vi { "Áp phích QR" } else { "Posters" }) } }
+                            li { a href={ "/manage/campaigns/" (c) "/paper" (q) } { (if vi { "Phiếu giấy" } else { "Paper forms" }) } }
+                        }
+                        li { a href={ "/manage/receipts" (q) } { (if vi { "Mã QR biên nhận" } else { "Receipt QR" }) } }
+                    }
+                    @if nav.role == "admin" {
+                        li { a href={ "/manage/users" (q) } { (if vi { "Người dùng" } else { "Users" }) } }
+                        li { a href={ "/manage/tokens" (q) } { (if vi { "Mã truy cập API" } else { "API tokens" }) } }
+                        li { a href={ "/manage/audit" (q) } { (if vi { "Nhật ký thay đổi" } else { "Audit log" }) } }
+                    }
                     li { a href={ "/account/password" (q) } { (if vi { "Đổi mật khẩu" } else { "Change password" }) } }
                 }
                 span.who {
