@@ -17,6 +17,7 @@ mod nodes;
 mod openapi;
 mod overview;
 mod pages;
+mod round;
 mod scores;
 mod staff_auth;
 mod staff_scope;
