@@ -18,6 +18,7 @@ mod openapi;
 mod overview;
 mod pages;
 mod round;
+mod round_browser;
 mod scores;
 mod staff_auth;
 mod staff_scope;
