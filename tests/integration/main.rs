@@ -3,6 +3,7 @@
 
 mod common;
 
+mod admin_users;
 mod api_auth;
 mod api_campaigns;
 mod api_units;
