@@ -198,7 +198,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let scopes = Scope::parse_list(&scope).map_err(anyhow::Error::msg)?;
             let storage = Storage::connect(&settings.database_url).await?;
             storage.migrate().await?;
-            let (client, token) = crate::accounts::create_token(&storage, "cli", &name, &scopes).await?;
+            let (client, token) =
+                crate::accounts::create_token(&storage, "cli", &name, &scopes).await?;
             println!(
                 "Created API client {:?} with scope {}. Keep this token; it is not shown again:",
                 client.name(),

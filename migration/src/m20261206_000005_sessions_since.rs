@@ -15,7 +15,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table("users")
-                    .add_column(&mut timestamp_with_time_zone_null("sessions_since"))
+                    .add_column(timestamp_with_time_zone_null("sessions_since"))
                     .to_owned(),
             )
             .await

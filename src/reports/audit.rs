@@ -112,7 +112,7 @@ fn text(value: &serde_json::Value) -> String {
 fn key_values(value: &serde_json::Value) -> Vec<(String, String)> {
     match value {
         serde_json::Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
-        other => vec![("value".to_owned(), text(other))],
+        other => vec![(String::new(), text(other))],
     }
 }
 
@@ -140,6 +140,9 @@ pub fn line(event: &audit_event::Model, units: &HashMap<i32, (String, String)>) 
                 _ => rest.push((key.clone(), text(value))),
             }
         }
+        // Older entries kept a value both at the top and in `after`: shown once.
+        let shown: Vec<&(String, String)> = before.iter().chain(after.iter()).flatten().collect();
+        rest.retain(|kv| !shown.contains(&kv));
     } else if !detail.is_null() {
         rest.push(("detail".to_owned(), text(&detail)));
     }
@@ -194,11 +197,23 @@ mod tests {
         let before = l.before.unwrap();
         assert!(before.contains(&("disabled".into(), "false".into())));
         assert!(before.contains(&("scope".into(), "—".into())));
-        assert!(l.after.unwrap().contains(&("disabled".into(), "true".into())));
+        assert!(
+            l.after
+                .unwrap()
+                .contains(&("disabled".into(), "true".into()))
+        );
         assert_eq!(l.detail, [("note".to_owned(), "a, b".to_owned())]);
 
-        let moved = line(&event(serde_json::json!({ "from": "draft", "to": "open" })), &units);
-        assert_eq!(moved.before.unwrap(), [("value".to_owned(), "draft".to_owned())]);
+        let moved = line(
+            &event(serde_json::json!({ "from": "draft", "to": "open" })),
+            &units,
+        );
+        assert_eq!(moved.before.unwrap(), [(String::new(), "draft".to_owned())]);
+        let repeated = line(
+            &event(serde_json::json!({ "role": "viewer", "after": { "role": "viewer" } })),
+            &units,
+        );
+        assert!(repeated.detail.is_empty(), "{:?}", repeated.detail);
         let plain = line(&event(serde_json::json!({ "lines": 3 })), &HashMap::new());
         assert!(plain.before.is_none() && plain.after.is_none());
         assert_eq!(plain.detail, [("lines".to_owned(), "3".to_owned())]);
@@ -255,6 +270,9 @@ mod tests {
             .map(|p| p.field)
             .collect();
         assert_eq!(fields, ["unit", "from"]);
-        assert_eq!(filter(&AuditQuery::default(), &tree, true).unwrap(), AuditFilter::default());
+        assert_eq!(
+            filter(&AuditQuery::default(), &tree, true).unwrap(),
+            AuditFilter::default()
+        );
     }
 }

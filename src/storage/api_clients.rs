@@ -2,9 +2,9 @@
 //! bearer tokens. Only a SHA-256 of a token is stored: tokens are 190-bit random
 //! strings, so a fast hash is enough and keeps authentication cheap.
 
+use chrono::{DateTime, Utc};
 use entity::api_client;
 use rand::distr::{Alphanumeric, SampleString};
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -114,8 +114,7 @@ pub async fn authenticate_with_use(
 
 /// Whether a token last used at `last_used` should be noted as used at `now`.
 pub fn use_is_stale(last_used: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    last_used
-        .is_none_or(|at| now - at >= chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS))
+    last_used.is_none_or(|at| now - at >= chrono::Duration::seconds(LAST_USED_RESOLUTION_SECONDS))
 }
 
 /// How often a token's `last_used_at` is written at most: a busy client costs one

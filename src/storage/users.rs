@@ -57,7 +57,10 @@ fn generated_password() -> Result<(String, String), StorageError> {
 
 /// What a session remembers of the password it was opened with, and of the last time
 /// an administrator ended the account's sessions: a change of either ends it.
-fn credential(password_hash: &str, sessions_since: Option<chrono::DateTime<chrono::Utc>>) -> String {
+fn credential(
+    password_hash: &str,
+    sessions_since: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
     let mut hasher = Sha256::new();
     hasher.update(password_hash.as_bytes());
     if let Some(since) = sessions_since {
@@ -394,15 +397,9 @@ pub async fn set_disabled(
     let mut update = user::Entity::update_many().col_expr(user::Column::Disabled, disabled.into());
     if disabled {
         // Its sessions end for good: enabled again, it logs in afresh.
-        update = update.col_expr(
-            user::Column::SessionsSince,
-            Some(chrono::Utc::now()).into(),
-        );
+        update = update.col_expr(user::Column::SessionsSince, Some(chrono::Utc::now()).into());
     }
-    update
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
+    update.filter(user::Column::Id.eq(user_id)).exec(db).await?;
     let after = UserRow {
         disabled,
         ..before.clone()
@@ -410,7 +407,11 @@ pub async fn set_disabled(
     audit::record_for_unit(
         db,
         actor,
-        if disabled { "user.disable" } else { "user.enable" },
+        if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        },
         &before.username,
         before.unit_id,
         serde_json::json!({ "before": before.audited(), "after": after.audited() }),

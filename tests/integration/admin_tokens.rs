@@ -11,7 +11,9 @@ use crate::common::{Backend, TestApp, spawn_app};
 backend_tests!(a_token_made_on_the_page_works_is_seen_used_and_revoked_at_once);
 
 fn secret(html: &str) -> String {
-    let start = html.find(r#"<code class="secret""#).expect("a secret is shown");
+    let start = html
+        .find(r#"<code class="secret""#)
+        .expect("a secret is shown");
     let rest = &html[start..];
     let open = rest.find('>').unwrap() + 1;
     rest[open..open + rest[open..].find('<').unwrap()].to_owned()
@@ -39,7 +41,13 @@ async fn a_token_made_on_the_page_works_is_seen_used_and_revoked_at_once(backend
         .await
         .unwrap();
     assert_eq!(response.status(), 422);
-    assert!(response.text().await.unwrap().contains(r#"id="scopes-error""#));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="scopes-error""#)
+    );
     assert!(client_named(&app, "one-stop").await.is_none());
 
     let response = admin
@@ -96,7 +104,13 @@ async fn a_token_made_on_the_page_works_is_seen_used_and_revoked_at_once(backend
     assert_eq!(confirm.status(), 200);
     let confirm = confirm.text().await.unwrap();
     assert!(confirm.contains("one-stop") && confirm.contains(r#"method="post""#));
-    assert!(client_named(&app, "one-stop").await.unwrap().revoked_at.is_none());
+    assert!(
+        client_named(&app, "one-stop")
+            .await
+            .unwrap()
+            .revoked_at
+            .is_none()
+    );
     let path = format!("/manage/tokens/{}/revoke", stored.id);
     let response = admin
         .post(app.url(&path))
@@ -118,7 +132,10 @@ async fn a_token_made_on_the_page_works_is_seen_used_and_revoked_at_once(backend
         .unwrap();
     assert_eq!(response.status(), 409);
     assert!(response.text().await.unwrap().contains("đã bị thu hồi"));
-    assert_eq!(client_named(&app, "one-stop").await.unwrap().revoked_at, revoked_at);
+    assert_eq!(
+        client_named(&app, "one-stop").await.unwrap().revoked_at,
+        revoked_at
+    );
 
     let events = entity::audit_event::Entity::find()
         .filter(entity::audit_event::Column::Subject.eq("one-stop"))
@@ -128,11 +145,23 @@ async fn a_token_made_on_the_page_works_is_seen_used_and_revoked_at_once(backend
     let actions: Vec<(&str, &str)> = events
         .iter()
         .map(|e| (e.action.as_str(), e.actor.as_str()))
-        .map(|(a, who)| (a, if who.starts_with("admin-") { "admin" } else { who }))
+        .map(|(a, who)| {
+            (
+                a,
+                if who.starts_with("admin-") {
+                    "admin"
+                } else {
+                    who
+                },
+            )
+        })
         .collect();
     assert_eq!(
         actions,
-        [("api_client.create", "admin"), ("api_client.revoke", "admin")]
+        [
+            ("api_client.create", "admin"),
+            ("api_client.revoke", "admin")
+        ]
     );
     assert!(events.iter().all(|e| !e.detail.contains(&token)));
 }
@@ -144,7 +173,11 @@ async fn only_admins_with_the_form_token_create_or_revoke_tokens() {
     };
     let writer = client_named(&app, "writer").await.unwrap();
     let revoke = format!("/manage/tokens/{}/revoke", writer.id);
-    for (role, scope) in [("manager", None), ("manager", Some("18073")), ("viewer", None)] {
+    for (role, scope) in [
+        ("manager", None),
+        ("manager", Some("18073")),
+        ("viewer", None),
+    ] {
         let client = app.login_as(role, scope).await;
         let (_, csrf) = page_and_csrf(&client, &app.url("/manage")).await;
         assert_eq!(
@@ -157,7 +190,12 @@ async fn only_admins_with_the_form_token_create_or_revoke_tokens() {
         ] {
             let mut fields = fields;
             fields.push(("csrf", csrf.as_str()));
-            let response = client.post(app.url(path)).form(&fields).send().await.unwrap();
+            let response = client
+                .post(app.url(path))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 403, "{role} {path}");
         }
     }
@@ -166,11 +204,26 @@ async fn only_admins_with_the_form_token_create_or_revoke_tokens() {
         ("/manage/tokens", vec![("name", "sneaky"), ("read", "1")]),
         (revoke.as_str(), vec![]),
     ] {
-        let response = admin.post(app.url(path)).form(&fields).send().await.unwrap();
-        assert_eq!(response.status(), 403, "admin without the form token: {path}");
+        let response = admin
+            .post(app.url(path))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            403,
+            "admin without the form token: {path}"
+        );
     }
     assert!(client_named(&app, "sneaky").await.is_none());
-    assert!(client_named(&app, "writer").await.unwrap().revoked_at.is_none());
+    assert!(
+        client_named(&app, "writer")
+            .await
+            .unwrap()
+            .revoked_at
+            .is_none()
+    );
     assert_eq!(
         app.post_json("/api/v1/campaigns", &serde_json::json!({}))
             .await

@@ -23,7 +23,12 @@ fn browser() -> reqwest::Client {
 }
 
 /// Logs in through the form; the status of the login POST (303 logged in).
-pub async fn try_log_in(app: &TestApp, client: &reqwest::Client, username: &str, password: &str) -> u16 {
+pub async fn try_log_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> u16 {
     let form = client
         .get(app.url("/login"))
         .send()
@@ -58,7 +63,9 @@ pub async fn page_and_csrf(client: &reqwest::Client, url: &str) -> (String, Stri
 
 /// The one-time secret on a result page.
 fn secret(html: &str) -> String {
-    let start = html.find(r#"<code class="secret""#).expect("a secret is shown");
+    let start = html
+        .find(r#"<code class="secret""#)
+        .expect("a secret is shown");
     let rest = &html[start..];
     let open = rest.find('>').unwrap() + 1;
     rest[open..open + rest[open..].find('<').unwrap()].to_owned()
@@ -124,7 +131,13 @@ async fn an_admin_creates_an_account_whose_shown_password_logs_in(backend: Backe
         .await
         .unwrap();
     assert_eq!(response.status(), 422);
-    assert!(response.text().await.unwrap().contains(r#"id="scope-error""#));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="scope-error""#)
+    );
     assert!(user(&app, "ghost").await.is_none());
 
     let response = admin
@@ -191,7 +204,11 @@ async fn only_admins_with_the_form_token_change_accounts() {
         .await
         .unwrap()
         .len();
-    for (role, scope) in [("manager", None), ("manager", Some("18073")), ("viewer", None)] {
+    for (role, scope) in [
+        ("manager", None),
+        ("manager", Some("18073")),
+        ("viewer", None),
+    ] {
         let client = app.login_as(role, scope).await;
         for path in ["/manage/users", "/manage/tokens", "/manage/audit"] {
             assert_eq!(status(&client, &app.url(path)).await, 403, "{role} {path}");
@@ -199,13 +216,21 @@ async fn only_admins_with_the_form_token_change_accounts() {
         // Their own session's token, still refused.
         let (_, csrf) = page_and_csrf(&client, &app.url("/manage")).await;
         let posts = [
-            ("/manage/users".to_owned(), vec![("username", "sneaky"), ("role", "admin"), ("scope", "")]),
+            (
+                "/manage/users".to_owned(),
+                vec![("username", "sneaky"), ("role", "admin"), ("scope", "")],
+            ),
             (format!("/manage/users/{target_id}/reset"), vec![]),
             (format!("/manage/users/{target_id}/disable"), vec![]),
         ];
         for (path, mut fields) in posts {
             fields.push(("csrf", csrf.as_str()));
-            let response = client.post(app.url(&path)).form(&fields).send().await.unwrap();
+            let response = client
+                .post(app.url(&path))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 403, "{role} POST {path}");
         }
     }
@@ -213,7 +238,10 @@ async fn only_admins_with_the_form_token_change_accounts() {
     // An admin without the form's token changes nothing either.
     let admin = app.login_as("admin", None).await;
     let forged = [
-        ("/manage/users".to_owned(), vec![("username", "sneaky"), ("role", "admin"), ("scope", "")]),
+        (
+            "/manage/users".to_owned(),
+            vec![("username", "sneaky"), ("role", "admin"), ("scope", "")],
+        ),
         (format!("/manage/users/{target_id}/reset"), vec![]),
         (format!("/manage/users/{target_id}/disable"), vec![]),
     ];
@@ -223,14 +251,22 @@ async fn only_admins_with_the_form_token_change_accounts() {
             if let Some(csrf) = csrf {
                 fields.push(("csrf", csrf));
             }
-            let response = admin.post(app.url(&path)).form(&fields).send().await.unwrap();
+            let response = admin
+                .post(app.url(&path))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 403, "admin POST {path} with {csrf:?}");
         }
     }
     assert!(user(&app, "sneaky").await.is_none());
     let target = user(&app, "target").await.unwrap();
     assert!(!target.disabled);
-    assert_eq!(try_log_in(&app, &browser(), "target", &target_password).await, 303);
+    assert_eq!(
+        try_log_in(&app, &browser(), "target", &target_password).await,
+        303
+    );
     // Only logins were recorded since.
     let actions: Vec<String> = entity::audit_event::Entity::find()
         .all(app.storage.db())
@@ -272,7 +308,11 @@ async fn a_reset_password_ends_the_sessions_opened_with_the_old_one(backend: Bac
     assert_eq!(response.status(), 200);
     let new = secret(&response.text().await.unwrap());
     assert_ne!(new, old);
-    assert_eq!(status(&thu, &app.url("/manage")).await, 303, "their session ended");
+    assert_eq!(
+        status(&thu, &app.url("/manage")).await,
+        303,
+        "their session ended"
+    );
     assert_eq!(try_log_in(&app, &browser(), "thu.pt", &old).await, 401);
     assert_eq!(try_log_in(&app, &browser(), "thu.pt", &new).await, 303);
     // The admin's own session goes on.
@@ -301,7 +341,11 @@ async fn a_disabled_account_is_shut_out_on_every_node_for_good() {
     let b = app.spawn_node().await;
     let password = app.create_user("hoa.lt", "manager", Some("18073")).await;
     let hoa = app.log_in("hoa.lt", &password).await;
-    assert_eq!(status(&hoa, &b.url("/manage")).await, 200, "the session works on node B");
+    assert_eq!(
+        status(&hoa, &b.url("/manage")).await,
+        200,
+        "the session works on node B"
+    );
     let id = user(&app, "hoa.lt").await.unwrap().id;
 
     let admin = app.login_as("admin", None).await;
@@ -315,7 +359,11 @@ async fn a_disabled_account_is_shut_out_on_every_node_for_good() {
     assert_eq!(response.status(), 200);
     assert!(response.text().await.unwrap().contains("hoa.lt"));
     assert!(user(&app, "hoa.lt").await.unwrap().disabled);
-    assert_eq!(status(&hoa, &b.url("/manage")).await, 303, "node B refuses it at once");
+    assert_eq!(
+        status(&hoa, &b.url("/manage")).await,
+        303,
+        "node B refuses it at once"
+    );
     assert_eq!(status(&hoa, &app.url("/manage")).await, 303);
     assert_eq!(try_log_in(&app, &browser(), "hoa.lt", &password).await, 401);
 
@@ -365,12 +413,24 @@ async fn the_last_enabled_admin_and_ones_own_account_stay_enabled() {
     // Two admins: not oneself.
     let response = disable(chief_id).await.unwrap();
     assert_eq!(response.status(), 409);
-    assert!(response.text().await.unwrap().contains("cannot disable your own account"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("cannot disable your own account")
+    );
     // The other admin may go; then chief is the last one.
     assert_eq!(disable(first).await.unwrap().status(), 200);
     let response = disable(chief_id).await.unwrap();
     assert_eq!(response.status(), 409);
-    assert!(response.text().await.unwrap().contains("last enabled admin"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("last enabled admin")
+    );
     assert!(!user(&app, "chief").await.unwrap().disabled);
     assert_eq!(status(&chief, &app.url("/manage/users")).await, 200);
     // However asked (the command line's service too), the last admin stays.

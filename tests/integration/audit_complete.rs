@@ -69,8 +69,10 @@ fn cases() -> Vec<Case> {
             "POST",
             "/api/v1/units",
             "/api/v1/units",
-            Body::Json(json!({"code": "S-NGV", "name": "Sở Ngoại vụ", "unit_type": "department",
-                              "parent_code": "42", "valid_from": "2026-01-01"})),
+            Body::Json(
+                json!({"code": "S-NGV", "name": "Sở Ngoại vụ", "unit_type": "department",
+                              "parent_code": "42", "valid_from": "2026-01-01"}),
+            ),
             201,
         ),
         case(
@@ -119,8 +121,10 @@ fn cases() -> Vec<Case> {
             "POST",
             "/api/v1/campaigns",
             "/api/v1/campaigns",
-            Body::Json(json!({"code": "AUDIT-1", "name": "Khảo sát thử", "template": "SIPAS-2017",
-                              "starts_on": "2026-01-01", "ends_on": "2026-12-31"})),
+            Body::Json(
+                json!({"code": "AUDIT-1", "name": "Khảo sát thử", "template": "SIPAS-2017",
+                              "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+            ),
             201,
         ),
         case(
@@ -143,8 +147,10 @@ fn cases() -> Vec<Case> {
             "POST",
             "/api/v1/campaigns/{campaign}/receipts",
             "/api/v1/campaigns/AUDIT-1/receipts",
-            Body::Json(json!({"dossier_code": "H42.18073-260101-0001", "unit_code": "18073",
-                              "service_point_code": "MC", "returned_on": today})),
+            Body::Json(
+                json!({"dossier_code": "H42.18073-260101-0001", "unit_code": "18073",
+                              "service_point_code": "MC", "returned_on": today}),
+            ),
             201,
         ),
         case(

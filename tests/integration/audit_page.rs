@@ -63,18 +63,46 @@ async fn the_log_is_filtered_by_user_unit_subtree_and_vietnam_days() {
     let other = unit_id(&app, "S-NV").await;
     let utc = |d, h| chrono::Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap();
     // 1 March 10:00 UTC is 17:00 in Vietnam; 1 March 18:00 UTC is 2 March 01:00.
-    event(&app, utc(1, 10), "alice", "user.disable", "s-one", Some(thanh_sen),
-          serde_json::json!({"before": {"disabled": false}, "after": {"disabled": true}})).await;
-    event(&app, utc(1, 18), "bob", "quota.override", "s-two", Some(other),
-          serde_json::json!({"before": {"quota": 100}, "after": {"quota": 80}, "reason": "đóng cửa"})).await;
-    event(&app, utc(5, 3), "alice", "mystery.action", "s-three", None,
-          serde_json::json!({"lines": 3})).await;
+    event(
+        &app,
+        utc(1, 10),
+        "alice",
+        "user.disable",
+        "s-one",
+        Some(thanh_sen),
+        serde_json::json!({"before": {"disabled": false}, "after": {"disabled": true}}),
+    )
+    .await;
+    event(
+        &app,
+        utc(1, 18),
+        "bob",
+        "quota.override",
+        "s-two",
+        Some(other),
+        serde_json::json!({"before": {"quota": 100}, "after": {"quota": 80}, "reason": "đóng cửa"}),
+    )
+    .await;
+    event(
+        &app,
+        utc(5, 3),
+        "alice",
+        "mystery.action",
+        "s-three",
+        None,
+        serde_json::json!({"lines": 3}),
+    )
+    .await;
 
     let admin = app.login_as("admin", None).await;
     let (status, all) = get(&admin, &app, "/manage/audit").await;
     assert_eq!(status, 200);
     let listed = subjects(&all);
-    assert_eq!(&listed[listed.len() - 3..], ["s-three", "s-two", "s-one"], "newest first");
+    assert_eq!(
+        &listed[listed.len() - 3..],
+        ["s-three", "s-two", "s-one"],
+        "newest first"
+    );
     assert!(all.contains("01/03/2026 17:00") && all.contains("02/03/2026 01:00"));
     assert!(all.contains("Khóa tài khoản") && all.contains("mystery.action"));
     assert!(all.contains("<b>quota: </b>100") && all.contains("<b>quota: </b>80"));
@@ -94,7 +122,12 @@ async fn the_log_is_filtered_by_user_unit_subtree_and_vietnam_days() {
     assert_eq!(subjects(&commune), ["s-one"]);
     let (_, day) = get(&admin, &app, "/manage/audit?from=02/03/2026&to=2026-03-02").await;
     assert_eq!(subjects(&day), ["s-two"]);
-    let (_, both) = get(&admin, &app, "/manage/audit?actor=alice&from=2026-03-01&to=2026-03-01&lang=en").await;
+    let (_, both) = get(
+        &admin,
+        &app,
+        "/manage/audit?actor=alice&from=2026-03-01&to=2026-03-01&lang=en",
+    )
+    .await;
     assert_eq!(subjects(&both), ["s-one"]);
     assert!(both.contains("Account disabled"));
 
@@ -116,14 +149,25 @@ async fn the_log_is_paged_by_a_hundred_newest_first() {
     };
     let start = chrono::Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
     for i in 0..105 {
-        event(&app, start + chrono::Duration::minutes(i), "pager", "unit.rename",
-              &format!("s-{i:03}"), None, serde_json::json!({"from": "a", "to": "b"})).await;
+        event(
+            &app,
+            start + chrono::Duration::minutes(i),
+            "pager",
+            "unit.rename",
+            &format!("s-{i:03}"),
+            None,
+            serde_json::json!({"from": "a", "to": "b"}),
+        )
+        .await;
     }
     let admin = app.login_as("admin", None).await;
     let (_, first) = get(&admin, &app, "/manage/audit?actor=pager").await;
     let listed = subjects(&first);
     assert_eq!(listed.len(), 100);
-    assert_eq!((listed[0].as_str(), listed[99].as_str()), ("s-104", "s-005"));
+    assert_eq!(
+        (listed[0].as_str(), listed[99].as_str()),
+        ("s-104", "s-005")
+    );
     let older = first
         .split(r#"<a href=""#)
         .map(|s| &s[..s.find('"').unwrap()])
@@ -132,7 +176,10 @@ async fn the_log_is_paged_by_a_hundred_newest_first() {
         .replace("&amp;", "&");
     assert!(older.contains("actor=pager"), "{older}");
     let (_, second) = get(&admin, &app, &older).await;
-    assert_eq!(subjects(&second), ["s-004", "s-003", "s-002", "s-001", "s-000"]);
+    assert_eq!(
+        subjects(&second),
+        ["s-004", "s-003", "s-002", "s-001", "s-000"]
+    );
     assert!(!second.contains("before="), "no older page");
     assert!(second.contains("Mới nhất"));
     let _ = page_and_csrf;

@@ -67,7 +67,11 @@ async fn tokens_are_listed_and_revoked_from_the_command_line() {
     let (ok, table, stderr) = run(&db.url, &["token", "list"]);
     assert!(ok, "{stderr}");
     let header = table.lines().next().unwrap();
-    let columns: Vec<&str> = header.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    let columns: Vec<&str> = header
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
     assert_eq!(
         columns,
         ["id", "name", "scopes", "created", "last used", "revoked"]
@@ -77,7 +81,10 @@ async fn tokens_are_listed_and_revoked_from_the_command_line() {
     assert!(line.contains(" read "), "{line}");
     assert!(line.contains("2026-03-01 10:04"), "Vietnam time: {line}");
     let one_stop = line_of(&table, "one-stop");
-    assert!(one_stop.contains("read,write") && one_stop.trim_end().ends_with('-'), "{one_stop}");
+    assert!(
+        one_stop.contains("read,write") && one_stop.trim_end().ends_with('-'),
+        "{one_stop}"
+    );
     assert!(!table.contains("sipas_"), "never a token");
 
     // By name, then by id.

@@ -94,11 +94,7 @@ fn form_or_default<T: Default>(form: Option<web::Form<T>>) -> T {
 // Users
 
 /// The users page: every account and the units a new one may answer for.
-async fn users_view(
-    state: &AppState,
-    staff: &Staff,
-    lang: Lang,
-) -> Result<UsersView, StaffError> {
+async fn users_view(state: &AppState, staff: &Staff, lang: Lang) -> Result<UsersView, StaffError> {
     let db = state.storage.db();
     let vi = lang == Lang::Vi;
     let list = users::list(db).await?;
@@ -117,7 +113,11 @@ async fn users_view(
                 })
                 .collect();
             (!members.is_empty()).then(|| ScopeGroup {
-                label: if vi { t.name_vi.clone() } else { t.name_en.clone() },
+                label: if vi {
+                    t.name_vi.clone()
+                } else {
+                    t.name_en.clone()
+                },
                 units: members,
             })
         })
@@ -130,9 +130,10 @@ async fn users_view(
             .map(|u| UserLine {
                 is_self: u.id == staff.user_id,
                 id: u.id,
-                scope: u.unit_name.as_ref().map(|name| {
-                    format!("{name} ({})", u.unit_code.as_deref().unwrap_or_default())
-                }),
+                scope: u
+                    .unit_name
+                    .as_ref()
+                    .map(|name| format!("{name} ({})", u.unit_code.as_deref().unwrap_or_default())),
                 username: u.username,
                 display_name: u.display_name,
                 role: u.role,
@@ -193,8 +194,7 @@ pub async fn create_user(
     staff.check_csrf(&state, &form.csrf)?;
     let lang = Lang::from_query(form.lang.as_deref());
     let display_name = Some(form.display_name.trim()).filter(|n| !n.is_empty());
-    let result = match NewUser::parse(&form.username, display_name, &form.role, Some(&form.scope))
-    {
+    let result = match NewUser::parse(&form.username, display_name, &form.role, Some(&form.scope)) {
         Ok(new) => accounts::create_user(&state.storage, &staff.account.username, &new)
             .await
             .map(|password| (new, password)),
@@ -282,9 +282,10 @@ async fn set_disabled(
                 username: row.username,
             },
         ),
-        Err(AccountError::Refused(why)) => {
-            (StatusCode::CONFLICT, UserNotice::Refused(refusal(lang, &why)))
-        }
+        Err(AccountError::Refused(why)) => (
+            StatusCode::CONFLICT,
+            UserNotice::Refused(refusal(lang, &why)),
+        ),
         Err(other) => return Err(account_error(other)),
     };
     let mut view = users_view(&state, &staff, lang).await?;
@@ -469,9 +470,10 @@ pub async fn revoke_token(
             .await
         {
             Ok(client) => (StatusCode::OK, TokenNotice::Revoked { name: client.name }),
-            Err(AccountError::Refused(why)) => {
-                (StatusCode::CONFLICT, TokenNotice::Refused(refusal(lang, &why)))
-            }
+            Err(AccountError::Refused(why)) => (
+                StatusCode::CONFLICT,
+                TokenNotice::Refused(refusal(lang, &why)),
+            ),
             Err(other) => return Err(account_error(other)),
         };
     let mut view = tokens_view(&state, &staff, lang).await?;

@@ -19,6 +19,8 @@ const ADMIN_CSS: &str = concat!(
     "fieldset{border:0;padding:0;margin:.75rem 0 0}legend{font-weight:600}",
     ".check{display:flex;align-items:center;gap:.5rem;min-height:44px;font-weight:400;margin:0}.check input{width:1.5rem;height:1.5rem;min-height:0}",
     ".pager{display:flex;gap:1rem;flex-wrap:wrap}.pager a{display:inline-block;padding:.625rem 0;min-height:44px}",
+    ".when{white-space:nowrap}",
+    "@media (min-width:40rem){.audit .t td:nth-child(-n+4){min-width:7rem;overflow-wrap:normal;word-break:normal}.audit .t td:nth-child(4){overflow-wrap:anywhere}}",
 );
 
 fn css() -> &'static str {
@@ -152,10 +154,20 @@ pub struct UserForm {
 /// What the last action did.
 #[derive(Debug, Clone)]
 pub enum UserNotice {
-    Created { username: String, password: String },
-    Reset { username: String, password: String },
-    Disabled { username: String },
-    Enabled { username: String },
+    Created {
+        username: String,
+        password: String,
+    },
+    Reset {
+        username: String,
+        password: String,
+    },
+    Disabled {
+        username: String,
+    },
+    Enabled {
+        username: String,
+    },
     /// Refused, with why.
     Refused(String),
 }
@@ -421,7 +433,11 @@ pub fn tokens_page(view: &TokensView) -> Markup {
         Column::text(if vi { "Tên" } else { "Name" }),
         Column::text(if vi { "Quyền" } else { "Scopes" }),
         Column::text(if vi { "Ngày tạo" } else { "Created" }),
-        Column::text(if vi { "Lần dùng cuối" } else { "Last used" }),
+        Column::text(if vi {
+            "Lần dùng cuối"
+        } else {
+            "Last used"
+        }),
         Column::text(if vi { "Trạng thái" } else { "Status" }),
         Column::text(if vi { "Thao tác" } else { "Actions" }),
     ];
@@ -567,7 +583,9 @@ pub fn action_words(lang: Lang, action: &str) -> Option<&'static str> {
         "campaign.units_on" => ("Chốt cơ cấu đơn vị", "Structure pinned"),
         "frame.replace" => ("Thay khung mẫu", "Frame replaced"),
         "quota.override" => ("Điều chỉnh chỉ tiêu", "Quota overridden"),
-        "quota.override_undo" | "quota.restore" => ("Bỏ điều chỉnh chỉ tiêu", "Quota override undone"),
+        "quota.override_undo" | "quota.restore" => {
+            ("Bỏ điều chỉnh chỉ tiêu", "Quota override undone")
+        }
         "responses.import" => ("Nhập phiếu trả lời", "Responses imported"),
         "response.paper" | "response.enter" => ("Nhập phiếu giấy", "Paper form keyed"),
         "receipt.issue" => ("Cấp mã QR biên nhận", "Receipt QR issued"),
@@ -634,7 +652,9 @@ pub const AUDIT_PATH: &str = "/manage/audit";
 fn key_values(items: &[(String, String)]) -> Markup {
     html! {
         ul.kv {
-            @for (k, v) in items { li { b { (k) ": " } (v) } }
+            @for (k, v) in items {
+                li { @if !k.is_empty() { b { (k) ": " } } (v) }
+            }
         }
     }
 }
@@ -654,14 +674,18 @@ pub fn audit_page(view: &AuditView) -> Markup {
         Column::text(if vi { "Người thực hiện" } else { "Who" }),
         Column::text(if vi { "Thao tác" } else { "What" }),
         Column::text(if vi { "Đối tượng" } else { "Subject" }),
-        Column::text(if vi { "Trước → Sau" } else { "Before → After" }),
+        Column::text(if vi {
+            "Trước → Sau"
+        } else {
+            "Before → After"
+        }),
     ];
     let rows = view
         .lines
         .iter()
         .map(|l| {
             vec![
-                html! { (l.when) },
+                html! { span.when { (l.when) } },
                 html! { (l.who) },
                 html! {
                     @match action_words(lang, &l.action) {
@@ -723,25 +747,25 @@ pub fn audit_page(view: &AuditView) -> Markup {
                             aria-describedby=[described_by(errors, "unit")] aria-invalid=[invalid(errors, "unit")];
                     }
                     div {
-                        label for="from" { (if vi { "Từ ngày" } else { "From" }) }
+                        label for="from" { (if vi { "Từ ngày (dd/mm/yyyy)" } else { "From (dd/mm/yyyy)" }) }
                         (error_line(errors, "from"))
-                        input #from type="date" name="from" value=(f.from)
+                        input #from type="text" name="from" value=(f.from) autocomplete="off" size="10"
                             aria-describedby=[described_by(errors, "from")] aria-invalid=[invalid(errors, "from")];
                     }
                     div {
-                        label for="to" { (if vi { "Đến ngày" } else { "To" }) }
+                        label for="to" { (if vi { "Đến ngày (dd/mm/yyyy)" } else { "To (dd/mm/yyyy)" }) }
                         (error_line(errors, "to"))
-                        input #to type="date" name="to" value=(f.to)
+                        input #to type="text" name="to" value=(f.to) autocomplete="off" size="10"
                             aria-describedby=[described_by(errors, "to")] aria-invalid=[invalid(errors, "to")];
                     }
                     div { p { button type="submit" { (if vi { "Lọc" } else { "Filter" }) } } }
                 }
             }
         }))
-        @if view.lines.is_empty() {
+        @if view.lines.is_empty() && errors.is_empty() {
             (Card::new(html! { p.cap { (if vi { "Không có thay đổi nào khớp bộ lọc." } else { "No change matches the filter." }) } }))
-        } @else {
-            (Table { columns: &columns, rows })
+        } @else if !view.lines.is_empty() {
+            div.audit { (Table { columns: &columns, rows }) }
         }
         @if view.older.is_some() || view.newest.is_some() {
             nav.pager aria-label=(if vi { "Trang" } else { "Pages" }) {
@@ -779,7 +803,10 @@ mod tests {
 
     #[test]
     fn unknown_actions_show_raw_and_before_after_side_by_side() {
-        assert_eq!(action_words(Lang::Vi, "user.disable"), Some("Khóa tài khoản"));
+        assert_eq!(
+            action_words(Lang::Vi, "user.disable"),
+            Some("Khóa tài khoản")
+        );
         assert_eq!(action_words(Lang::En, "nope.x"), None);
         let view = AuditView {
             lines: vec![AuditLine {
