@@ -55,7 +55,7 @@ pub async fn create_user(
         Err(StorageError::Conflict(_)) => {
             return Err(AccountError::Fields(vec![FieldError::new(
                 "username",
-                format!("the username {} is taken", new.username),
+                format!("a user {} already exists", new.username),
             )]));
         }
         Err(other) => return Err(other.into()),

@@ -31,7 +31,7 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
 fn problem(lang: Lang, e: &FieldError) -> FieldProblem {
     let m = e.message.as_str();
     let vi = match (e.field, m) {
-        ("username", m) if m.contains("taken") => "Tên đăng nhập này đã có người dùng.",
+        ("username", m) if m.contains("already exists") => "Tên đăng nhập này đã có người dùng.",
         ("username", _) => {
             "Tên đăng nhập cần 3–64 ký tự: chữ cái không dấu, chữ số, '.', '_' hoặc '-'."
         }
