@@ -632,9 +632,8 @@ pub fn overview_page(view: &OverviewView) -> Markup {
                             td data-label=(t.columns[1]) { (r.unit_type) }
                             td.num data-label=(t.columns[2]) {
                                 @if let Some(href) = &r.quota_href {
-                                    a href=(href) {
+                                    a href=(href) aria-label={ (count(lang, r.quota)) " — " (t.change_quota) " " (r.name) } {
                                         (count(lang, r.quota))
-                                        span.sr { " — " (t.change_quota) " " (r.name) }
                                     }
                                 } @else {
                                     (count(lang, r.quota))
@@ -778,7 +777,7 @@ mod tests {
         assert!(html.contains(">1.234<") && html.contains(">358<") && html.contains(">1.033<"));
         assert!(html.contains(r#"<span class="short">201</span>"#));
         assert!(html.contains(
-            r#"<a href="/manage/campaigns/HT-2026/quotas/18100">1.234<span class="sr">"#
+            r#"<a href="/manage/campaigns/HT-2026/quotas/18100" aria-label="1.234 — điều chỉnh chỉ tiêu của Xã &lt;b&gt;Một&lt;/b&gt;">1.234</a>"#
         ));
         assert!(html.contains("✎ </span>điều chỉnh") && html.contains("Xã mới &lt;sáp nhập&gt;"));
         assert!(html.contains("Xã &lt;b&gt;Một&lt;/b&gt;") && !html.contains("<b>Một"));
