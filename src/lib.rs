@@ -15,6 +15,7 @@ pub mod exports;
 pub mod http;
 pub mod rate_limit;
 pub mod redis_store;
+pub mod receipts;
 pub mod reports;
 pub mod scores;
 pub mod sessions;

@@ -341,12 +341,16 @@ pub async fn create_service_point(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
+    audit::record_for_unit(
         db,
         actor,
         "service_point.create",
         &format!("{}/{}", unit.code, new.code),
-        serde_json::json!({ "name": new.name }),
+        Some(unit.id),
+        serde_json::json!({
+            "before": null,
+            "after": { "code": new.code, "name": new.name },
+        }),
     )
     .await?;
     Ok(model.into())
@@ -439,16 +443,17 @@ fn overlapping(periods: &[unit::Model], from: NaiveDate) -> Option<&unit::Model>
         .find(|p| p.valid_until.is_none_or(|until| until > from))
 }
 
-/// A change to units or desks, in the caller's transaction: its audit entry, and every
-/// campaign's revision bumped so every node describes its units again.
+/// A change to units or desks, in the caller's transaction: its audit entry (under the
+/// unit it is about, if one), and every campaign's revision bumped so every node
+/// describes its units again.
 async fn recorded(
     db: &impl ConnectionTrait,
     actor: &str,
     action: &str,
-    subject: &str,
+    (subject, unit_id): (&str, Option<i32>),
     detail: serde_json::Value,
 ) -> Result<(), StorageError> {
-    audit::record(db, actor, action, subject, detail).await?;
+    audit::record_for_unit(db, actor, action, subject, unit_id, detail).await?;
     campaigns::bump_all_revisions(db).await
 }
 
@@ -699,7 +704,7 @@ pub async fn import(
             db,
             actor,
             "units.import",
-            subject,
+            (subject, None),
             serde_json::json!({
                 "valid_from": valid_from, "created": report.created, "unchanged": report.unchanged,
             }),
@@ -756,15 +761,18 @@ pub async fn create(
             "a unit from {valid_from} would change the structure of {why}; choose a later valid_from"
         )));
     }
-    insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
+    let id = insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
     recorded(
         db,
         actor,
         "unit.create",
-        &unit.code,
+        (&unit.code, Some(id)),
         serde_json::json!({
-            "name": unit.name, "unit_type": unit.unit_type,
-            "parent_code": unit.parent_code, "valid_from": valid_from,
+            "before": null,
+            "after": {
+                "name": unit.name, "unit_type": unit.unit_type,
+                "parent_code": unit.parent_code, "valid_from": valid_from,
+            },
         }),
     )
     .await?;
@@ -787,8 +795,11 @@ pub async fn rename(
         db,
         actor,
         "unit.rename",
-        &unit.code,
-        serde_json::json!({ "from": unit.name, "to": name, "valid_from": unit.valid_from }),
+        (&unit.code, Some(unit.id)),
+        serde_json::json!({
+            "before": { "name": unit.name }, "after": { "name": name },
+            "valid_from": unit.valid_from,
+        }),
     )
     .await?;
     Ok(UnitRow {
@@ -862,8 +873,11 @@ pub async fn close(
         db,
         actor,
         "unit.close",
-        &unit.code,
-        serde_json::json!({ "valid_from": unit.valid_from, "closed_from": on }),
+        (&unit.code, Some(unit.id)),
+        serde_json::json!({
+            "valid_from": unit.valid_from,
+            "before": { "closed_from": unit.valid_until }, "after": { "closed_from": on },
+        }),
     )
     .await?;
     Ok(UnitRow {
@@ -917,8 +931,8 @@ pub async fn rename_service_point(
         db,
         actor,
         "service_point.rename",
-        &format!("{}/{}", unit.code, point.code),
-        serde_json::json!({ "from": point.name, "to": name }),
+        (&format!("{}/{}", unit.code, point.code), Some(unit.id)),
+        serde_json::json!({ "before": { "name": point.name }, "after": { "name": name } }),
     )
     .await?;
     Ok(ServicePointRecord {
@@ -957,8 +971,11 @@ pub async fn close_service_point(
         db,
         actor,
         "service_point.close",
-        &format!("{}/{}", unit.code, point.code),
-        serde_json::json!({ "closed_from": on }),
+        (&format!("{}/{}", unit.code, point.code), Some(unit.id)),
+        serde_json::json!({
+            "before": { "closed_from": point.valid_until },
+            "after": { "closed_from": on },
+        }),
     )
     .await?;
     Ok(ServicePointRecord {

@@ -5,9 +5,12 @@
 
 mod account;
 pub mod auth;
+mod desks;
 mod exports;
 mod overview;
 mod pages;
+mod posters;
+mod receipts;
 mod unit;
 
 use actix_web::http::StatusCode;
@@ -32,7 +35,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(exports::export)
         .service(overview::campaigns)
         .service(overview::overview_page)
-        .service(overview::digest_page);
+        .service(overview::digest_page)
+        .service(desks::page)
+        .service(desks::add)
+        .service(desks::rename)
+        .service(desks::close)
+        .service(posters::chooser)
+        .service(posters::print)
+        .service(posters::zip)
+        .service(receipts::page)
+        .service(receipts::issue);
 }
 
 /// Uploads (frames, paper forms) as `actix_multipart::form::MultipartForm`: at most

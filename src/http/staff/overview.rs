@@ -113,6 +113,8 @@ pub async fn campaigns(
         lang,
         nav: staff.nav(None),
         campaigns: lines,
+        public_url_warning: crate::config::public_url_is_private(&state.public_url)
+            .then(|| state.public_url.clone()),
     });
     Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }

@@ -75,6 +75,8 @@ pub struct CampaignsView {
     pub lang: Lang,
     pub nav: StaffNav,
     pub campaigns: Vec<CampaignLine>,
+    /// `Some(url)` when the public URL is loopback or private: posters would not work.
+    pub public_url_warning: Option<String>,
 }
 
 pub const CAMPAIGNS_PATH: &str = "/manage";
@@ -113,6 +115,9 @@ pub fn campaigns_page(view: &CampaignsView) -> Markup {
     };
     let body = html! {
         h1 { (if vi { "Các đợt khảo sát" } else { "Campaigns" }) }
+        @if let Some(url) = &view.public_url_warning {
+            (super::posters::PublicUrlWarning { lang, public_url: url })
+        }
         p.cap {
             (if vi {
                 "Số liệu của các đơn vị bạn được xem; tiến độ tính theo ngày giờ Việt Nam (UTC+7)."
@@ -809,11 +814,13 @@ mod tests {
                 units: 244,
                 at_risk: 114,
             }],
+            public_url_warning: None,
         })
         .into_string();
         assert!(html.contains(r#"href="/manage/campaigns/DEMO-2021?lang=en""#));
         assert!(html.contains(r#"href="/manage/campaigns/DEMO-2021/digest?lang=en""#));
         assert!(html.contains("01/03/2026 – 31/03/2026") && html.contains(">Closed<"));
         assert!(html.contains(">59,329<") && html.contains("114 / 244"));
+        assert!(!html.contains("SIPAS_PUBLIC_URL"));
     }
 }
