@@ -20,7 +20,7 @@ pub const SHEET_CSS: &str = concat!(
     ".en{margin:.25rem 0 0;font-size:1.25rem;color:#4a4f57}",
     ".unit{font-size:1.5rem;font-weight:700;margin:1.25rem 0 0;line-height:1.25;text-wrap:balance}",
     ".desk{font-size:1.25rem;font-weight:600;margin:.25rem 0 0}",
-    ".qr{width:min(120mm,86vw);margin:1rem auto .5rem}",
+    ".qr{width:min(120mm,100%);margin:1rem auto .5rem}",
     ".qr svg{display:block;width:100%;height:auto}",
     ".url{font:700 1.125rem/1.3 ui-monospace,Cascadia Mono,Roboto Mono,Menlo,Consolas,monospace;word-break:break-all;margin:.25rem 0 0}",
     ".or{margin:.5rem 0 0;color:#4a4f57}",

@@ -68,6 +68,7 @@ static RECEIPTS_CSS: LazyLock<String> = LazyLock::new(|| {
         ".urlwarn p{margin:.25rem 0}.urlwarn code{overflow-wrap:anywhere}",
         "pre{background:#1b1b1b;color:#fff;padding:.75rem;border-radius:6px;overflow-x:auto;font-size:.875rem;line-height:1.4;white-space:pre}",
         "pre:focus{outline:3px solid #ffbf47}",
+        "p code{overflow-wrap:anywhere}",
         "select{width:100%;max-width:36rem}",
         "input[type=date]{max-width:14rem}",
         ".choose{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.choose div{flex:1 1 16rem}",
