@@ -235,9 +235,7 @@ pub fn qr_zip(desks: &[PrintedDesk]) -> Result<Vec<u8>, String> {
             .start_file(format!("{path}.svg"), deflated)
             .map_err(|e| e.to_string())?;
         writer
-            .write_all(
-                format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n").as_bytes(),
-            )
+            .write_all(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n").as_bytes())
             .map_err(|e| e.to_string())?;
         writer
             .start_file(format!("{path}.png"), stored)

@@ -76,7 +76,11 @@ pub async fn issue(
         });
     }
     let db = storage.db();
-    let desk = match request.service_point_code.as_deref().filter(|c| !c.is_empty()) {
+    let desk = match request
+        .service_point_code
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
         Some(code) => units::service_point_by_code(db, unit, code)
             .await
             .map_err(|e| match e {

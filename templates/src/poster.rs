@@ -71,10 +71,7 @@ impl PosterSheet<'_> {
     /// for a QR code.
     pub fn draw(poster: &PosterPage) -> Result<Markup, QrError> {
         let svg = qr_svg(&poster.url)?;
-        Ok(maud::Render::render(&PosterSheet {
-            poster,
-            svg: &svg,
-        }))
+        Ok(maud::Render::render(&PosterSheet { poster, svg: &svg }))
     }
 }
 

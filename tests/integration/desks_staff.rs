@@ -81,11 +81,7 @@ async fn a_manager_adds_renames_and_closes_desks(backend: Backend) {
     };
     let client = app.login_as("admin", None).await;
     let token = csrf(&app, &client).await;
-    let page = client
-        .get(app.url(&desks_path(OWN)))
-        .send()
-        .await
-        .unwrap();
+    let page = client.get(app.url(&desks_path(OWN))).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Bộ phận Một cửa") && html.contains("Thêm quầy"));
@@ -96,7 +92,11 @@ async fn a_manager_adds_renames_and_closes_desks(backend: Backend) {
         &app,
         &client,
         &format!("{}/add", desks_path(OWN)),
-        &[("csrf", &token), ("name", "  Quầy số 2 – Đất đai "), ("code", "")],
+        &[
+            ("csrf", &token),
+            ("name", "  Quầy số 2 – Đất đai "),
+            ("code", ""),
+        ],
     )
     .await;
     assert_eq!(added.status(), 303);
@@ -155,9 +155,15 @@ async fn a_manager_adds_renames_and_closes_desks(backend: Backend) {
     .await;
     assert_eq!(refused.status(), 422);
     let html = refused.text().await.unwrap();
-    assert!(html.contains(r##"href="#confirm-Q1""##), "summary links the box");
+    assert!(
+        html.contains(r##"href="#confirm-Q1""##),
+        "summary links the box"
+    );
     assert!(html.contains(r#"id="confirm-Q1-error""#));
-    assert!(html.contains(r#"value="2026-12-31""#), "the date typed is kept");
+    assert!(
+        html.contains(r#"value="2026-12-31""#),
+        "the date typed is kept"
+    );
     let q1 = |all: &[ServicePointRecord]| all.iter().find(|d| d.code == "Q1").cloned().unwrap();
     assert_eq!(q1(&desks(&app, OWN).await).valid_until, None);
     let closed = post(
@@ -194,7 +200,10 @@ async fn a_manager_adds_renames_and_closes_desks(backend: Backend) {
     let closes = of("service_point.close");
     assert_eq!(closes.len(), 1);
     assert_eq!(closes[0].unit_id, Some(unit));
-    assert_eq!(detail(closes[0])["before"]["closed_from"], serde_json::Value::Null);
+    assert_eq!(
+        detail(closes[0])["before"]["closed_from"],
+        serde_json::Value::Null
+    );
     assert_eq!(detail(closes[0])["after"]["closed_from"], "2026-12-31");
 }
 
@@ -228,7 +237,13 @@ async fn bad_desk_forms_change_nothing(backend: Backend) {
     )
     .await;
     assert_eq!(taken.status(), 422);
-    assert!(taken.text().await.unwrap().contains("Đơn vị đã có quầy mã MC"));
+    assert!(
+        taken
+            .text()
+            .await
+            .unwrap()
+            .contains("Đơn vị đã có quầy mã MC")
+    );
     // The unit's own desk closes only with the unit.
     let own = post(
         &app,
@@ -266,7 +281,11 @@ async fn bad_desk_forms_change_nothing(backend: Backend) {
     assert_eq!(bad_date.status(), 422);
     assert_eq!(desks(&app, OWN).await, before);
     let events = audit::entries(app.storage.db()).await.unwrap();
-    assert!(!events.iter().any(|e| e.action.starts_with("service_point.")));
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.action.starts_with("service_point."))
+    );
 }
 
 async fn nobody_touches_another_units_desks(backend: Backend) {

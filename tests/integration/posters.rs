@@ -21,7 +21,11 @@ fn decode_png(png: &[u8]) -> String {
     grids[0].decode().unwrap().1
 }
 
-async fn zip_of(app: &TestApp, client: &reqwest::Client, query: &str) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
+async fn zip_of(
+    app: &TestApp,
+    client: &reqwest::Client,
+    query: &str,
+) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
     let response = client
         .get(app.url(&format!("/manage/campaigns/{CAMPAIGN}/posters.zip{query}")))
         .send()
@@ -220,7 +224,10 @@ async fn a_private_public_url_is_warned_about() {
                 && html.contains("Posters printed with this address will not work"),
             "{path}"
         );
-        assert!(html.contains(&format!("<code>{}</code>", app.address)), "{path}");
+        assert!(
+            html.contains(&format!("<code>{}</code>", app.address)),
+            "{path}"
+        );
     }
 }
 
@@ -362,7 +369,12 @@ async fn a_desk_officer_makes_a_receipt_qr(backend: Backend) {
     let token_of_slip = url.rsplit('/').next().unwrap();
     for event in &issues {
         assert_eq!(event.unit_id, Some(unit));
-        for secret in ["HS-2026-0001", "HS-2026-0002", token_of_slip, api_token.as_str()] {
+        for secret in [
+            "HS-2026-0001",
+            "HS-2026-0002",
+            token_of_slip,
+            api_token.as_str(),
+        ] {
             assert!(
                 !event.detail.contains(secret) && !event.subject.contains(secret),
                 "the audit holds no dossier code or token: {event:?}"

@@ -132,7 +132,11 @@ async fn a_districts_posters_print_one_qr_code_per_page() {
         .await;
     assert_eq!(made.status(), 201);
     let expected = district_desk_links(&app).await;
-    assert_eq!(expected.len(), 8, "the district, its six communes, one more desk");
+    assert_eq!(
+        expected.len(),
+        8,
+        "the district, its six communes, one more desk"
+    );
 
     let password = app.create_user("so.noivu", "admin", None).await;
     let client = browser(&driver).await;
@@ -147,12 +151,12 @@ async fn a_districts_posters_print_one_qr_code_per_page() {
     )
     .await;
     let source = client.source().await.unwrap();
-    assert!(source.contains(&format!("value=\"{DISTRICT}\"")), "the district is offered");
+    assert!(
+        source.contains(&format!("value=\"{DISTRICT}\"")),
+        "the district is offered"
+    );
     client.goto(&app.url(&print_path)).await.unwrap();
-    let sheets = client
-        .find_all(Locator::Css(".sheet"))
-        .await
-        .unwrap();
+    let sheets = client.find_all(Locator::Css(".sheet")).await.unwrap();
     assert_eq!(sheets.len(), expected.len());
 
     let pdf = client

@@ -79,7 +79,10 @@ async fn render(
         unit_code: unit.code.clone(),
         unit_name: unit.name.clone(),
         desks,
-        posters: matches!(campaign.status, CampaignStatus::Draft | CampaignStatus::Open),
+        posters: matches!(
+            campaign.status,
+            CampaignStatus::Draft | CampaignStatus::Open
+        ),
         today,
         failed,
         done,
@@ -202,7 +205,9 @@ pub async fn add(
             message: if vi {
                 format!("Đơn vị đã có quầy mã {code}: chọn mã khác hoặc để trống.")
             } else {
-                format!("The unit already has a desk {code}: choose another code or leave it empty.")
+                format!(
+                    "The unit already has a desk {code}: choose another code or leave it empty."
+                )
             },
         }],
         Err(DeskError::Storage(e)) => return Err(e.into()),
@@ -248,7 +253,15 @@ pub async fn rename(
     )
     .await;
     let problems = match result {
-        Ok(point) => return Ok(done(&campaign.code, &unit.code, lang, "renamed", &point.code)),
+        Ok(point) => {
+            return Ok(done(
+                &campaign.code,
+                &unit.code,
+                lang,
+                "renamed",
+                &point.code,
+            ));
+        }
         Err(DeskError::Invalid(errors)) => {
             // A code that is not one names no desk.
             if errors.iter().any(|e| e.field == "code") {

@@ -43,8 +43,8 @@ fn example(public_url: &str, campaign: &str, place: Option<(&str, &str)>) -> Api
     let request = serde_json::to_string_pretty(&request).unwrap_or_default();
     let token = "AbCdEfGhIjKlMnOpQrStUv";
     let url = format!("{public_url}/s/{token}");
-    let expires_at = sipas_domain::campaign::receipt_expiry(today(), 30)
-        .unwrap_or_else(chrono::Utc::now);
+    let expires_at =
+        sipas_domain::campaign::receipt_expiry(today(), 30).unwrap_or_else(chrono::Utc::now);
     let response = Receipt {
         qr_svg_url: format!("{url}/qr.svg"),
         qr_png_url: format!("{url}/qr.png"),
@@ -55,8 +55,10 @@ fn example(public_url: &str, campaign: &str, place: Option<(&str, &str)>) -> Api
     let response = serde_json::to_string_pretty(&response).unwrap_or_default();
     let curl = format!(
         "curl -X POST '{endpoint}' \\\n  -H 'Authorization: Bearer $SIPAS_TOKEN' \\\n  -H 'Content-Type: application/json' \\\n  -d '{}'",
-        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&request).unwrap_or_default())
-            .unwrap_or_default()
+        serde_json::to_string(
+            &serde_json::from_str::<serde_json::Value>(&request).unwrap_or_default()
+        )
+        .unwrap_or_default()
     );
     ApiExample {
         endpoint: format!("POST {endpoint}"),
@@ -100,7 +102,11 @@ async fn places(
         }
     }
     let mut places = Vec::new();
-    for unit in d.units.iter().filter(|u| staff.may_write(&d.tree, u.id, on)) {
+    for unit in d
+        .units
+        .iter()
+        .filter(|u| staff.may_write(&d.tree, u.id, on))
+    {
         let Some(mut desks) = by_unit.remove(&unit.id) else {
             continue;
         };

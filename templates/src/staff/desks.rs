@@ -270,11 +270,7 @@ pub fn desks_page(view: &DesksView) -> Markup {
         (DeskDone::Closed(c), true) => format!("Đã đặt ngày đóng quầy {c}."),
         (DeskDone::Closed(c), false) => format!("Desk {c} is set to close."),
     });
-    let title = format!(
-        "{} {} — SIPAS",
-        tr("Quầy của", "Desks of"),
-        view.unit_name
-    );
+    let title = format!("{} {} — SIPAS", tr("Quầy của", "Desks of"), view.unit_name);
     let body = html! {
         p.cap { a href=(unit_page) { "← " (view.unit_name) } }
         h1 { (tr("Các quầy của ", "Desks of ")) (view.unit_name) }

@@ -115,7 +115,11 @@ pub fn posters_page(view: &PostersView) -> Markup {
             }
         }
     };
-    let title = format!("{} — {}", tr("Áp phích QR", "QR posters"), view.campaign_name);
+    let title = format!(
+        "{} — {}",
+        tr("Áp phích QR", "QR posters"),
+        view.campaign_name
+    );
     let body = html! {
         h1 { (tr("Áp phích mã QR để in", "QR posters to print")) }
         p.cap { (view.campaign_name) }
@@ -210,7 +214,11 @@ pub fn print_page(view: &PrintView) -> Result<Markup, QrError> {
     for poster in &view.posters {
         sheets.push(PosterSheet::draw(poster)?);
     }
-    let title = format!("{} — {}", tr("In áp phích QR", "Print QR posters"), view.scope);
+    let title = format!(
+        "{} — {}",
+        tr("In áp phích QR", "Print QR posters"),
+        view.scope
+    );
     let body = html! {
         div.noprint {
             p.cap { a href={ (path(&view.campaign_code)) "?lang=" (lang.code()) } { "← " (tr("Chọn áp phích khác", "Choose other posters")) } }
