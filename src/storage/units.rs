@@ -348,6 +348,7 @@ pub async fn create_service_point(
         &format!("{}/{}", unit.code, new.code),
         Some(unit.id),
         serde_json::json!({
+            "name": new.name,
             "before": null,
             "after": { "code": new.code, "name": new.name },
         }),
@@ -443,17 +444,29 @@ fn overlapping(periods: &[unit::Model], from: NaiveDate) -> Option<&unit::Model>
         .find(|p| p.valid_until.is_none_or(|until| until > from))
 }
 
-/// A change to units or desks, in the caller's transaction: its audit entry (under the
-/// unit it is about, if one), and every campaign's revision bumped so every node
-/// describes its units again.
+/// A change to units or desks, in the caller's transaction: its audit entry, and every
+/// campaign's revision bumped so every node describes its units again.
 async fn recorded(
     db: &impl ConnectionTrait,
     actor: &str,
     action: &str,
-    (subject, unit_id): (&str, Option<i32>),
+    subject: &str,
     detail: serde_json::Value,
 ) -> Result<(), StorageError> {
-    audit::record_for_unit(db, actor, action, subject, unit_id, detail).await?;
+    audit::record(db, actor, action, subject, detail).await?;
+    campaigns::bump_all_revisions(db).await
+}
+
+/// [`recorded`] for a change of one unit: the audit page finds it by that unit.
+async fn recorded_for_unit(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    unit_id: i32,
+    detail: serde_json::Value,
+) -> Result<(), StorageError> {
+    audit::record_for_unit(db, actor, action, subject, Some(unit_id), detail).await?;
     campaigns::bump_all_revisions(db).await
 }
 
@@ -704,7 +717,7 @@ pub async fn import(
             db,
             actor,
             "units.import",
-            (subject, None),
+            subject,
             serde_json::json!({
                 "valid_from": valid_from, "created": report.created, "unchanged": report.unchanged,
             }),
@@ -761,18 +774,17 @@ pub async fn create(
             "a unit from {valid_from} would change the structure of {why}; choose a later valid_from"
         )));
     }
-    let id = insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
-    recorded(
+    let unit_id = insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
+    recorded_for_unit(
         db,
         actor,
         "unit.create",
-        (&unit.code, Some(id)),
+        &unit.code,
+        unit_id,
         serde_json::json!({
-            "before": null,
-            "after": {
-                "name": unit.name, "unit_type": unit.unit_type,
-                "parent_code": unit.parent_code, "valid_from": valid_from,
-            },
+            "name": unit.name, "unit_type": unit.unit_type,
+            "parent_code": unit.parent_code, "valid_from": valid_from,
+            "after": { "name": unit.name, "unit_type": unit.unit_type, "parent_code": unit.parent_code },
         }),
     )
     .await?;
@@ -791,14 +803,15 @@ pub async fn rename(
         .filter(unit::Column::Id.eq(unit.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "unit.rename",
-        (&unit.code, Some(unit.id)),
+        &unit.code,
+        unit.id,
         serde_json::json!({
+            "from": unit.name, "to": name, "valid_from": unit.valid_from,
             "before": { "name": unit.name }, "after": { "name": name },
-            "valid_from": unit.valid_from,
         }),
     )
     .await?;
@@ -869,14 +882,15 @@ pub async fn close(
         .filter(unit::Column::Id.eq(unit.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "unit.close",
-        (&unit.code, Some(unit.id)),
+        &unit.code,
+        unit.id,
         serde_json::json!({
-            "valid_from": unit.valid_from,
-            "before": { "closed_from": unit.valid_until }, "after": { "closed_from": on },
+            "valid_from": unit.valid_from, "closed_from": on,
+            "before": { "valid_until": unit.valid_until }, "after": { "valid_until": on },
         }),
     )
     .await?;
@@ -927,12 +941,16 @@ pub async fn rename_service_point(
         .filter(service_point::Column::Id.eq(point.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "service_point.rename",
-        (&format!("{}/{}", unit.code, point.code), Some(unit.id)),
-        serde_json::json!({ "before": { "name": point.name }, "after": { "name": name } }),
+        &format!("{}/{}", unit.code, point.code),
+        unit.id,
+        serde_json::json!({
+            "from": point.name, "to": name,
+            "before": { "name": point.name }, "after": { "name": name },
+        }),
     )
     .await?;
     Ok(ServicePointRecord {
@@ -967,14 +985,15 @@ pub async fn close_service_point(
         .filter(service_point::Column::Id.eq(point.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "service_point.close",
-        (&format!("{}/{}", unit.code, point.code), Some(unit.id)),
+        &format!("{}/{}", unit.code, point.code),
+        unit.id,
         serde_json::json!({
-            "before": { "closed_from": point.valid_until },
-            "after": { "closed_from": on },
+            "closed_from": on,
+            "before": { "closed_from": point.valid_until }, "after": { "closed_from": on },
         }),
     )
     .await?;
