@@ -284,6 +284,13 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     if let Some(survey) = crate::demo::citizen_demo_url(&app.storage, &app.keys, &url).await? {
         println!("  Citizen survey (demo) · Khảo sát người dân: {survey}");
     }
+    if crate::config::public_url_is_private(&url) {
+        println!(
+            "  WARNING · CẢNH BÁO: {url} is a loopback or private address; posters printed with it \
+             will not work on citizens' phones (áp phích in với địa chỉ này sẽ không dùng được). \
+             Set SIPAS_PUBLIC_URL."
+        );
+    }
     println!("  Overview · Tổng quan:       {url}/");
     println!("  Dashboard · Trang quản lý:  {url}/login");
     println!("  API docs · Tài liệu API:    {url}/api/docs");

@@ -78,6 +78,51 @@ impl Settings {
     }
 }
 
+/// Whether citizens' phones cannot reach a public URL: its host is `localhost` (or
+/// under `.localhost`), a `.local` name, or a loopback, private, link-local or
+/// unspecified address (IPv4 10/8, 172.16/12, 192.168/16, 169.254/16, 127/8, 0.0.0.0;
+/// IPv6 ::1, ::, fc00::/7, fe80::/10, and IPv4 ones mapped into IPv6). Posters and
+/// receipts printed with such a URL lead nowhere.
+pub fn public_url_is_private(url: &str) -> bool {
+    use std::net::{IpAddr, Ipv4Addr};
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return true;
+    }
+    if host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "local"
+        || host.ends_with(".local")
+    {
+        return true;
+    }
+    let v4_private = |ip: Ipv4Addr| {
+        ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+    };
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => v4_private(ip),
+        Ok(IpAddr::V6(ip)) => {
+            if let Some(v4) = ip.to_ipv4_mapped() {
+                return v4_private(v4);
+            }
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +168,49 @@ mod tests {
             settings(&[("SIPAS_SECRET", "short")]),
             Err(ConfigError::Secret)
         ));
+    }
+
+    #[test]
+    fn private_public_urls_are_recognised() {
+        for private in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://localhost:8080/",
+            "http://LOCALHOST",
+            "http://app.localhost",
+            "http://sipas.local",
+            "http://sipas.local.:8080",
+            "http://10.0.0.5",
+            "http://172.16.0.1",
+            "http://172.31.255.255",
+            "http://192.168.1.20:8080/sipas",
+            "http://169.254.10.10",
+            "http://0.0.0.0:8080",
+            "http://[::1]:8080",
+            "http://[::]",
+            "http://[fc00::1]",
+            "http://[fd12:3456::1]:80",
+            "http://[fe80::1]",
+            "http://[::ffff:192.168.0.1]",
+            "https://user:pw@10.1.2.3/",
+            "http://",
+        ] {
+            assert!(public_url_is_private(private), "{private}");
+        }
+        for public in [
+            "https://ks.hatinh.gov.vn",
+            "https://sipas.hatinh.gov.vn/",
+            "http://172.15.0.1",
+            "http://172.32.0.1",
+            "http://192.169.0.1",
+            "http://11.0.0.1",
+            "http://203.113.1.1:8080",
+            "http://[2001:db8::1]",
+            "http://[::ffff:8.8.8.8]",
+            "https://localhost.example.vn",
+            "https://local-gov.vn",
+        ] {
+            assert!(!public_url_is_private(public), "{public}");
+        }
     }
 }

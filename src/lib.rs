@@ -16,6 +16,7 @@ pub mod desks;
 pub mod exports;
 pub mod http;
 pub mod rate_limit;
+pub mod receipts;
 pub mod redis_store;
 pub mod reports;
 pub mod scores;

@@ -93,6 +93,14 @@ impl Application {
             };
             format!("http://{host}:{port}")
         });
+        if crate::config::public_url_is_private(&base_url) {
+            tracing::warn!(
+                public_url = %base_url,
+                "SIPAS_PUBLIC_URL is a loopback or private address: QR codes, posters and \
+                 receipts printed with it do not open on citizens' phones; set SIPAS_PUBLIC_URL \
+                 to the address citizens reach"
+            );
+        }
         let (scores, loaded) = ScoreBook::load(storage.clone()).await?;
         tracing::info!(
             campaigns = loaded.campaigns,

@@ -486,9 +486,26 @@ impl NewServicePoint {
     }
 }
 
+/// A code for a new desk of a unit whose desks have `taken` codes, when the manager
+/// gives none: `Q1`, `Q2`, … (*quầy*), the first not taken (closed desks keep theirs).
+pub fn next_desk_code<'a>(taken: impl IntoIterator<Item = &'a str>) -> String {
+    let taken: HashSet<String> = taken.into_iter().map(str::to_ascii_uppercase).collect();
+    (1..)
+        .map(|n| format!("Q{n}"))
+        .find(|code| !taken.contains(code))
+        .expect("a free code")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn desk_codes_are_generated_in_order() {
+        assert_eq!(next_desk_code([]), "Q1");
+        assert_eq!(next_desk_code(["MC", "Q1", "q2", "Q4"]), "Q3");
+        assert!(is_valid_code(&next_desk_code(["Q1"])));
+    }
 
     #[test]
     fn codes_are_plain() {

@@ -80,6 +80,7 @@ pub fn page(parts: PageParts<'_>) -> UnitPage {
                 open: sp.is_open_on(parts.today),
             })
             .collect(),
+        manage_desks: false,
     }
 }
 

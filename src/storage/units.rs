@@ -341,12 +341,17 @@ pub async fn create_service_point(
     })
     .exec_with_returning(db)
     .await?;
-    audit::record(
+    audit::record_for_unit(
         db,
         actor,
         "service_point.create",
         &format!("{}/{}", unit.code, new.code),
-        serde_json::json!({ "name": new.name }),
+        Some(unit.id),
+        serde_json::json!({
+            "name": new.name,
+            "before": null,
+            "after": { "code": new.code, "name": new.name },
+        }),
     )
     .await?;
     Ok(model.into())
@@ -936,12 +941,16 @@ pub async fn rename_service_point(
         .filter(service_point::Column::Id.eq(point.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "service_point.rename",
         &format!("{}/{}", unit.code, point.code),
-        serde_json::json!({ "from": point.name, "to": name }),
+        unit.id,
+        serde_json::json!({
+            "from": point.name, "to": name,
+            "before": { "name": point.name }, "after": { "name": name },
+        }),
     )
     .await?;
     Ok(ServicePointRecord {
@@ -976,12 +985,16 @@ pub async fn close_service_point(
         .filter(service_point::Column::Id.eq(point.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "service_point.close",
         &format!("{}/{}", unit.code, point.code),
-        serde_json::json!({ "closed_from": on }),
+        unit.id,
+        serde_json::json!({
+            "closed_from": on,
+            "before": { "closed_from": point.valid_until }, "after": { "closed_from": on },
+        }),
     )
     .await?;
     Ok(ServicePointRecord {

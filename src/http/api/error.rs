@@ -180,3 +180,12 @@ pub fn path_config() -> actix_web::web::PathConfig {
     actix_web::web::PathConfig::default()
         .error_handler(|err, _| ApiError::not_found(format!("invalid path: {err}")).into())
 }
+
+impl From<crate::desks::DeskError> for ApiError {
+    fn from(err: crate::desks::DeskError) -> Self {
+        match err {
+            crate::desks::DeskError::Invalid(errors) => Self::invalid_fields(errors),
+            crate::desks::DeskError::Storage(e) => e.into(),
+        }
+    }
+}

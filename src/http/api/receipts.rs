@@ -5,16 +5,33 @@ use actix_web::{HttpResponse, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sipas_domain::access::{Action, Resource};
-use sipas_domain::campaign::{DossierCode, receipt_expiry};
-use sipas_domain::token::SurveyToken;
+use sipas_domain::campaign::DossierCode;
 use utoipa::ToSchema;
 
 use super::auth::{Caller, authorize};
 use super::{ApiError, ErrorBody};
-use crate::http::{AppState, survey_url};
-use crate::storage::{StorageError, campaigns, receipts, units};
+use crate::http::AppState;
+use crate::receipts::{ReceiptError, ReceiptRequest};
+use crate::storage::{campaigns, units};
 
-#[derive(Deserialize, ToSchema)]
+impl From<ReceiptError> for ApiError {
+    fn from(err: ReceiptError) -> Self {
+        match err {
+            ReceiptError::NotOpen { .. } => ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "campaign_not_open",
+                err.to_string(),
+            ),
+            ReceiptError::UnknownDesk { .. } => ApiError::not_found(err.to_string()),
+            ReceiptError::NoDefaultDesk(_)
+            | ReceiptError::OutOfRange
+            | ReceiptError::Expired { .. } => ApiError::unprocessable(err.to_string()),
+            ReceiptError::Storage(e) => e.into(),
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
 pub struct NewReceipt {
     /// The dossier's code in the one-stop system; stored only as a keyed hash.
     pub dossier_code: String,
@@ -62,15 +79,11 @@ pub async fn create_receipt(
     let db = state.storage.db();
     let campaign = campaigns::by_code(db, &path).await?;
     if !campaign.status.accepts_responses() {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::CONFLICT,
-            "campaign_not_open",
-            format!(
-                "campaign {} is {}, not open",
-                campaign.code,
-                campaign.status.as_str()
-            ),
-        ));
+        return Err(ReceiptError::NotOpen {
+            code: campaign.code.clone(),
+            status: campaign.status.as_str(),
+        }
+        .into());
     }
     // Codes are read in the campaign's structure (the units valid when it starts).
     let unit = units::by_code(db, &body.unit_code, Some(campaign.units_on)).await?;
@@ -82,45 +95,26 @@ pub async fn create_receipt(
         campaign.units_on,
     )
     .await?;
-    let desk = match body.service_point_code.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) => units::service_point_by_code(db, &unit, code).await?,
-        None => units::default_service_point(db, &unit).await.map_err(|_| {
-            ApiError::unprocessable(format!("unit {} has no default desk", unit.code))
-        })?,
-    };
-    let expires_at = receipt_expiry(body.returned_on, campaign.rules.receipt_valid_days)
-        .ok_or_else(|| ApiError::unprocessable("returned_on is out of range"))?;
-    if expires_at <= Utc::now() {
-        return Err(ApiError::unprocessable(format!(
-            "returned_on {} is more than {} days ago: the receipt would already have expired",
-            body.returned_on, campaign.rules.receipt_valid_days
-        )));
-    }
-    let hashes = state
-        .keys
-        .dossier_hashes(i64::from(campaign.id), dossier.as_str());
-    let txn = state.storage.write().await?;
-    let (receipt, created) = receipts::issue(
-        &txn,
+    let issued = crate::receipts::issue(
+        (&state.storage, &state.keys, &state.public_url),
+        caller.name(),
         &campaign,
-        (unit.id, desk.id),
-        &hashes,
-        body.returned_on,
-        expires_at,
+        &unit,
+        &ReceiptRequest {
+            dossier,
+            service_point_code: body.service_point_code,
+            returned_on: body.returned_on,
+        },
     )
     .await?;
-    txn.commit().await.map_err(StorageError::from)?;
-    let token = state.keys.sign(&SurveyToken::Receipt {
-        campaign_id: i64::from(campaign.id),
-        receipt_id: i64::from(receipt.id),
-    });
-    let url = survey_url(&state.public_url, &token);
+    let created = issued.created;
+    let url = issued.url;
     let answer = Receipt {
         qr_svg_url: format!("{url}/qr.svg"),
         qr_png_url: format!("{url}/qr.png"),
         url,
-        token,
-        expires_at: receipt.expires_at,
+        token: issued.token,
+        expires_at: issued.expires_at,
     };
     Ok(if created {
         HttpResponse::Created().json(answer)

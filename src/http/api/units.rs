@@ -366,12 +366,17 @@ pub async fn create_service_point(
     query: web::Query<OnQuery>,
     body: web::Json<NewServicePointBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let new = NewServicePoint::parse(&body.code, &body.name).map_err(ApiError::invalid_fields)?;
+    // The fields are checked before the permission, as they always were.
+    NewServicePoint::parse(&body.code, &body.name).map_err(ApiError::invalid_fields)?;
     let unit = desk_owner(&state, &caller, &path, query.on).await?;
-    let txn = state.storage.write_reference().await?;
-    let point = units::create_service_point(&txn, caller.name(), &unit, &new).await?;
-    txn.commit().await.map_err(StorageError::from)?;
-    state.scores.catch_up().await;
+    let point = crate::desks::add(
+        (&state.storage, &state.scores),
+        caller.name(),
+        &unit,
+        Some(&body.code),
+        &body.name,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(ServicePoint::from(point)))
 }
 
@@ -392,15 +397,16 @@ pub async fn rename_service_point(
     body: web::Json<RenameBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit_code, point_code) = path.into_inner();
-    let checked =
-        NewServicePoint::parse(&point_code, &body.name).map_err(ApiError::invalid_fields)?;
+    NewServicePoint::parse(&point_code, &body.name).map_err(ApiError::invalid_fields)?;
     let unit = desk_owner(&state, &caller, &unit_code, query.on).await?;
-    let txn = state.storage.write_reference().await?;
-    let point = units::service_point_by_code(&txn, &unit, &point_code).await?;
-    let renamed =
-        units::rename_service_point(&txn, caller.name(), &unit, &point, &checked.name).await?;
-    txn.commit().await.map_err(StorageError::from)?;
-    state.scores.catch_up().await;
+    let renamed = crate::desks::rename(
+        (&state.storage, &state.scores),
+        caller.name(),
+        &unit,
+        &point_code,
+        &body.name,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ServicePoint::from(renamed)))
 }
 
@@ -423,10 +429,13 @@ pub async fn close_service_point(
 ) -> Result<HttpResponse, ApiError> {
     let (unit_code, point_code) = path.into_inner();
     let unit = desk_owner(&state, &caller, &unit_code, query.on).await?;
-    let txn = state.storage.write_reference().await?;
-    let point = units::service_point_by_code(&txn, &unit, &point_code).await?;
-    let closed = units::close_service_point(&txn, caller.name(), &unit, &point, body.on).await?;
-    txn.commit().await.map_err(StorageError::from)?;
-    state.scores.catch_up().await;
+    let closed = crate::desks::close(
+        (&state.storage, &state.scores),
+        caller.name(),
+        &unit,
+        &point_code,
+        body.on,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ServicePoint::from(closed)))
 }

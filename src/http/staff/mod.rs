@@ -6,10 +6,13 @@
 mod account;
 mod admin;
 pub mod auth;
+mod desks;
 mod exports;
 mod overview;
 mod pages;
 mod round;
+mod posters;
+mod receipts;
 mod unit;
 
 use actix_web::http::StatusCode;
@@ -44,6 +47,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(overview::campaigns)
         .service(overview::overview_page)
         .service(overview::digest_page)
+        .service(desks::page)
+        .service(desks::add)
+        .service(desks::rename)
+        .service(desks::close)
+        .service(posters::chooser)
+        .service(posters::print)
+        .service(posters::zip)
+        .service(receipts::page)
+        .service(receipts::issue)
         .service(admin::users_page)
         .service(admin::create_user)
         .service(admin::reset_password)

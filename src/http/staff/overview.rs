@@ -114,6 +114,8 @@ pub async fn campaigns(
         nav: staff.nav(None),
         campaigns: lines,
         may_create: staff.may_write_province(),
+        public_url_warning: crate::config::public_url_is_private(&state.public_url)
+            .then(|| state.public_url.clone()),
     });
     Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }

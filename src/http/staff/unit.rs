@@ -236,7 +236,7 @@ pub async fn page(
         .parent_code
         .as_ref()
         .and_then(|code| d.units.iter().find(|u| &u.code == code));
-    let view = unit_page::page(PageParts {
+    let mut view = unit_page::page(PageParts {
         lang,
         campaign: &d.campaign,
         unit: &unit,
@@ -248,6 +248,7 @@ pub async fn page(
         desks: &service_points,
         today: sipas_domain::campaign::vietnam_day(chrono::Utc::now()),
     });
+    view.manage_desks = staff.may_write(&d.tree, unit.id, d.campaign.units_on);
     let page = sipas_templates::staff::unit::page(&view, &staff.nav(Some(&d.campaign.code)));
     Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }

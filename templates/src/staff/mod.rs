@@ -8,10 +8,13 @@ pub mod unit;
 use maud::{Markup, Render, html};
 
 use crate::Lang;
+pub mod desks;
 pub mod digest;
 pub mod login;
 pub mod overview;
 pub mod round;
+pub mod posters;
+pub mod receipts;
 
 use crate::layout::{self, Shell};
 

@@ -79,6 +79,8 @@ pub struct CampaignsView {
     pub campaigns: Vec<CampaignLine>,
     /// The reader may create a campaign (a province-wide manager).
     pub may_create: bool,
+    /// `Some(url)` when the public URL is loopback or private: posters would not work.
+    pub public_url_warning: Option<String>,
 }
 
 pub const CAMPAIGNS_PATH: &str = "/manage";
@@ -117,6 +119,9 @@ pub fn campaigns_page(view: &CampaignsView) -> Markup {
     };
     let body = html! {
         h1 { (if vi { "Các đợt khảo sát" } else { "Campaigns" }) }
+        @if let Some(url) = &view.public_url_warning {
+            (super::posters::PublicUrlWarning { lang, public_url: url })
+        }
         @if view.may_create {
             p { a.btn.btn-main href={ (super::round::NEW_PATH) (q) } { (if vi { "Tạo đợt khảo sát mới" } else { "New campaign" }) } }
         }
@@ -841,6 +846,7 @@ mod tests {
                 units: 244,
                 at_risk: 114,
             }],
+            public_url_warning: None,
         })
         .into_string();
         assert!(html.contains(r#"href="/manage/campaigns/DEMO-2021?lang=en""#));
@@ -848,5 +854,6 @@ mod tests {
         assert!(html.contains(r#"href="/manage/campaigns/new?lang=en">New campaign<"#));
         assert!(html.contains("01/03/2026 – 31/03/2026") && html.contains(">Closed<"));
         assert!(html.contains(">59,329<") && html.contains("114 / 244"));
+        assert!(!html.contains("SIPAS_PUBLIC_URL"));
     }
 }

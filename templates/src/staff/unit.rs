@@ -261,6 +261,8 @@ pub struct UnitPage {
     pub comments: Option<CommentsPage>,
     pub change: ChangeSection,
     pub desks: Vec<DeskRow>,
+    /// The reader may add, rename and close the unit's desks: link their page.
+    pub manage_desks: bool,
 }
 
 /// The page's own path.
@@ -1130,6 +1132,9 @@ fn desks_section(lang: Lang, view: &UnitPage) -> Markup {
         section aria-labelledby="desks" {
             h2 id="desks" { (if vi { "Các quầy (Bộ phận Một cửa)" } else { "Desks (one-stop desks)" }) }
             (maud::Render::render(&Table { columns: &columns, rows }))
+            @if view.manage_desks {
+                p { a href={ (path(c, u)) "/desks?lang=" (lang.code()) } { (if vi { "Thêm, đổi tên hoặc đóng quầy" } else { "Add, rename or close desks" }) } }
+            }
         }
     }
 }
@@ -1262,6 +1267,7 @@ mod tests {
                 name: "Bộ phận Một cửa".into(),
                 open: true,
             }],
+            manage_desks: true,
         }
     }
 
@@ -1325,6 +1331,7 @@ mod tests {
             vi.contains("href=\"/manage/campaigns/HT-2026/exports/responses.xlsx?unit=18073\"")
         );
         assert!(vi.contains("href=\"/posters/HT-2026/18073/MC\""));
+        assert!(vi.contains("href=\"/manage/campaigns/HT-2026/units/18073/desks?lang=vi\""));
     }
 
     #[test]
