@@ -15,7 +15,7 @@ backend_tests!(
 );
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::common::client_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()

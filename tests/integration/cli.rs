@@ -124,7 +124,7 @@ async fn serve_prints_urls_logs_requests_and_stops_on_sigterm() {
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no password in {first_login:?}"));
-    let browser = reqwest::Client::builder()
+    let browser = crate::common::client_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()

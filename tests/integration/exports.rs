@@ -366,7 +366,7 @@ async fn each_reads_only_their_units_and_viewers_no_comments(backend: Backend) {
     let base = app.url("/manage/campaigns/EX-2026/exports");
 
     // Not logged in: to the login page, and back to the file afterwards.
-    let anonymous = reqwest::Client::builder()
+    let anonymous = crate::common::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

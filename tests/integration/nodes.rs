@@ -477,7 +477,7 @@ async fn nodes_starting_at_once_all_come_up(backend: Backend) {
         (0..3).map(|_| sipas::startup::Application::build(&settings, false)),
     )
     .await;
-    let client = reqwest::Client::new();
+    let client = crate::common::client_builder().build().unwrap();
     for build in builds {
         let node = build.expect("every node starts");
         let url = format!("http://127.0.0.1:{}/readyz", node.port());

@@ -262,7 +262,7 @@ async fn an_admin_sees_every_unit_filtered_and_sorted() {
     );
 
     // Not logged in: to the login page, back here after.
-    let anonymous = reqwest::Client::builder()
+    let anonymous = crate::common::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -29,7 +29,7 @@ async fn status(client: &reqwest::Client, url: &str) -> u16 {
 }
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::common::client_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -115,7 +115,7 @@ async fn a_session_opened_on_one_node_works_on_another(backend: Backend) {
     );
     // The same cookie on the other node: the session is shared, not node-local.
     let value = cookie.split(';').next().unwrap();
-    let on_b = reqwest::Client::new()
+    let on_b = crate::common::client_builder().build().unwrap()
         .get(b.url(PAGE))
         .header("cookie", value)
         .send()
@@ -124,7 +124,7 @@ async fn a_session_opened_on_one_node_works_on_another(backend: Backend) {
     assert_eq!(on_b.status(), 200);
     // A forged cookie (a different signature) opens nothing.
     let forged = format!("{}x", value.trim_end_matches(|c: char| c != '.'));
-    let response = reqwest::Client::builder()
+    let response = crate::common::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

@@ -108,6 +108,14 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Every test's HTTP client: it drops a pooled connection after 2 s idle, before the
+/// server's 5 s keep-alive closes it, so a request is never sent on a connection the
+/// server is closing (which fails as `IncompleteMessage` on a loaded machine; browsers
+/// retry such a request, reqwest does not).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(2))
+}
+
 pub fn postgres_admin_url() -> String {
     std::env::var("SIPAS_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
 }
@@ -244,7 +252,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
         both_token: token("both", &[Scope::Read, Scope::Write]).await,
         address,
         storage,
-        client: reqwest::Client::builder()
+        client: client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
@@ -268,7 +276,7 @@ impl TestApp {
     /// A browser-like client (cookies kept, redirects not followed) logged in through
     /// the login form, with the login page's CSRF field and cookie, as a person would.
     pub async fn log_in(&self, username: &str, password: &str) -> reqwest::Client {
-        let client = reqwest::Client::builder()
+        let client = client_builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
