@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use entity::audit_event;
 use sipas_domain::campaign::{vietnam_day_start, vietnam_time};
 use sipas_domain::unit::UnitTree;
-use sipas_templates::staff::admin::{AuditLine, FieldProblem};
+use sipas_templates::staff::admin::AuditLine;
+use sipas_templates::staff::form::FieldProblem;
 
 use crate::storage::audit::AuditFilter;
 

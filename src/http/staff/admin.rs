@@ -11,8 +11,9 @@ use serde::Deserialize;
 use sipas_domain::access::{NewUser, Scope};
 use sipas_domain::campaign::{FieldError, vietnam_time};
 use sipas_templates::Lang;
+use sipas_templates::staff::form::FieldProblem;
 use sipas_templates::staff::admin::{
-    self as view, AuditFilterForm, AuditView, FieldProblem, RevokeView, ScopeGroup, ScopeOption,
+    self as view, AuditFilterForm, AuditView, RevokeView, ScopeGroup, ScopeOption,
     TokenLine, TokenNotice, TokensView, UserForm, UserLine, UserNotice, UsersView,
 };
 

@@ -9,8 +9,9 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use sipas_domain::campaign::{CampaignStatus, FieldError};
 use sipas_templates::Lang;
+use sipas_templates::staff::form::FieldProblem;
 use sipas_templates::staff::desks::{
-    DeskDone, DeskForm, DeskLine, DesksView, FailedForm, FieldProblem, desks_page, path,
+    DeskDone, DeskForm, DeskLine, DesksView, FailedForm, desks_page, path,
 };
 
 use super::auth::Staff;
@@ -140,7 +141,7 @@ fn field_problems(lang: Lang, errors: &[FieldError], ids: (&str, &str)) -> Vec<F
         .iter()
         .map(|e| match e.field {
             "code" => FieldProblem {
-                field_id: ids.0.to_owned(),
+                field: ids.0.to_owned(),
                 message: if vi {
                     "Mã quầy gồm 1–32 chữ cái không dấu, chữ số, '-', '_' hoặc '.'.".into()
                 } else {
@@ -148,7 +149,7 @@ fn field_problems(lang: Lang, errors: &[FieldError], ids: (&str, &str)) -> Vec<F
                 },
             },
             "name" => FieldProblem {
-                field_id: ids.1.to_owned(),
+                field: ids.1.to_owned(),
                 message: if vi {
                     "Nhập tên quầy: 1–200 ký tự.".into()
                 } else {
@@ -156,7 +157,7 @@ fn field_problems(lang: Lang, errors: &[FieldError], ids: (&str, &str)) -> Vec<F
                 },
             },
             _ => FieldProblem {
-                field_id: ids.1.to_owned(),
+                field: ids.1.to_owned(),
                 message: e.message.clone(),
             },
         })
@@ -201,7 +202,7 @@ pub async fn add(
         Ok(point) => return Ok(done(&campaign.code, &unit.code, lang, "added", &point.code)),
         Err(DeskError::Invalid(errors)) => field_problems(lang, &errors, ("add-code", "add-name")),
         Err(DeskError::Storage(StorageError::Conflict(_))) => vec![FieldProblem {
-            field_id: "add-code".into(),
+            field: "add-code".into(),
             message: if vi {
                 format!("Đơn vị đã có quầy mã {code}: chọn mã khác hoặc để trống.")
             } else {
@@ -311,7 +312,7 @@ pub async fn close(
     let on = sipas_templates::format::parse_date(&form.on);
     if on.is_none() {
         problems.push(FieldProblem {
-            field_id: on_id.clone(),
+            field: on_id.clone(),
             message: if vi {
                 "Nhập ngày đóng quầy (ngày/tháng/năm).".into()
             } else {
@@ -321,7 +322,7 @@ pub async fn close(
     }
     if form.confirm.as_deref() != Some("yes") {
         problems.push(FieldProblem {
-            field_id: format!("confirm-{desk}"),
+            field: format!("confirm-{desk}"),
             message: if vi {
                 "Đánh dấu ô xác nhận để đóng quầy.".into()
             } else {
@@ -341,7 +342,7 @@ pub async fn close(
         {
             Ok(point) => return Ok(done(&campaign.code, &unit.code, lang, "closed", &point.code)),
             Err(DeskError::Storage(StorageError::Conflict(why))) => problems.push(FieldProblem {
-                field_id: on_id.clone(),
+                field: on_id.clone(),
                 message: if vi {
                     format!(
                         "Không đóng được quầy từ ngày này: quầy đã đóng từ trước, hoặc là Bộ phận Một cửa của đơn vị. ({why})"

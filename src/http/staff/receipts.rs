@@ -13,7 +13,7 @@ use chrono::Duration;
 use serde::Deserialize;
 use sipas_domain::campaign::DossierCode;
 use sipas_templates::Lang;
-use sipas_templates::staff::desks::FieldProblem;
+use sipas_templates::staff::form::FieldProblem;
 use sipas_templates::staff::receipts::{
     ApiExample, Choice, ReceiptValues, ReceiptsView, SlipView, receipts_page, slip_page,
 };
@@ -199,7 +199,7 @@ pub struct IssueForm {
 
 fn problem(field_id: &str, message: String) -> FieldProblem {
     FieldProblem {
-        field_id: field_id.to_owned(),
+        field: field_id.to_owned(),
         message,
     }
 }

@@ -3,6 +3,7 @@
 
 use maud::{Markup, html};
 
+use super::form::{self, ErrorSummary, FORM_CSS, FieldProblem, described_by, field_errors};
 use super::{CSS, StaffNav, role_label};
 use crate::Lang;
 use crate::layout::{Card, Column, Kind, Shell, Table, Tone};
@@ -26,7 +27,7 @@ const ADMIN_CSS: &str = concat!(
 fn css() -> &'static str {
     // Both constants, joined once.
     static JOINED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    JOINED.get_or_init(|| format!("{CSS}{ADMIN_CSS}"))
+    JOINED.get_or_init(|| format!("{CSS}{FORM_CSS}{ADMIN_CSS}"))
 }
 
 fn shell<'a>(lang: Lang, title: &'a str, path: &'a str) -> Shell<'a> {
@@ -40,56 +41,9 @@ fn shell<'a>(lang: Lang, title: &'a str, path: &'a str) -> Shell<'a> {
     }
 }
 
-/// A problem with one field of a form: the field's name and what is wrong, in the
-/// page's language.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldProblem {
-    pub field: String,
-    pub message: String,
-}
-
-/// The errors at the top of a form, each a link to its field.
-fn error_summary(lang: Lang, errors: &[FieldProblem]) -> Markup {
-    let vi = lang == Lang::Vi;
-    html! {
-        @if !errors.is_empty() {
-            (Card::toned(Tone::Err, html! {
-                div role="alert" aria-labelledby="error-summary" {
-                    h2 #error-summary { (if vi { "Cần sửa lại" } else { "There is a problem" }) }
-                    ul.error {
-                        @for e in errors {
-                            li { a href={ "#" (e.field) } { (e.message) } }
-                        }
-                    }
-                }
-            }))
-        }
-    }
-}
-
-fn field_error<'a>(errors: &'a [FieldProblem], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
-}
-
-/// A field's own error, under its label (with the id its input's aria-describedby
-/// names).
-fn error_line(errors: &[FieldProblem], field: &str) -> Markup {
-    html! {
-        @if let Some(message) = field_error(errors, field) {
-            p.error id={ (field) "-error" } { (message) }
-        }
-    }
-}
-
-fn described_by(errors: &[FieldProblem], field: &str) -> Option<String> {
-    field_error(errors, field).map(|_| format!("{field}-error"))
-}
-
+/// `aria-invalid` of a field.
 fn invalid(errors: &[FieldProblem], field: &str) -> Option<&'static str> {
-    field_error(errors, field).map(|_| "true")
+    form::invalid(errors, field).then_some("true")
 }
 
 /// A secret shown once (a new password, a new token), with how to keep it.
@@ -300,7 +254,7 @@ pub fn users_page(view: &UsersView) -> Markup {
             }
         }))
         @if let Some(notice) = notice { (notice) }
-        (error_summary(lang, errors))
+        (ErrorSummary { lang, problems: errors })
         (Table { columns: &columns, rows })
         (Card::new(html! {
             h2 #new-user { (if vi { "Tạo tài khoản" } else { "Create an account" }) }
@@ -309,18 +263,18 @@ pub fn users_page(view: &UsersView) -> Markup {
                 input type="hidden" name="lang" value=(lang.code());
                 label for="username" { (if vi { "Tên đăng nhập" } else { "Username" }) }
                 p.note #username-hint { (if vi { "3–64 chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang." } else { "3–64 letters, digits, '.', '_' or '-'." }) }
-                (error_line(errors, "username"))
+                (field_errors(errors, "username"))
                 input #username type="text" name="username" value=(view.form.username)
                     autocomplete="off" autocapitalize="none" spellcheck="false" required
                     aria-describedby={ "username-hint" @if let Some(e) = described_by(errors, "username") { " " (e) } }
                     aria-invalid=[invalid(errors, "username")];
                 label for="display_name" { (if vi { "Họ tên (không bắt buộc)" } else { "Name (optional)" }) }
-                (error_line(errors, "display_name"))
+                (field_errors(errors, "display_name"))
                 input #display_name type="text" name="display_name" value=(view.form.display_name)
                     autocomplete="off" aria-describedby=[described_by(errors, "display_name")]
                     aria-invalid=[invalid(errors, "display_name")];
                 label for="role" { (if vi { "Vai trò" } else { "Role" }) }
-                (error_line(errors, "role"))
+                (field_errors(errors, "role"))
                 select #role name="role" aria-describedby=[described_by(errors, "role")] aria-invalid=[invalid(errors, "role")] {
                     @for r in roles {
                         option value=(r) selected[view.form.role == r] { (role_label(lang, r)) }
@@ -328,7 +282,7 @@ pub fn users_page(view: &UsersView) -> Markup {
                 }
                 label for="scope" { (if vi { "Phạm vi (đơn vị phụ trách)" } else { "Scope (the unit they answer for)" }) }
                 p.note #scope-hint { (if vi { "Quản trị cấp tỉnh luôn phụ trách toàn tỉnh." } else { "A provincial administrator always answers for the whole province." }) }
-                (error_line(errors, "scope"))
+                (field_errors(errors, "scope"))
                 select #scope name="scope"
                     aria-describedby={ "scope-hint" @if let Some(e) = described_by(errors, "scope") { " " (e) } }
                     aria-invalid=[invalid(errors, "scope")] {
@@ -480,7 +434,7 @@ pub fn tokens_page(view: &TokensView) -> Markup {
             }
         }))
         @if let Some(notice) = notice { (notice) }
-        (error_summary(lang, errors))
+        (ErrorSummary { lang, problems: errors })
         (Table { columns: &columns, rows })
         (Card::new(html! {
             h2 #new-token { (if vi { "Tạo mã truy cập" } else { "Create a token" }) }
@@ -488,12 +442,12 @@ pub fn tokens_page(view: &TokensView) -> Markup {
                 input type="hidden" name="csrf" value=(view.nav.csrf);
                 input type="hidden" name="lang" value=(lang.code());
                 label for="name" { (if vi { "Tên hệ thống dùng mã" } else { "Name of the system using it" }) }
-                (error_line(errors, "name"))
+                (field_errors(errors, "name"))
                 input #name type="text" name="name" value=(view.name) autocomplete="off" required
                     aria-describedby=[described_by(errors, "name")] aria-invalid=[invalid(errors, "name")];
                 fieldset #scopes aria-describedby=[described_by(errors, "scopes")] {
                     legend { (if vi { "Quyền" } else { "Scopes" }) }
-                    (error_line(errors, "scopes"))
+                    (field_errors(errors, "scopes"))
                     label.check for="scope-read" {
                         input #scope-read type="checkbox" name="read" value="1" checked[view.read];
                         (if vi { "Đọc (điểm số, chỉ tiêu)" } else { "Read (scores, quotas)" })
@@ -726,7 +680,7 @@ pub fn audit_page(view: &AuditView) -> Markup {
                 })
             }
         }))
-        (error_summary(lang, errors))
+        (ErrorSummary { lang, problems: errors })
         (Card::new(html! {
             form method="get" action=(AUDIT_PATH) aria-label=(if vi { "Lọc nhật ký" } else { "Filter the log" }) {
                 input type="hidden" name="lang" value=(lang.code());
@@ -742,19 +696,19 @@ pub fn audit_page(view: &AuditView) -> Markup {
                     }
                     div {
                         label for="unit" { (if vi { "Mã đơn vị (gồm đơn vị trực thuộc)" } else { "Unit code (and the units below)" }) }
-                        (error_line(errors, "unit"))
+                        (field_errors(errors, "unit"))
                         input #unit type="text" name="unit" value=(f.unit) autocomplete="off" spellcheck="false"
                             aria-describedby=[described_by(errors, "unit")] aria-invalid=[invalid(errors, "unit")];
                     }
                     div {
                         label for="from" { (if vi { "Từ ngày (dd/mm/yyyy)" } else { "From (dd/mm/yyyy)" }) }
-                        (error_line(errors, "from"))
+                        (field_errors(errors, "from"))
                         input #from type="text" name="from" value=(f.from) autocomplete="off" size="10"
                             aria-describedby=[described_by(errors, "from")] aria-invalid=[invalid(errors, "from")];
                     }
                     div {
                         label for="to" { (if vi { "Đến ngày (dd/mm/yyyy)" } else { "To (dd/mm/yyyy)" }) }
-                        (error_line(errors, "to"))
+                        (field_errors(errors, "to"))
                         input #to type="text" name="to" value=(f.to) autocomplete="off" size="10"
                             aria-describedby=[described_by(errors, "to")] aria-invalid=[invalid(errors, "to")];
                     }

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use maud::{Markup, Render, html};
 
+use super::form::{ErrorSummary, FORM_CSS, FieldProblem, field_errors, invalid};
 use super::{CSS, StaffNav};
 use crate::Lang;
 use crate::format::date;
@@ -25,70 +26,6 @@ static DESKS_CSS: LazyLock<String> = LazyLock::new(|| {
     ]
     .concat()
 });
-
-/// The form rules every page of this family shares: a field in error, its message, the
-/// summary at the top, a checkbox with its label.
-pub(crate) const FORM_CSS: &str = concat!(
-    "input[aria-invalid=true],select[aria-invalid=true]{border-color:#b3261e;border-width:3px}",
-    ".field-error{color:#b3261e;font-weight:600;margin:.25rem 0 0}",
-    ".summary h2{margin:0 0 .5rem;font-size:1.125rem}.summary ul{margin:0;padding-left:1.25rem}",
-    ".summary a{color:#b3261e;font-weight:600;display:inline-block;min-height:24px}",
-    ".check{display:flex;gap:.5rem;align-items:center;font-weight:400;margin:.75rem 0 0}",
-    ".check input{width:24px;height:24px;min-height:24px;margin:0}",
-    ".hint{color:#4a4f57;font-size:.9375rem;margin:.25rem 0 0}",
-    "form p.act{margin:1rem 0 0}",
-);
-
-/// A message for a field, to show next to it and in the summary at the top.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldProblem {
-    /// The `id` of the field it is about.
-    pub field_id: String,
-    pub message: String,
-}
-
-/// The summary of a form's errors, each linking to its field; nothing without errors.
-pub(crate) struct ErrorSummary<'a> {
-    pub lang: Lang,
-    pub problems: &'a [FieldProblem],
-}
-
-impl Render for ErrorSummary<'_> {
-    fn render(&self) -> Markup {
-        let vi = self.lang == Lang::Vi;
-        html! {
-            @if !self.problems.is_empty() {
-                (Card::toned(Tone::Err, html! {
-                    div.summary role="alert" aria-labelledby="error-summary" tabindex="-1" {
-                        h2 #error-summary { (if vi { "Chưa lưu được: cần sửa" } else { "Not saved: please correct" }) }
-                        ul {
-                            @for p in self.problems {
-                                li { a href={ "#" (p.field_id) } { (p.message) } }
-                            }
-                        }
-                    }
-                }))
-            }
-        }
-    }
-}
-
-/// The messages about one field, next to it (`id` `{field_id}-error`).
-pub(crate) fn field_errors(problems: &[FieldProblem], field_id: &str) -> Markup {
-    html! {
-        @for p in problems.iter().filter(|p| p.field_id == field_id) {
-            p.field-error id={ (field_id) "-error" } {
-                span aria-hidden="true" { "✖ " }
-                (p.message)
-            }
-        }
-    }
-}
-
-/// Whether a field is in error.
-pub(crate) fn invalid(problems: &[FieldProblem], field_id: &str) -> bool {
-    problems.iter().any(|p| p.field_id == field_id)
-}
 
 /// One desk of the unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -459,7 +396,7 @@ mod tests {
             name: String::new(),
             on: "2026-03-09".into(),
             problems: vec![FieldProblem {
-                field_id: "confirm-Q1".into(),
+                field: "confirm-Q1".into(),
                 message: "Tick the box".into(),
             }],
         });

@@ -10,6 +10,7 @@ use maud::{Markup, Render, html};
 use crate::Lang;
 pub mod desks;
 pub mod digest;
+pub mod form;
 pub mod login;
 pub mod overview;
 pub mod round;

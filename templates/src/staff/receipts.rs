@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use maud::{Markup, PreEscaped, html};
 
-use super::desks::{ErrorSummary, FORM_CSS, FieldProblem, field_errors, invalid};
+use super::form::{ErrorSummary, FORM_CSS, FieldProblem, field_errors, invalid};
 use super::posters::PublicUrlWarning;
 use super::{CSS, StaffNav};
 use crate::Lang;
@@ -332,7 +332,7 @@ mod tests {
                 returned_on: "2026-03-05".into(),
             },
             problems: vec![FieldProblem {
-                field_id: "dossier".into(),
+                field: "dossier".into(),
                 message: "Nhập mã hồ sơ.".into(),
             }],
             example: ApiExample {
