@@ -10,6 +10,7 @@ use crate::Lang;
 pub mod digest;
 pub mod login;
 pub mod overview;
+pub mod uploads;
 
 use crate::layout::{self, Shell};
 
