@@ -9,6 +9,7 @@ mod exports;
 mod overview;
 mod pages;
 mod unit;
+mod uploads;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -32,7 +33,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(exports::export)
         .service(overview::campaigns)
         .service(overview::overview_page)
-        .service(overview::digest_page);
+        .service(overview::digest_page)
+        .service(uploads::frame_template)
+        .service(uploads::frame_apply)
+        .service(uploads::frame)
+        .service(uploads::frame_upload)
+        .service(uploads::paper_template)
+        .service(uploads::entry)
+        .service(uploads::entry_post)
+        .service(uploads::paper_forms)
+        .service(uploads::paper_upload);
 }
 
 /// Uploads (frames, paper forms) as `actix_multipart::form::MultipartForm`: at most
