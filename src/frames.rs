@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sipas_domain::import::{Problems, parse_frame};
+use sipas_domain::import::{Problems, read_frame};
 use sipas_domain::quota::{FrameEntry, unit_populations};
 
 use crate::scores::{ScoreBook, ScoreQuery};
@@ -103,10 +103,17 @@ pub async fn parse(
     campaign: &CampaignRecord,
     text: &str,
 ) -> Result<(Vec<FrameEntry>, imports::CodeBook), FrameError> {
-    let lines = parse_frame(text).map_err(FrameError::Refused)?;
+    // Every bad line at once: the codes of the lines that parsed are checked too.
+    let (lines, mut problems) = read_frame(text);
     let codes = imports::code_book(db, campaign).await?;
-    let entries = codes.frame(&lines).map_err(FrameError::Refused)?;
-    Ok((entries, codes))
+    match codes.frame(&lines) {
+        Ok(entries) if problems.is_empty() => Ok((entries, codes)),
+        Ok(_) => Err(FrameError::Refused(problems)),
+        Err(more) => {
+            problems.append(more);
+            Err(FrameError::Refused(problems))
+        }
+    }
 }
 
 /// What `file` (parsed lines) would do to the stored frame, quotas recomputed with the

@@ -4,12 +4,12 @@
 //! or nothing with its audit entries, and settles the score book.
 
 use sipas_domain::campaign::Channel;
-use sipas_domain::import::{LineError, Problems, ResponseLine, parse_responses, parse_serial};
+use sipas_domain::import::{LineError, Problems, ResponseLine, parse_serial, read_responses};
 use sipas_domain::questionnaire::{Answers, AnswersError, parse_answer};
 
 use crate::frames::settle;
 use crate::scores::{CampaignState, ScoreBook};
-use crate::storage::responses;
+use crate::storage::responses::{self, PaperForm};
 use crate::storage::{Storage, StorageError, imports};
 
 /// Why forms were not stored.
@@ -45,27 +45,58 @@ fn serial_taken(e: StorageError, line: u64, serial: Option<&str>) -> PaperError 
     }
 }
 
-/// Resolves and stores parsed forms: `writable` says which unit ids the person (or
+/// Resolves and stores parsed forms (and the problems their parse found: every bad
+/// line of a file is reported at once): `writable` says which unit ids the person (or
 /// client) entering them may write.
+#[allow(clippy::too_many_arguments)]
 async fn store(
     storage: &Storage,
     scores: &ScoreBook,
     actor: &str,
     action: &str,
     current: &CampaignState,
-    lines: Vec<ResponseLine>,
+    (lines, problems): (Vec<ResponseLine>, Problems),
     writable: &dyn Fn(i32) -> bool,
     comment: Option<String>,
 ) -> Result<usize, PaperError> {
+    let forms = resolve(storage, current, lines, writable, problems).await?;
+    insert(storage, scores, actor, action, current, forms, comment).await
+}
+
+/// The forms of parsed lines, or every problem (those given and the code book's).
+async fn resolve(
+    storage: &Storage,
+    current: &CampaignState,
+    lines: Vec<ResponseLine>,
+    writable: &dyn Fn(i32) -> bool,
+    mut problems: Problems,
+) -> Result<Vec<PaperForm>, PaperError> {
     let campaign = &current.description.campaign;
     let codes = imports::code_book(storage.db(), campaign).await?;
     let serials: Vec<&str> = lines.iter().filter_map(|l| l.serial.as_deref()).collect();
     let stored = responses::stored_serials(storage.db(), campaign.id, &serials).await?;
-    let first_serial = serials.first().map(|s| (*s).to_owned());
-    let one_line = (lines.len() == 1).then(|| lines[0].line);
-    let mut forms = codes
-        .responses(campaign, lines, writable, &stored)
-        .map_err(PaperError::Refused)?;
+    match codes.responses(campaign, lines, writable, &stored) {
+        Ok(forms) if problems.is_empty() => Ok(forms),
+        Ok(_) => Err(PaperError::Refused(problems)),
+        Err(more) => {
+            problems.append(more);
+            Err(PaperError::Refused(problems))
+        }
+    }
+}
+
+async fn insert(
+    storage: &Storage,
+    scores: &ScoreBook,
+    actor: &str,
+    action: &str,
+    current: &CampaignState,
+    mut forms: Vec<PaperForm>,
+    comment: Option<String>,
+) -> Result<usize, PaperError> {
+    let campaign = &current.description.campaign;
+    let first_serial = forms.first().and_then(|f| f.serial.clone());
+    let one_line = (action == "response.keyed").then_some(1);
     if let Some(comment) = comment {
         for f in &mut forms {
             f.response.comment = Some(comment.clone());
@@ -97,15 +128,13 @@ pub async fn import(
     text: &str,
     writable: &dyn Fn(i32) -> bool,
 ) -> Result<usize, PaperError> {
-    let lines =
-        parse_responses(text, &current.description.questionnaire).map_err(PaperError::Refused)?;
     store(
         storage,
         scores,
         actor,
         "responses.import",
         current,
-        lines,
+        read_responses(text, &current.description.questionnaire),
         writable,
         None,
     )
@@ -224,7 +253,7 @@ pub async fn key(
         actor,
         "response.keyed",
         current,
-        vec![line],
+        (vec![line], Problems::default()),
         writable,
         Some(comment.to_owned()).filter(|c| !c.is_empty()),
     )

@@ -99,6 +99,15 @@ impl Problems {
         self.listed.len() + self.more
     }
 
+    /// Adds another set's problems (a later check of the same file).
+    pub fn append(&mut self, other: Problems) {
+        let (listed, more) = other.into_parts();
+        for e in listed {
+            self.push(e);
+        }
+        self.more += more;
+    }
+
     /// The listed problems, in line order, and how many more were not listed.
     pub fn into_parts(mut self) -> (Vec<LineError>, usize) {
         self.listed.sort_by_key(|e| e.line);
@@ -280,6 +289,17 @@ fn optional(value: &str) -> Option<String> {
 /// Parses `unit_code,service_point_code,population`. A unit is given either once
 /// as a whole or per service point, never both; no line twice.
 pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
+    let (lines, problems) = read_frame(text);
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
+}
+
+/// [`parse_frame`]'s good lines and its problems: a caller that checks the good lines
+/// further (their codes) reports every bad line of the file at once.
+pub fn read_frame(text: &str) -> (Vec<FrameLine>, Problems) {
     let mut lines = Vec::new();
     let mut seen: HashSet<(String, Option<String>)> = HashSet::new();
     let mut per_point: HashMap<String, bool> = HashMap::new();
@@ -314,11 +334,7 @@ pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
             population,
         });
     });
-    if problems.is_empty() {
-        Ok(lines)
-    } else {
-        Err(problems)
-    }
+    (lines, problems)
 }
 
 /// One line of a province's own units file.
@@ -412,6 +428,16 @@ pub fn parse_responses(
     text: &str,
     questionnaire: &Questionnaire,
 ) -> Result<Vec<ResponseLine>, Problems> {
+    let (lines, problems) = read_responses(text, questionnaire);
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
+}
+
+/// [`parse_responses`]'s good lines and its problems (see [`read_frame`]).
+pub fn read_responses(text: &str, questionnaire: &Questionnaire) -> (Vec<ResponseLine>, Problems) {
     let criteria: Vec<&str> = questionnaire
         .criteria()
         .map(|(_, c)| c.code.as_str())
@@ -493,11 +519,7 @@ pub fn parse_responses(
             }
         },
     );
-    if problems.is_empty() {
-        Ok(lines)
-    } else {
-        Err(problems)
-    }
+    (lines, problems)
 }
 
 #[cfg(test)]

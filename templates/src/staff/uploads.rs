@@ -439,9 +439,15 @@ pub fn entry_page(view: &EntryView) -> Markup {
         "comment" => "comment".to_owned(),
         code => format!("c-{code}"),
     };
+    let named = ["serial", "unit_code", "service_point_code", "channel", "comment"];
     let field_errors = |field: &str| {
         let errs = error_of(field);
-        html! { @for m in &errs { p.field-error id={ (id_of(field)) "-error" } { span aria-hidden="true" { "✖ " } (m) } } }
+        // A criterion's box is narrow: its message is short (the summary has it whole).
+        let short = !named.contains(&field);
+        html! { @for m in &errs { p.field-error id={ (id_of(field)) "-error" } {
+            span aria-hidden="true" { "✖ " }
+            @if short { (if vi { "Chỉ 0–5" } else { "0–5 only" }) } @else { (m) }
+        } } }
     };
     let invalid = |field: &str| if error_of(field).is_empty() { None } else { Some("true") };
     let described = |field: &str| (!error_of(field).is_empty()).then(|| format!("{}-error", id_of(field)));
