@@ -252,7 +252,10 @@ pub async fn apply(
             .chain(&plan.removed)
             .map(|c| {
                 let (population, quota) = pick(c);
-                (c.code.clone(), serde_json::json!({"population": population, "quota": quota}))
+                (
+                    c.code.clone(),
+                    serde_json::json!({"population": population, "quota": quota}),
+                )
             })
             .collect::<serde_json::Map<_, _>>()
     };

@@ -644,7 +644,8 @@ mod tests {
         assert_eq!(found, [(3, Some("serial")), (4, Some("serial"))]);
         assert!(errors[0].message.contains("line 2"), "{errors:?}");
         // Without the column, a file reads as before.
-        assert!(parse_responses(&format!("{}{}", header(&q), format!("18073,,paper{}\n", ",4".repeat(22))), &q).unwrap()[0].serial.is_none());
+        let plain = format!("{}18073,,paper{}\n", header(&q), ",4".repeat(22));
+        assert!(parse_responses(&plain, &q).unwrap()[0].serial.is_none());
     }
 
     #[test]

@@ -257,10 +257,7 @@ async fn bad_lines_are_listed_and_nothing_changes(backend: Backend) {
 
     // A commune officer neither sees nor changes the frame; no token, no change.
     let officer = app.login_as("manager", Some("18073")).await;
-    assert_eq!(
-        officer.get(&page_url).send().await.unwrap().status(),
-        403
-    );
+    assert_eq!(officer.get(&page_url).send().await.unwrap().status(), 403);
     let officer_page = officer
         .get(app.url("/manage/campaigns/FR-BAD/paper"))
         .send()
@@ -322,7 +319,14 @@ async fn a_previewed_frame_is_applied_as_previewed(backend: Backend) {
     };
     let admin = app.login_as("admin", None).await;
     let page_url = app.url("/manage/campaigns/FR-OK/frame");
-    let page = admin.get(&page_url).send().await.unwrap().text().await.unwrap();
+    let page = admin
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = field_value(&page, "csrf").unwrap();
     let (_, quotas_before) = frame_state(&app, "FR-OK").await;
     let q18073 = quota_of(&quotas_before, "18073").unwrap();
@@ -372,14 +376,19 @@ async fn a_previewed_frame_is_applied_as_previewed(backend: Backend) {
     // The quotas the preview showed are the quotas stored.
     let q_new = quota_of(&quotas, "18073").unwrap();
     assert!(q_new > q18073);
-    assert!(changed.contains(&format!("{q18073} → {q_new}")), "{changed}");
+    assert!(
+        changed.contains(&format!("{q18073} → {q_new}")),
+        "{changed}"
+    );
     let q_added = quota_of(&quotas, "18115").unwrap();
     assert!(added.contains(&format!("— → {q_added}")), "{added}");
     assert_eq!(
         quota_of(&quotas, "18100"),
         quota_of(&quotas_before, "18100")
     );
-    let audit = sipas::storage::audit::entries(app.storage.db()).await.unwrap();
+    let audit = sipas::storage::audit::entries(app.storage.db())
+        .await
+        .unwrap();
     let last = audit.last().unwrap();
     assert_eq!(last.action, "frame.update");
     let detail: serde_json::Value = serde_json::from_str(&last.detail).unwrap();
@@ -393,7 +402,12 @@ async fn a_previewed_frame_is_applied_as_previewed(backend: Backend) {
     let (status, html) = post_multipart(
         &admin,
         &app.url("/manage/campaigns/FR-OK/frame/apply"),
-        &[("csrf", &csrf), ("csv", &sent), ("digest", &digest), ("remove", "1")],
+        &[
+            ("csrf", &csrf),
+            ("csv", &sent),
+            ("digest", &digest),
+            ("remove", "1"),
+        ],
         None,
     )
     .await;
@@ -423,10 +437,7 @@ async fn a_previewed_frame_is_applied_as_previewed(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     let (frame, quotas) = frame_state(&app, "FR-OK").await;
-    assert_eq!(
-        frame,
-        [("18073".to_owned(), 500), ("18115".to_owned(), 80)]
-    );
+    assert_eq!(frame, [("18073".to_owned(), 500), ("18115".to_owned(), 80)]);
     assert_eq!(quota_of(&quotas, "18100"), None);
     assert_eq!(audit_actions(&app).await.last().unwrap(), "frame.replace");
 }
@@ -437,7 +448,14 @@ async fn an_empty_file_removes_only_when_asked(backend: Backend) {
     };
     let admin = app.login_as("admin", None).await;
     let page_url = app.url("/manage/campaigns/FR-EMPTY/frame");
-    let page = admin.get(&page_url).send().await.unwrap().text().await.unwrap();
+    let page = admin
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = field_value(&page, "csrf").unwrap();
     let before = frame_state(&app, "FR-EMPTY").await;
     let preview = |csrf: String| {
@@ -457,7 +475,9 @@ async fn an_empty_file_removes_only_when_asked(backend: Backend) {
     };
     let html = preview(csrf.clone()).await;
     assert!(html.contains("Tệp không thêm và không thay đổi đơn vị nào."));
-    assert!(html.contains("Xoá cả 2 đơn vị khỏi khung mẫu (khung mẫu sẽ trống: mọi đơn vị bị xoá)"));
+    assert!(
+        html.contains("Xoá cả 2 đơn vị khỏi khung mẫu (khung mẫu sẽ trống: mọi đơn vị bị xoá)")
+    );
     let apply = |html: String, remove: bool| {
         let admin = admin.clone();
         let csrf = csrf.clone();
@@ -473,7 +493,11 @@ async fn an_empty_file_removes_only_when_asked(backend: Backend) {
         }
     };
     assert_eq!(apply(html, false).await, 200);
-    assert_eq!(frame_state(&app, "FR-EMPTY").await, before, "a merge of nothing");
+    assert_eq!(
+        frame_state(&app, "FR-EMPTY").await,
+        before,
+        "a merge of nothing"
+    );
     let html = preview(csrf.clone()).await;
     assert_eq!(apply(html, true).await, 200);
     let (frame, quotas) = frame_state(&app, "FR-EMPTY").await;

@@ -49,7 +49,9 @@ async fn upload(client: &Client, path: &std::path::Path) {
         .await
         .unwrap();
     client
-        .find(Locator::Css("form[enctype='multipart/form-data'] button[type='submit']"))
+        .find(Locator::Css(
+            "form[enctype='multipart/form-data'] button[type='submit']",
+        ))
         .await
         .unwrap()
         .click()
@@ -114,7 +116,10 @@ async fn an_admin_uploads_a_frame_and_keys_a_form_in_chromium() {
         .await
         .unwrap();
     assert_eq!(cell, "3", "the bad line");
-    assert!(frame_state(&app, "BR-2026").await.0.is_empty(), "nothing applied");
+    assert!(
+        frame_state(&app, "BR-2026").await.0.is_empty(),
+        "nothing applied"
+    );
 
     let good = dir.path().join("frame.csv");
     std::fs::write(
@@ -124,9 +129,14 @@ async fn an_admin_uploads_a_frame_and_keys_a_form_in_chromium() {
     .unwrap();
     upload(&client, &good).await;
     wait_for_text(&client, "Xem trước: chưa có gì được áp dụng").await;
-    assert!(frame_state(&app, "BR-2026").await.0.is_empty(), "a preview applies nothing");
+    assert!(
+        frame_state(&app, "BR-2026").await.0.is_empty(),
+        "a preview applies nothing"
+    );
     client
-        .find(Locator::Css("form[action*='/frame/apply'] button[type='submit']"))
+        .find(Locator::Css(
+            "form[action*='/frame/apply'] button[type='submit']",
+        ))
         .await
         .unwrap()
         .click()
@@ -162,7 +172,11 @@ async fn an_admin_uploads_a_frame_and_keys_a_form_in_chromium() {
     let db = app.storage.db();
     use sea_orm::{EntityTrait, PaginatorTrait};
     assert_eq!(entity::response::Entity::find().count(db).await.unwrap(), 1);
-    let stored = entity::response::Entity::find().one(db).await.unwrap().unwrap();
+    let stored = entity::response::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.serial.as_deref(), Some("P-0001"));
     assert_eq!(stored.answers, "5454545454545454545454");
     client.close().await.unwrap();

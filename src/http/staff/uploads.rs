@@ -365,9 +365,13 @@ pub async fn frame_template(
                 for (c, cell) in row.iter().enumerate() {
                     if r > 0 && c == 2 && !cell.is_empty() {
                         let n: f64 = cell.parse().unwrap_or_default();
-                        sheet.write_number(r as u32, c as u16, n).map_err(internal)?;
+                        sheet
+                            .write_number(r as u32, c as u16, n)
+                            .map_err(internal)?;
                     } else {
-                        sheet.write_string(r as u32, c as u16, cell).map_err(internal)?;
+                        sheet
+                            .write_string(r as u32, c as u16, cell)
+                            .map_err(internal)?;
                     }
                 }
             }
@@ -555,7 +559,11 @@ fn entry_view(
             .criteria()
             .map(|(_, c)| CriterionField {
                 code: c.code.clone(),
-                text: if vi { c.text.vi.clone() } else { c.text.en.clone() },
+                text: if vi {
+                    c.text.vi.clone()
+                } else {
+                    c.text.en.clone()
+                },
                 value: String::new(),
             })
             .collect(),
@@ -575,7 +583,13 @@ pub async fn entry(
     let lang = Lang::from_query(query.lang.as_deref());
     let current = state.scores.state_by_code(&path).await?;
     let mut view = entry_view(&staff, &current, lang)?;
-    let clip = |s: &Option<String>| s.as_deref().unwrap_or("").chars().take(40).collect::<String>();
+    let clip = |s: &Option<String>| {
+        s.as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(40)
+            .collect::<String>()
+    };
     view.saved = query.saved.as_ref().map(|_| clip(&query.saved));
     if query.unit.is_some() {
         view.unit = clip(&query.unit);
@@ -602,12 +616,12 @@ fn keyed_message(lang: Lang, e: &LineError, serial: &str) -> String {
             "Đơn vị này ngoài phạm vi của bạn.".into()
         }
         Some("unit_code") => "Hãy chọn một đơn vị.".into(),
-        Some("service_point_code") => {
-            "Đơn vị không có điểm phục vụ với mã này.".to_owned()
-        }
+        Some("service_point_code") => "Đơn vị không có điểm phục vụ với mã này.".to_owned(),
         Some("channel") => "Kênh phải là phiếu giấy hoặc phỏng vấn.".into(),
         Some("comment") => "Ý kiến quá dài.".into(),
-        Some(code) => format!("{code}: câu trả lời phải từ 1 đến 5; 0 hoặc để trống là không trả lời."),
+        Some(code) => {
+            format!("{code}: câu trả lời phải từ 1 đến 5; 0 hoặc để trống là không trả lời.")
+        }
         None if e.message.contains("unanswered") => {
             "Phiếu không có câu trả lời nào: hãy nhập ít nhất một câu.".into()
         }
@@ -670,7 +684,12 @@ pub async fn entry_post(
             let (listed, _) = problems.into_parts();
             listed
                 .iter()
-                .map(|e| (e.column.clone(), keyed_message(lang, e, keyed.serial.trim())))
+                .map(|e| {
+                    (
+                        e.column.clone(),
+                        keyed_message(lang, e, keyed.serial.trim()),
+                    )
+                })
                 .collect()
         }
         Err(PaperError::Storage(StorageError::Conflict(m))) => vec![(

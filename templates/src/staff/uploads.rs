@@ -256,7 +256,11 @@ fn frame_preview(view: &FrameView, p: &FramePreview) -> Markup {
 pub fn frame_page(view: &FrameView) -> Markup {
     let vi = view.lang == Lang::Vi;
     let path = format!("/manage/campaigns/{}/frame", view.campaign_code);
-    let title = if vi { "Khung mẫu — SIPAS" } else { "Frame — SIPAS" };
+    let title = if vi {
+        "Khung mẫu — SIPAS"
+    } else {
+        "Frame — SIPAS"
+    };
     let total: u64 = view.rows.iter().map(|r| r.population).sum();
     let body = html! {
         (Card::new(html! {
@@ -380,7 +384,11 @@ pub fn paper_page(view: &PaperView) -> Markup {
     super::page(
         Shell {
             lang: view.lang,
-            title: if vi { "Phiếu giấy — SIPAS" } else { "Paper forms — SIPAS" },
+            title: if vi {
+                "Phiếu giấy — SIPAS"
+            } else {
+                "Paper forms — SIPAS"
+            },
             path: Some(&path),
             demo: false,
             kind: Kind::Wide,
@@ -439,7 +447,13 @@ pub fn entry_page(view: &EntryView) -> Markup {
         "comment" => "comment".to_owned(),
         code => format!("c-{code}"),
     };
-    let named = ["serial", "unit_code", "service_point_code", "channel", "comment"];
+    let named = [
+        "serial",
+        "unit_code",
+        "service_point_code",
+        "channel",
+        "comment",
+    ];
     let field_errors = |field: &str| {
         let errs = error_of(field);
         // A criterion's box is narrow: its message is short (the summary has it whole).
@@ -449,8 +463,15 @@ pub fn entry_page(view: &EntryView) -> Markup {
             @if short { (if vi { "Chỉ 0–5" } else { "0–5 only" }) } @else { (m) }
         } } }
     };
-    let invalid = |field: &str| if error_of(field).is_empty() { None } else { Some("true") };
-    let described = |field: &str| (!error_of(field).is_empty()).then(|| format!("{}-error", id_of(field)));
+    let invalid = |field: &str| {
+        if error_of(field).is_empty() {
+            None
+        } else {
+            Some("true")
+        }
+    };
+    let described =
+        |field: &str| (!error_of(field).is_empty()).then(|| format!("{}-error", id_of(field)));
     let autofocus_serial = view.errors.is_empty();
     let body = html! {
         (Card::new(html! {
@@ -521,7 +542,11 @@ pub fn entry_page(view: &EntryView) -> Markup {
     super::page(
         Shell {
             lang: view.lang,
-            title: if vi { "Nhập phiếu giấy — SIPAS" } else { "Key paper forms — SIPAS" },
+            title: if vi {
+                "Nhập phiếu giấy — SIPAS"
+            } else {
+                "Key paper forms — SIPAS"
+            },
             path: Some(&path),
             demo: false,
             kind: Kind::Wide,
