@@ -104,6 +104,13 @@ pub enum TokenCommand {
         #[arg(long, default_value = "read")]
         scope: String,
     },
+    /// List the API clients: id, name, scopes, created, last used, revoked.
+    List,
+    /// Revoke a client's token (by id, or by name); its next request is refused.
+    Revoke {
+        /// The client's id (see `sipas token list`) or its name.
+        client: String,
+    },
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -160,9 +167,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let storage = Storage::connect(&settings.database_url).await?;
             storage.migrate().await?;
             storage.seed_reference_data().await?;
-            let txn = storage.write().await?;
-            let password = crate::storage::users::create(&txn, "cli", &new).await?;
-            txn.commit().await?;
+            let password = crate::accounts::create_user(&storage, "cli", &new).await?;
             println!(
                 "Created user {} ({}{}). Keep this password; it is not shown again:",
                 new.username,
@@ -193,9 +198,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let scopes = Scope::parse_list(&scope).map_err(anyhow::Error::msg)?;
             let storage = Storage::connect(&settings.database_url).await?;
             storage.migrate().await?;
-            let txn = storage.write().await?;
-            let (client, token) = api_clients::create(&txn, "cli", &name, &scopes).await?;
-            txn.commit().await?;
+            let (client, token) =
+                crate::accounts::create_token(&storage, "cli", &name, &scopes).await?;
             println!(
                 "Created API client {:?} with scope {}. Keep this token; it is not shown again:",
                 client.name(),
@@ -204,7 +208,72 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Token {
+            command: TokenCommand::List,
+        } => {
+            let storage = Storage::connect(&settings.database_url).await?;
+            storage.migrate().await?;
+            let clients = api_clients::list(storage.db()).await?;
+            print!("{}", token_table(&clients));
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { client },
+        } => {
+            let storage = Storage::connect(&settings.database_url).await?;
+            storage.migrate().await?;
+            let revoked = crate::accounts::revoke_token(&storage, "cli", &client).await?;
+            println!(
+                "Revoked the token of API client {:?} (id {}).",
+                revoked.name, revoked.id
+            );
+            Ok(())
+        }
     }
+}
+
+/// `sipas token list`: one line per client, times in Vietnam (UTC+7).
+fn token_table(clients: &[api_clients::ClientRow]) -> String {
+    use sipas_domain::campaign::vietnam_time;
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map_or("-".to_owned(), |at| {
+            vietnam_time(at).format("%Y-%m-%d %H:%M").to_string()
+        })
+    };
+    let rows: Vec<[String; 6]> = clients
+        .iter()
+        .map(|c| {
+            [
+                c.id.to_string(),
+                c.name.clone(),
+                c.scopes.clone(),
+                when(Some(c.created_at)),
+                when(c.last_used_at),
+                when(c.revoked_at),
+            ]
+        })
+        .collect();
+    let header = ["id", "name", "scopes", "created", "last used", "revoked"].map(str::to_owned);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    if rows.is_empty() {
+        out.push_str("(no API clients: sipas token create --name NAME --scope read)\n");
+    }
+    out
 }
 
 async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@
 //! run in) → `sipas_domain` (pure rules and statistics). Views live in the
 //! `sipas-templates` crate and take plain structs.
 
+pub mod accounts;
 pub mod citizen;
 pub mod cli;
 pub mod config;

@@ -435,6 +435,23 @@ impl UnitTree {
         })
     }
 
+    /// Every period of the units with this code and every unit below any of them,
+    /// whatever its period, in id order: all a unit's code has ever covered (what the
+    /// audit log's filter by unit looks for). Empty for an unknown code.
+    pub fn every_period_below(&self, code: &str) -> Vec<i32> {
+        let mut visited: HashSet<i32> = HashSet::new();
+        let mut stack: Vec<i32> = self.by_code.get(code).cloned().unwrap_or_default();
+        while let Some(id) = stack.pop() {
+            if !visited.insert(id) {
+                continue;
+            }
+            stack.extend(self.children.get(&id).into_iter().flatten().copied());
+        }
+        let mut found: Vec<i32> = visited.into_iter().collect();
+        found.sort_unstable();
+        found
+    }
+
     /// The number of nodes, every period counted.
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -533,6 +550,16 @@ mod tests {
         assert_eq!(tree.len(), 8);
         assert!(!tree.is_empty());
         assert!(UnitTree::default().is_empty());
+    }
+
+    #[test]
+    fn a_code_covers_every_period_and_everything_below() {
+        let tree = ha_tinh();
+        assert_eq!(tree.every_period_below("436"), [2, 3, 4]);
+        // Both periods of a reused code, without the other commune of its old district.
+        assert_eq!(tree.every_period_below("18073"), [3, 6]);
+        assert_eq!(tree.every_period_below("42"), [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert!(tree.every_period_below("nope").is_empty());
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub struct Model {
     pub unit_id: Option<i32>,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
+    /// When an administrator last ended all of its sessions (a disable).
+    pub sessions_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261203_000001_follow;
 mod m20261204_000001_structures;
 mod m20261205_000001_staff;
 mod m20261206_000001_round;
+mod m20261206_000005_sessions_since;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_structures::Migration),
             Box::new(m20261205_000001_staff::Migration),
             Box::new(m20261206_000001_round::Migration),
+            Box::new(m20261206_000005_sessions_since::Migration),
         ]
     }
 }

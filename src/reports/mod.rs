@@ -10,6 +10,7 @@
 //!
 //! [`CampaignScores`]: crate::scores::CampaignScores
 
+pub mod audit;
 pub mod change;
 pub mod digest;
 pub mod exports;

@@ -452,6 +452,19 @@ async fn recorded(
     campaigns::bump_all_revisions(db).await
 }
 
+/// [`recorded`] for a change of one unit: the audit page finds it by that unit.
+async fn recorded_for_unit(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    unit_id: i32,
+    detail: serde_json::Value,
+) -> Result<(), StorageError> {
+    audit::record_for_unit(db, actor, action, subject, Some(unit_id), detail).await?;
+    campaigns::bump_all_revisions(db).await
+}
+
 async fn unit_type_ids(db: &impl ConnectionTrait) -> Result<HashMap<String, i32>, StorageError> {
     Ok(unit_type::Entity::find()
         .all(db)
@@ -756,15 +769,17 @@ pub async fn create(
             "a unit from {valid_from} would change the structure of {why}; choose a later valid_from"
         )));
     }
-    insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
-    recorded(
+    let unit_id = insert_unit(db, unit, type_id, parent_id, valid_from, None).await?;
+    recorded_for_unit(
         db,
         actor,
         "unit.create",
         &unit.code,
+        unit_id,
         serde_json::json!({
             "name": unit.name, "unit_type": unit.unit_type,
             "parent_code": unit.parent_code, "valid_from": valid_from,
+            "after": { "name": unit.name, "unit_type": unit.unit_type, "parent_code": unit.parent_code },
         }),
     )
     .await?;
@@ -783,12 +798,16 @@ pub async fn rename(
         .filter(unit::Column::Id.eq(unit.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "unit.rename",
         &unit.code,
-        serde_json::json!({ "from": unit.name, "to": name, "valid_from": unit.valid_from }),
+        unit.id,
+        serde_json::json!({
+            "from": unit.name, "to": name, "valid_from": unit.valid_from,
+            "before": { "name": unit.name }, "after": { "name": name },
+        }),
     )
     .await?;
     Ok(UnitRow {
@@ -858,12 +877,16 @@ pub async fn close(
         .filter(unit::Column::Id.eq(unit.id))
         .exec(db)
         .await?;
-    recorded(
+    recorded_for_unit(
         db,
         actor,
         "unit.close",
         &unit.code,
-        serde_json::json!({ "valid_from": unit.valid_from, "closed_from": on }),
+        unit.id,
+        serde_json::json!({
+            "valid_from": unit.valid_from, "closed_from": on,
+            "before": { "valid_until": unit.valid_until }, "after": { "valid_until": on },
+        }),
     )
     .await?;
     Ok(UnitRow {

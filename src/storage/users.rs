@@ -55,9 +55,18 @@ fn generated_password() -> Result<(String, String), StorageError> {
     Ok((password, hash))
 }
 
-/// What a session remembers of the password it was opened with.
-fn credential(password_hash: &str) -> String {
-    Sha256::digest(password_hash.as_bytes())[..16]
+/// What a session remembers of the password it was opened with, and of the last time
+/// an administrator ended the account's sessions: a change of either ends it.
+fn credential(
+    password_hash: &str,
+    sessions_since: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(password_hash.as_bytes());
+    if let Some(since) = sessions_since {
+        hasher.update(format!("|{}", since.timestamp_micros()).as_bytes());
+    }
+    hasher.finalize()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -89,7 +98,7 @@ async fn account(
     };
     Ok(Some(StaffAccount {
         id: model.id,
-        credential: credential(&model.password_hash),
+        credential: credential(&model.password_hash, model.sessions_since),
         username: model.username,
         display_name: model.display_name,
         role,
@@ -171,7 +180,7 @@ pub async fn set_password(
         serde_json::json!({}),
     )
     .await?;
-    Ok(credential(&hash))
+    Ok(credential(&hash, model.sessions_since))
 }
 
 /// Gives a user a new generated password (an operator's reset), returned once.
@@ -186,7 +195,33 @@ pub async fn reset_password(
         .one(db)
         .await?
         .ok_or_else(|| StorageError::NotFound(format!("no user {username}")))?;
-    let (password, hash) = generated_password()?;
+    reset(db, actor, model).await
+}
+
+/// [`reset_password`] of the account with this id (enabled or not). Every session
+/// opened with the old password ends: its credential no longer matches.
+pub async fn reset_password_of(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    user_id: i32,
+) -> Result<(String, String), StorageError> {
+    let model = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StorageError::NotFound(format!("no user {user_id}")))?;
+    let username = model.username.clone();
+    Ok((username, reset(db, actor, model).await?))
+}
+
+async fn reset(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    model: user::Model,
+) -> Result<String, StorageError> {
+    let username = model.username.clone();
+    let (password, hash) = tokio::task::spawn_blocking(generated_password)
+        .await
+        .map_err(|e| StorageError::Invalid(format!("cannot hash password: {e}")))??;
     user::Entity::update(user::ActiveModel {
         id: Set(model.id),
         password_hash: Set(hash),
@@ -194,12 +229,13 @@ pub async fn reset_password(
     })
     .exec(db)
     .await?;
-    audit::record(
+    audit::record_for_unit(
         db,
         actor,
         "user.password_reset",
         &username,
-        serde_json::json!({}),
+        model.unit_id,
+        serde_json::json!({ "user_id": model.id }),
     )
     .await?;
     Ok(password)
@@ -247,6 +283,143 @@ pub async fn create(
     insert(db, actor, new, unit_id).await
 }
 
+/// An account as the users page lists it, enabled or not.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    /// As stored: `admin`, `manager` or `viewer`.
+    pub role: String,
+    pub unit_id: Option<i32>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl UserRow {
+    /// What the audit log keeps of an account: never its password.
+    pub fn audited(&self) -> serde_json::Value {
+        serde_json::json!({
+            "role": self.role,
+            "scope": self.unit_code,
+            "disabled": self.disabled,
+        })
+    }
+}
+
+async fn row(db: &impl ConnectionTrait, model: user::Model) -> Result<UserRow, StorageError> {
+    let unit = match model.unit_id {
+        Some(id) => unit::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok(UserRow {
+        id: model.id,
+        username: model.username,
+        display_name: model.display_name,
+        role: model.role,
+        unit_id: model.unit_id,
+        unit_code: unit.as_ref().map(|u| u.code.clone()),
+        unit_name: unit.map(|u| u.name),
+        disabled: model.disabled,
+        created_at: model.created_at,
+    })
+}
+
+/// Every account, by username, enabled or not.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<UserRow>, StorageError> {
+    let models = user::Entity::find()
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await?;
+    let units: std::collections::HashMap<i32, unit::Model> = unit::Entity::find()
+        .filter(
+            unit::Column::Id.is_in(
+                models
+                    .iter()
+                    .filter_map(|m| m.unit_id)
+                    .collect::<std::collections::HashSet<_>>(),
+            ),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(models
+        .into_iter()
+        .map(|m| {
+            let unit = m.unit_id.and_then(|id| units.get(&id));
+            UserRow {
+                id: m.id,
+                unit_code: unit.map(|u| u.code.clone()),
+                unit_name: unit.map(|u| u.name.clone()),
+                username: m.username,
+                display_name: m.display_name,
+                role: m.role,
+                unit_id: m.unit_id,
+                disabled: m.disabled,
+                created_at: m.created_at,
+            }
+        })
+        .collect())
+}
+
+/// An account by id, enabled or not.
+pub async fn row_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UserRow, StorageError> {
+    let model = user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StorageError::NotFound(format!("no user {id}")))?;
+    row(db, model).await
+}
+
+/// How many enabled admins there are.
+pub async fn enabled_admins(db: &impl ConnectionTrait) -> Result<u64, StorageError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::Disabled.eq(false))
+        .count(db)
+        .await?)
+}
+
+/// Disables or enables an account, audited with its state before and after. A
+/// disabled account cannot log in, and its sessions stop at their next request on
+/// every node (the session's account is read on each one). The caller checks who may.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    user_id: i32,
+    disabled: bool,
+) -> Result<UserRow, StorageError> {
+    let before = row_by_id(db, user_id).await?;
+    let mut update = user::Entity::update_many().col_expr(user::Column::Disabled, disabled.into());
+    if disabled {
+        // Its sessions end for good: enabled again, it logs in afresh.
+        update = update.col_expr(user::Column::SessionsSince, Some(chrono::Utc::now()).into());
+    }
+    update.filter(user::Column::Id.eq(user_id)).exec(db).await?;
+    let after = UserRow {
+        disabled,
+        ..before.clone()
+    };
+    audit::record_for_unit(
+        db,
+        actor,
+        if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        },
+        &before.username,
+        before.unit_id,
+        serde_json::json!({ "before": before.audited(), "after": after.audited() }),
+    )
+    .await?;
+    Ok(after)
+}
+
 /// Stores an account with a generated password and its audit entry; the password is
 /// returned once (only its hash is kept).
 async fn insert(
@@ -268,12 +441,22 @@ async fn insert(
     })
     .exec_without_returning(db)
     .await?;
-    audit::record(
+    audit::record_for_unit(
         db,
         actor,
         "user.create",
         &new.username,
-        serde_json::json!({ "role": new.role.as_str(), "scope": new.scope }),
+        unit_id,
+        serde_json::json!({
+            "role": new.role.as_str(),
+            "scope": new.scope,
+            "after": {
+                "role": new.role.as_str(),
+                "scope": new.scope,
+                "display_name": new.display_name,
+                "disabled": false,
+            },
+        }),
     )
     .await?;
     Ok(password)

@@ -3,13 +3,18 @@
 
 mod common;
 
+mod admin_tokens;
+mod admin_users;
 mod api_auth;
 mod api_campaigns;
 mod api_units;
+mod audit_complete;
+mod audit_page;
 mod browser;
 mod change;
 mod citizen;
 mod cli;
+mod cli_tokens;
 mod dashboard_browser;
 mod exports;
 mod frame_upload;

@@ -54,9 +54,18 @@ async fn authenticate(req: &ServiceRequest, action: Action) -> Result<Principal,
         .ok_or_else(|| {
             ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
         })?;
-    let principal = api_clients::authenticate(state.storage.db(), token)
+    let (principal, last_used) = api_clients::authenticate_with_use(state.storage.db(), token)
         .await?
         .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+    // When it was last used, to the minute: a write when the stored time is older (the
+    // condition is checked again in the database, so several nodes write it once).
+    let now = chrono::Utc::now();
+    if let Principal::ApiClient { id, .. } = &principal
+        && api_clients::use_is_stale(last_used, now)
+        && let Err(error) = api_clients::touch(state.storage.db(), *id, now).await
+    {
+        tracing::warn!(%error, "could not note when a token was last used");
+    }
     tracing::Span::current().record("client", principal.name());
     if !principal.allows(action) {
         let scope = match action {

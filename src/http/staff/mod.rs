@@ -4,6 +4,7 @@
 //! member's units (404 outside); failures are pages in the shared layout.
 
 mod account;
+mod admin;
 pub mod auth;
 mod exports;
 mod overview;
@@ -42,7 +43,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(uploads::entry)
         .service(uploads::entry_post)
         .service(uploads::paper_forms)
-        .service(uploads::paper_upload);
+        .service(uploads::paper_upload)
+        .service(admin::users_page)
+        .service(admin::create_user)
+        .service(admin::reset_password)
+        .service(admin::disable_user)
+        .service(admin::enable_user)
+        .service(admin::tokens_page)
+        .service(admin::create_token)
+        .service(admin::revoke_confirm)
+        .service(admin::revoke_token)
+        .service(admin::audit_page);
 }
 
 /// Uploads (frames, paper forms) as `actix_multipart::form::MultipartForm`: at most

@@ -2,6 +2,7 @@
 //! (who is logged in, the dashboard's links, the logout button) above the page's own
 //! content in the shared layout.
 
+pub mod admin;
 pub mod unit;
 
 use maud::{Markup, Render, html};
