@@ -134,9 +134,14 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
     let response = post_responses(&app, "HT-2026", &csv).await;
     assert_eq!(response.status(), 422);
     let found = details(&response.json().await.unwrap());
+    // Every bad line at once: the parse's (line 3) and the unknown unit (line 4).
     assert_eq!(
         found,
-        vec![(3, Some("channel".into())), (3, Some("TC1".into()))]
+        vec![
+            (3, Some("channel".into())),
+            (3, Some("TC1".into())),
+            (4, Some("unit_code".into()))
+        ]
     );
     let csv = format!(
         "{}{}{}",
