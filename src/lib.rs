@@ -1,12 +1,13 @@
 //! SIPAS: the citizen-satisfaction survey of a province's PAR Index.
 //!
 //! Layers, outermost first: `http` (thin actix handlers, one module per audience) →
-//! services (`citizen`, `desks`, `submissions`), the score book (`scores`) and the
+//! services (`accounts`, `campaigns`, `citizen`, `desks`, `submissions`), the score book (`scores`) and the
 //! report layer (`reports`) → `storage` (sea-orm; functions take the connection they
 //! run in) → `sipas_domain` (pure rules and statistics). Views live in the
 //! `sipas-templates` crate and take plain structs.
 
 pub mod accounts;
+pub mod campaigns;
 pub mod citizen;
 pub mod cli;
 pub mod config;

@@ -168,9 +168,84 @@ impl SampleDesign {
     }
 }
 
+/// The longest reason a manager may give for overriding a quota.
+pub const MAX_OVERRIDE_REASON_CHARS: usize = 500;
+/// The largest quota a manager may set: far above any unit's yearly dossiers.
+pub const MAX_OVERRIDE_TARGET: u64 = 1_000_000;
+
+/// A manager's quota for one unit instead of the computed one, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaOverride {
+    pub target: u64,
+    pub reason: String,
+}
+
+impl QuotaOverride {
+    /// Checks a quota typed in a form (a whole number from 1 to [`MAX_OVERRIDE_TARGET`])
+    /// and its reason (required, at most [`MAX_OVERRIDE_REASON_CHARS`] characters, no
+    /// control characters but line breaks); reports both problems at once.
+    pub fn parse(
+        target: &str,
+        reason: &str,
+    ) -> Result<QuotaOverride, Vec<crate::campaign::FieldError>> {
+        use crate::campaign::FieldError;
+        let mut errors = Vec::new();
+        let target = match target.trim().parse::<u64>() {
+            Ok(t) if (1..=MAX_OVERRIDE_TARGET).contains(&t) => Some(t),
+            _ => {
+                errors.push(FieldError::new(
+                    "target",
+                    format!("target must be a whole number from 1 to {MAX_OVERRIDE_TARGET}"),
+                ));
+                None
+            }
+        };
+        let reason = reason.trim().replace("\r\n", "\n");
+        let length = reason.chars().count();
+        if length == 0 || length > MAX_OVERRIDE_REASON_CHARS {
+            errors.push(FieldError::new(
+                "reason",
+                format!("reason must be 1–{MAX_OVERRIDE_REASON_CHARS} characters"),
+            ));
+        } else if reason.chars().any(|c| c.is_control() && c != '\n') {
+            errors.push(FieldError::new(
+                "reason",
+                "reason must not contain control characters",
+            ));
+        }
+        match target {
+            Some(target) if errors.is_empty() => Ok(QuotaOverride { target, reason }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_override_needs_a_positive_quota_and_a_reason() {
+        let ok = QuotaOverride::parse(" 120 ", "  Xã mới sáp nhập\r\nthêm dân cư ").unwrap();
+        assert_eq!(ok.target, 120);
+        assert_eq!(ok.reason, "Xã mới sáp nhập\nthêm dân cư");
+        let fields = |t: &str, r: &str| -> Vec<&'static str> {
+            QuotaOverride::parse(t, r)
+                .unwrap_err()
+                .iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(fields("0", ""), vec!["target", "reason"]);
+        assert_eq!(fields("-3", "x"), vec!["target"]);
+        assert_eq!(fields("1.5", "x"), vec!["target"]);
+        assert_eq!(fields("1000001", "x"), vec!["target"]);
+        assert_eq!(fields("abc", "x"), vec!["target"]);
+        assert_eq!(fields("5", "   "), vec!["reason"]);
+        assert_eq!(fields("5", &"a".repeat(501)), vec!["reason"]);
+        assert_eq!(fields("5", "bad\u{7}bell"), vec!["reason"]);
+        assert!(QuotaOverride::parse("1000000", &"ạ".repeat(500)).is_ok());
+    }
 
     #[test]
     fn cochran_matches_hand_computation() {

@@ -526,6 +526,7 @@ pub(crate) mod fixture {
             quotas: (2..=6)
                 .map(|id| (id, if id == 2 { 80 } else { 100 }))
                 .collect(),
+            overrides: [(2, "Xã nhỏ".to_owned())].into_iter().collect(),
         };
         let query = ScoreQuery::official(&description.campaign).unwrap();
         CampaignState {

@@ -29,6 +29,10 @@ pub struct UnitQuota {
     pub status: QuotaStatus,
     /// Half-width of the SIPAS index interval so far; null without an interval.
     pub margin_achieved: Option<f64>,
+    /// Whether a manager set this quota by hand instead of the frame's.
+    pub overridden: bool,
+    /// Why they did; null unless `overridden`.
+    pub override_reason: Option<String>,
 }
 
 /// Every listed unit with a quota (units in the frame), in code order, as of `today`.
@@ -57,6 +61,8 @@ pub fn quotas(scores: &CampaignScores, listed: &[&UnitScores], today: NaiveDate)
                 projected_at_end: pace.projected_at_end,
                 status: pace.status,
                 margin_achieved: u.result.margin_achieved(),
+                overridden: u.quota_override.is_some(),
+                override_reason: u.quota_override.clone(),
             })
         })
         .collect()

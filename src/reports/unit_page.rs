@@ -131,6 +131,8 @@ pub fn figures(scores: &CampaignScores, unit: &UnitScores, lang: Lang) -> UnitFi
         confidence: scores.query.options.confidence.level(),
         n: view.n,
         quota: view.quota,
+        quota_override: unit.quota_override.clone(),
+        quota_href: None,
         population: view.population,
         sipas: figure(&view.sipas),
         mean_score: figure(&view.mean_score),

@@ -47,6 +47,8 @@ pub struct Description {
     pub tree: Arc<UnitTree>,
     pub frames: HashMap<i32, UnitFrame>,
     pub quotas: HashMap<i32, u64>,
+    /// The reason of every quota a manager overrode, by unit id.
+    pub overrides: HashMap<i32, String>,
 }
 
 /// What a reader asks for.
@@ -179,6 +181,8 @@ pub struct CampaignState {
 pub struct UnitScores {
     pub unit: UnitInfo,
     pub quota: Option<u64>,
+    /// Why a manager overrode the quota; `None`: it is the frame's.
+    pub quota_override: Option<String>,
     pub result: UnitResult,
     pub moments: UnitMoments,
 }
@@ -299,6 +303,7 @@ impl CampaignState {
             units.push(UnitScores {
                 unit: (*unit).clone(),
                 quota: d.quotas.get(&unit.id).copied(),
+                quota_override: d.overrides.get(&unit.id).cloned(),
                 result: result?,
                 moments: moments?,
             });

@@ -94,6 +94,7 @@ pub async fn describe(
     }
     Ok(Description {
         quotas: frames::quotas(db, campaign.id).await?,
+        overrides: crate::storage::quotas::overrides(db, campaign.id).await?,
         tree: Arc::new(units::tree(db).await?),
         frames: unit_frames,
         units,

@@ -12,6 +12,7 @@ pub mod follow;
 pub mod frames;
 pub mod imports;
 pub mod par_schemes;
+pub mod quotas;
 pub mod receipts;
 pub mod reference;
 pub mod responses;

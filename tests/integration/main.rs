@@ -24,6 +24,8 @@ mod openapi;
 mod overview;
 mod pages;
 mod paper;
+mod round;
+mod round_browser;
 mod scores;
 mod staff_auth;
 mod staff_scope;

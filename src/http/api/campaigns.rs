@@ -121,16 +121,17 @@ pub async fn create_campaign(
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
     authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
-    let new = body
-        .into_inner()
-        .parse()
-        .map_err(ApiError::invalid_fields)?;
-    let txn = state.storage.write().await?;
-    let campaign = campaigns::create(&txn, caller.name(), &new, false).await?;
-    txn.commit()
-        .await
-        .map_err(crate::storage::StorageError::from)?;
-    state.scores.catch_up().await;
+    let campaign = crate::campaigns::create(
+        &state.storage,
+        &state.scores,
+        caller.name(),
+        body.into_inner(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::campaigns::CreateError::Fields(fields) => ApiError::invalid_fields(fields),
+        crate::campaigns::CreateError::Storage(e) => e.into(),
+    })?;
     Ok(HttpResponse::Created().json(Campaign::from(campaign)))
 }
 
@@ -142,16 +143,9 @@ async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let today = chrono::Utc::now().date_naive();
     authorize(&state, &caller, Action::Write, Resource::Province, today).await?;
-    // Under the reference lock: a PAR scheme is replaced only while no campaign using
-    // it has left its draft.
-    let txn = state.storage.write_reference().await?;
-    let campaign = campaigns::by_code(&txn, code).await?;
-    let campaign = campaigns::transition(&txn, caller.name(), &campaign, to).await?;
-    txn.commit()
-        .await
-        .map_err(crate::storage::StorageError::from)?;
-    // This node's citizen pages follow the new status at once; the others within a read.
-    state.scores.catch_up().await;
+    let campaign =
+        crate::campaigns::transition(&state.storage, &state.scores, caller.name(), code, to)
+            .await?;
     Ok(HttpResponse::Ok().json(Campaign::from(campaign)))
 }
 

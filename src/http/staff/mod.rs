@@ -9,6 +9,7 @@ pub mod auth;
 mod exports;
 mod overview;
 mod pages;
+mod round;
 mod unit;
 mod uploads;
 
@@ -28,6 +29,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::logout)
         .service(account::password)
         .service(account::password_post)
+        // Before the overview's `/manage/campaigns/{campaign}`, which `new` would match.
+        .service(round::new_campaign)
+        .service(round::create_campaign)
+        .service(round::setup)
+        .service(round::open)
+        .service(round::close)
+        .service(round::quota_page)
+        .service(round::override_quota)
+        .service(round::undo_quota_override)
         .service(unit::page)
         .service(unit::chart_file)
         .service(unit::desk_qr)

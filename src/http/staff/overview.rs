@@ -113,6 +113,7 @@ pub async fn campaigns(
         lang,
         nav: staff.nav(None),
         campaigns: lines,
+        may_create: staff.may_write_province(),
     });
     Ok(staff_page(StatusCode::OK).body(page.into_string()))
 }
@@ -307,6 +308,21 @@ pub async fn overview_page(
                     projected_at_end: q.projected_at_end,
                     short_by: r.short_by,
                     status: q.status.as_str().to_owned(),
+                    quota_override: q.override_reason.clone().filter(|_| q.overridden),
+                    quota_href: scores
+                        .tree
+                        .resolve(&q.unit_code, campaign.units_on)
+                        .filter(|id| staff.may_write(&scores.tree, *id, campaign.units_on))
+                        .map(|_| {
+                            format!(
+                                "{}{}",
+                                sipas_templates::staff::round::quota_path(
+                                    &campaign.code,
+                                    &q.unit_code
+                                ),
+                                if vi { "" } else { "?lang=en" }
+                            )
+                        }),
                 }
             })
             .collect(),

@@ -206,7 +206,17 @@ pub async fn page(
     } = readable(&state, &staff, &campaign_code, &unit_code).await?;
     let d = &current.description;
     let scores = super::official_scores(&state, &current).await?;
-    let figures = figures(&scores, &unit, lang);
+    let mut figures = figures(&scores, &unit, lang);
+    if let Some(f) = figures.as_mut()
+        && f.quota.is_some()
+        && staff.may_write(&d.tree, unit.id, d.campaign.units_on)
+    {
+        f.quota_href = Some(format!(
+            "{}{}",
+            sipas_templates::staff::round::quota_path(&d.campaign.code, &unit.code),
+            if lang == Lang::En { "?lang=en" } else { "" }
+        ));
+    }
 
     // One snapshot for everything read from the responses.
     let txn = state.storage.read_snapshot().await?;

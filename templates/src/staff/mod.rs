@@ -11,6 +11,7 @@ use crate::Lang;
 pub mod digest;
 pub mod login;
 pub mod overview;
+pub mod round;
 pub mod uploads;
 
 use crate::layout::{self, Shell};

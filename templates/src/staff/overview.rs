@@ -35,6 +35,8 @@ static OVERVIEW_CSS: LazyLock<String> = LazyLock::new(|| {
         ".alerts{margin:0;padding-left:1.25rem}.alerts li{margin:.25rem 0}",
         ".t td.unit small{display:block;color:#4a4f57}",
         ".totals{display:flex;flex-wrap:wrap;gap:.5rem 2rem;margin:0}.totals dt{color:#4a4f57;font-size:.9375rem}.totals dd{margin:0;font-size:1.25rem;font-weight:700}",
+        "details.ovr{text-align:left;white-space:normal;font-size:.875rem}details.ovr summary{cursor:pointer;min-height:24px}details.ovr small{display:block;color:#4a4f57;max-width:16rem}",
+        "a.btn{display:inline-block;text-decoration:none}",
         ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
         "@media (max-width:40rem){progress{display:inline-block;width:6rem;margin:0 0 0 .5rem}.t td.unit small{display:inline}}",
     ]
@@ -75,6 +77,8 @@ pub struct CampaignsView {
     pub lang: Lang,
     pub nav: StaffNav,
     pub campaigns: Vec<CampaignLine>,
+    /// The reader may create a campaign (a province-wide manager).
+    pub may_create: bool,
 }
 
 pub const CAMPAIGNS_PATH: &str = "/manage";
@@ -113,6 +117,9 @@ pub fn campaigns_page(view: &CampaignsView) -> Markup {
     };
     let body = html! {
         h1 { (if vi { "Các đợt khảo sát" } else { "Campaigns" }) }
+        @if view.may_create {
+            p { a.btn.btn-main href={ (super::round::NEW_PATH) (q) } { (if vi { "Tạo đợt khảo sát mới" } else { "New campaign" }) } }
+        }
         p.cap {
             (if vi {
                 "Số liệu của các đơn vị bạn được xem; tiến độ tính theo ngày giờ Việt Nam (UTC+7)."
@@ -216,6 +223,10 @@ pub struct UnitLine {
     /// `quota − projected`, rounded up, at least 0.
     pub short_by: u64,
     pub status: String,
+    /// Why a manager overrode the quota; `None`: it is the frame's.
+    pub quota_override: Option<String>,
+    /// The page that overrides the quota, for a reader who may change it.
+    pub quota_href: Option<String>,
 }
 
 /// What the reader asked for: the page's filters and order.
@@ -332,6 +343,7 @@ struct Text {
     pace_note: &'static str,
     default_order: &'static str,
     digest: &'static str,
+    change_quota: &'static str,
 }
 
 const VI: Text = Text {
@@ -383,6 +395,7 @@ const VI: Text = Text {
     pace_note: "“Cần có đến hôm nay”: chỉ tiêu chia đều theo số ngày của đợt. “Dự kiến cuối đợt”: số phiếu đến cuối đợt nếu giữ nhịp độ hiện nay. “Còn thiếu”: chỉ tiêu trừ dự kiến.",
     default_order: "Mặc định: đơn vị có nguy cơ trước, thiếu nhiều trước.",
     digest: "Bản tin ngày",
+    change_quota: "điều chỉnh chỉ tiêu của",
 };
 
 const EN: Text = Text {
@@ -424,6 +437,7 @@ const EN: Text = Text {
     pace_note: "“Expected by today”: the quota spread evenly over the campaign's days. “Projected at the end”: the responses at the end if the pace so far goes on. “Short by”: the quota minus the projection.",
     default_order: "Default: units at risk first, the furthest behind first.",
     digest: "Daily digest",
+    change_quota: "change the quota of",
 };
 
 fn text(lang: Lang) -> &'static Text {
@@ -616,7 +630,18 @@ pub fn overview_page(view: &OverviewView) -> Markup {
                                 " " small { (r.code) }
                             }
                             td data-label=(t.columns[1]) { (r.unit_type) }
-                            td.num data-label=(t.columns[2]) { (count(lang, r.quota)) }
+                            td.num data-label=(t.columns[2]) {
+                                @if let Some(href) = &r.quota_href {
+                                    a href=(href) aria-label={ (count(lang, r.quota)) " — " (t.change_quota) " " (r.name) } {
+                                        (count(lang, r.quota))
+                                    }
+                                } @else {
+                                    (count(lang, r.quota))
+                                }
+                                @if let Some(reason) = &r.quota_override {
+                                    (super::round::override_marker(lang, reason))
+                                }
+                            }
                             td.num data-label=(t.columns[3]) { (count(lang, r.responses)) }
                             td.num data-label=(t.columns[4]) {
                                 (percent(lang, r.progress))
@@ -707,6 +732,8 @@ mod tests {
                 projected_at_end: 1033.3,
                 short_by: 201,
                 status: "at_risk".into(),
+                quota_override: Some("Xã mới <sáp nhập>".into()),
+                quota_href: Some("/manage/campaigns/HT-2026/quotas/18100".into()),
             }],
         }
     }
@@ -749,6 +776,10 @@ mod tests {
         assert!(html.contains("24,31\u{a0}%"), "progress as a percentage");
         assert!(html.contains(">1.234<") && html.contains(">358<") && html.contains(">1.033<"));
         assert!(html.contains(r#"<span class="short">201</span>"#));
+        assert!(html.contains(
+            r#"<a href="/manage/campaigns/HT-2026/quotas/18100" aria-label="1.234 — điều chỉnh chỉ tiêu của Xã &lt;b&gt;Một&lt;/b&gt;">1.234</a>"#
+        ));
+        assert!(html.contains("✎ </span>điều chỉnh") && html.contains("Xã mới &lt;sáp nhập&gt;"));
         assert!(html.contains("Xã &lt;b&gt;Một&lt;/b&gt;") && !html.contains("<b>Một"));
         assert!(
             html.contains("08/03/2026 07:45"),
@@ -798,6 +829,7 @@ mod tests {
         let html = campaigns_page(&CampaignsView {
             lang: Lang::En,
             nav: StaffNav::default(),
+            may_create: true,
             campaigns: vec![CampaignLine {
                 code: "DEMO-2021".into(),
                 name: "Khảo sát 2021".into(),
@@ -813,6 +845,7 @@ mod tests {
         .into_string();
         assert!(html.contains(r#"href="/manage/campaigns/DEMO-2021?lang=en""#));
         assert!(html.contains(r#"href="/manage/campaigns/DEMO-2021/digest?lang=en""#));
+        assert!(html.contains(r#"href="/manage/campaigns/new?lang=en">New campaign<"#));
         assert!(html.contains("01/03/2026 – 31/03/2026") && html.contains(">Closed<"));
         assert!(html.contains(">59,329<") && html.contains("114 / 244"));
     }

@@ -104,6 +104,10 @@ pub struct UnitFigures {
     pub confidence: f64,
     pub n: u64,
     pub quota: Option<u64>,
+    /// Why a manager overrode the quota; `None`: it is the frame's.
+    pub quota_override: Option<String>,
+    /// The page that overrides the quota, for a reader who may change it.
+    pub quota_href: Option<String>,
     pub population: Option<u64>,
     pub sipas: Figure,
     pub mean_score: Figure,
@@ -713,6 +717,13 @@ fn headline(lang: Lang, figures: Option<&UnitFigures>) -> Markup {
                                 dd {
                                     (format::count(lang, f.n)) " / "
                                     (f.quota.map_or_else(|| "–".to_owned(), |q| format::count(lang, q)))
+                                    @if let Some(reason) = &f.quota_override {
+                                        (crate::staff::round::override_marker(lang, reason))
+                                    }
+                                    @if let Some(href) = &f.quota_href {
+                                        br;
+                                        a href=(href) { (tr("Điều chỉnh chỉ tiêu", "Change the quota")) }
+                                    }
                                 }
                             }
                             @if let Some(par) = &f.par {
@@ -1182,6 +1193,8 @@ mod tests {
                 confidence: 0.95,
                 n: 1234,
                 quota: Some(222),
+                quota_override: None,
+                quota_href: None,
                 population: Some(5000),
                 sipas: figure(0.911_66),
                 mean_score: figure(4.3),
