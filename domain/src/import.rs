@@ -49,6 +49,29 @@ pub struct ResponseLine {
     pub service_point_code: Option<String>,
     pub channel: Channel,
     pub answers: Answers,
+    /// The number printed on the form (optional column `serial`); unique per campaign.
+    pub serial: Option<String>,
+}
+
+/// The longest serial number a form may carry.
+pub const MAX_SERIAL_CHARS: usize = 40;
+
+/// A form's serial number as keyed or imported: trimmed, at most [`MAX_SERIAL_CHARS`]
+/// characters, no control characters. `Ok(None)`: none given.
+pub fn parse_serial(value: &str) -> Result<Option<String>, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.chars().count() > MAX_SERIAL_CHARS {
+        return Err(format!(
+            "serial {value:?} is longer than {MAX_SERIAL_CHARS} characters"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("serial {value:?} holds a control character"));
+    }
+    Ok(Some(value.to_owned()))
 }
 
 /// Collects problems up to [`MAX_REPORTED`], counting the rest.
@@ -74,6 +97,15 @@ impl Problems {
     /// How many problems so far, listed or not.
     pub fn len(&self) -> usize {
         self.listed.len() + self.more
+    }
+
+    /// Adds another set's problems (a later check of the same file).
+    pub fn append(&mut self, other: Problems) {
+        let (listed, more) = other.into_parts();
+        for e in listed {
+            self.push(e);
+        }
+        self.more += more;
     }
 
     /// The listed problems, in line order, and how many more were not listed.
@@ -159,6 +191,7 @@ impl<'a> LineNumbers<'a> {
 fn read_rows(
     text: &str,
     required: &[&str],
+    optional: &[&str],
     only_required: Option<&str>,
     mut each: impl FnMut(Row<'_>, &mut Problems),
 ) -> Problems {
@@ -201,7 +234,10 @@ fn read_rows(
         }
     }
     if let Some(template) = only_required {
-        for name in columns.keys().filter(|n| !required.contains(&n.as_str())) {
+        for name in columns
+            .keys()
+            .filter(|n| !required.contains(&n.as_str()) && !optional.contains(&n.as_str()))
+        {
             problems.push(LineError::new(
                 header_line,
                 Some(name),
@@ -253,11 +289,22 @@ fn optional(value: &str) -> Option<String> {
 /// Parses `unit_code,service_point_code,population`. A unit is given either once
 /// as a whole or per service point, never both; no line twice.
 pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
+    let (lines, problems) = read_frame(text);
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
+}
+
+/// [`parse_frame`]'s good lines and its problems: a caller that checks the good lines
+/// further (their codes) reports every bad line of the file at once.
+pub fn read_frame(text: &str) -> (Vec<FrameLine>, Problems) {
     let mut lines = Vec::new();
     let mut seen: HashSet<(String, Option<String>)> = HashSet::new();
     let mut per_point: HashMap<String, bool> = HashMap::new();
     let required = ["unit_code", "service_point_code", "population"];
-    let problems = read_rows(text, &required, None, |row, problems| {
+    let problems = read_rows(text, &required, &[], None, |row, problems| {
         let unit_code = row.get("unit_code").to_owned();
         if unit_code.is_empty() {
             return problems.push(row.problem(Some("unit_code"), "unit_code is empty"));
@@ -287,11 +334,7 @@ pub fn parse_frame(text: &str) -> Result<Vec<FrameLine>, Problems> {
             population,
         });
     });
-    if problems.is_empty() {
-        Ok(lines)
-    } else {
-        Err(problems)
-    }
+    (lines, problems)
 }
 
 /// One line of a province's own units file.
@@ -308,7 +351,7 @@ pub fn parse_units(text: &str) -> Result<Vec<UnitLine>, Problems> {
     let mut lines = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let required = ["code", "name", "unit_type", "parent_code"];
-    let problems = read_rows(text, &required, None, |row, problems| {
+    let problems = read_rows(text, &required, &[], None, |row, problems| {
         let code = row.get("code");
         let parent = row.get("parent_code");
         match UnitRecord::parse(code, row.get("name"), row.get("unit_type"), Some(parent)) {
@@ -378,12 +421,23 @@ pub fn province_units(
     Ok(lines)
 }
 
-/// Parses `unit_code,service_point_code,channel,<criterion codes>`: channel `paper`
-/// or `interviewer`; answers `1`–`5`, `0` or empty for no answer.
+/// Parses `unit_code,service_point_code,channel,<criterion codes>` and an optional
+/// `serial` column: channel `paper` or `interviewer`; answers `1`–`5`, `0` or empty for
+/// no answer; a serial given twice in the file is a line error.
 pub fn parse_responses(
     text: &str,
     questionnaire: &Questionnaire,
 ) -> Result<Vec<ResponseLine>, Problems> {
+    let (lines, problems) = read_responses(text, questionnaire);
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
+}
+
+/// [`parse_responses`]'s good lines and its problems (see [`read_frame`]).
+pub fn read_responses(text: &str, questionnaire: &Questionnaire) -> (Vec<ResponseLine>, Problems) {
     let criteria: Vec<&str> = questionnaire
         .criteria()
         .map(|(_, c)| c.code.as_str())
@@ -391,12 +445,32 @@ pub fn parse_responses(
     let mut required = vec!["unit_code", "service_point_code", "channel"];
     required.extend(&criteria);
     let mut lines = Vec::new();
+    let mut serials: HashMap<String, u64> = HashMap::new();
     let problems = read_rows(
         text,
         &required,
+        &["serial"],
         Some(&questionnaire.code),
         |row, problems| {
             let before = problems.len();
+            let serial = match parse_serial(row.get("serial")) {
+                Ok(Some(serial)) => match serials.get(&serial) {
+                    Some(first) => {
+                        let message = format!("serial {serial} is also on line {first}");
+                        problems.push(row.problem(Some("serial"), message));
+                        None
+                    }
+                    None => {
+                        serials.insert(serial.clone(), row.line);
+                        Some(serial)
+                    }
+                },
+                Ok(None) => None,
+                Err(message) => {
+                    problems.push(row.problem(Some("serial"), message));
+                    None
+                }
+            };
             let unit_code = row.get("unit_code").to_owned();
             if unit_code.is_empty() {
                 problems.push(row.problem(Some("unit_code"), "unit_code is empty"));
@@ -435,6 +509,7 @@ pub fn parse_responses(
                     service_point_code: optional(row.get("service_point_code")),
                     channel,
                     answers,
+                    serial,
                 }),
                 Err(AnswersError::AllUnanswered) => problems.push(row.problem(
                     None,
@@ -444,11 +519,7 @@ pub fn parse_responses(
             }
         },
     );
-    if problems.is_empty() {
-        Ok(lines)
-    } else {
-        Err(problems)
-    }
+    (lines, problems)
 }
 
 #[cfg(test)]
@@ -548,6 +619,33 @@ mod tests {
             .into_parts();
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("TC2")));
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("XX9")));
+    }
+
+    #[test]
+    fn serials_are_optional_and_unique_in_a_file() {
+        let q = sipas2017();
+        let codes: Vec<&str> = q.criteria().map(|(_, c)| c.code.as_str()).collect();
+        let head = format!(
+            "serial,unit_code,service_point_code,channel,{}\n",
+            codes.join(",")
+        );
+        let line = |serial: &str| format!("{serial},18073,,paper{}\n", ",4".repeat(22));
+        let text = format!("{head}{}{}{}", line("A-1"), line(""), line(" A-2 "));
+        let lines = parse_responses(&text, &q).unwrap();
+        let serials: Vec<Option<&str>> = lines.iter().map(|l| l.serial.as_deref()).collect();
+        assert_eq!(serials, [Some("A-1"), None, Some("A-2")]);
+        let long = "x".repeat(MAX_SERIAL_CHARS + 1);
+        let text = format!("{head}{}{}{}", line("A-1"), line("A-1"), line(&long));
+        let (errors, _) = parse_responses(&text, &q).unwrap_err().into_parts();
+        let found: Vec<(u64, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(found, [(3, Some("serial")), (4, Some("serial"))]);
+        assert!(errors[0].message.contains("line 2"), "{errors:?}");
+        // Without the column, a file reads as before.
+        let plain = format!("{}18073,,paper{}\n", header(&q), ",4".repeat(22));
+        assert!(parse_responses(&plain, &q).unwrap()[0].serial.is_none());
     }
 
     #[test]

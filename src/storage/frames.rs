@@ -31,6 +31,25 @@ pub async fn replace(
     entries: &[FrameEntry],
     floors: &HashMap<i32, u32>,
 ) -> Result<FrameReplaced, StorageError> {
+    let replaced = store(db, campaign, entries, floors).await?;
+    audit::record(
+        db,
+        actor,
+        "frame.replace",
+        &campaign.code,
+        serde_json::json!({ "lines": replaced.lines, "units": replaced.units }),
+    )
+    .await?;
+    Ok(replaced)
+}
+
+/// [`replace`] without its audit entry: for a caller that records its own.
+pub async fn store(
+    db: &impl ConnectionTrait,
+    campaign: &CampaignRecord,
+    entries: &[FrameEntry],
+    floors: &HashMap<i32, u32>,
+) -> Result<FrameReplaced, StorageError> {
     if !campaign.status.frame_editable() {
         return Err(StorageError::Conflict(format!(
             "campaign {} is {}: its frame can no longer change",
@@ -58,14 +77,6 @@ pub async fn replace(
     }
     replace_computed_quotas(db, campaign.id, &targets).await?;
     campaigns::bump_revision(db, campaign.id).await?;
-    audit::record(
-        db,
-        actor,
-        "frame.replace",
-        &campaign.code,
-        serde_json::json!({ "lines": entries.len(), "units": populations.len() }),
-    )
-    .await?;
     Ok(FrameReplaced {
         lines: entries.len(),
         units: populations.len(),
@@ -102,6 +113,20 @@ pub async fn quotas(
         .await?
         .into_iter()
         .map(|q| (q.unit_id, q.target.max(0) as u64))
+        .collect())
+}
+
+/// Each unit's quota in a campaign and whether a manager overrode it.
+pub async fn quota_rows(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<HashMap<i32, (u64, bool)>, StorageError> {
+    Ok(quota::Entity::find()
+        .filter(quota::Column::CampaignId.eq(campaign_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.unit_id, (q.target.max(0) as u64, q.overridden)))
         .collect())
 }
 

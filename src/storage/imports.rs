@@ -2,7 +2,7 @@
 //! against the units valid when the campaign starts, and every unknown code is
 //! reported by line before anything is written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sipas_domain::import::{FrameLine, LineError, Problems, ResponseLine};
@@ -10,6 +10,7 @@ use sipas_domain::import::{FrameLine, LineError, Problems, ResponseLine};
 use sea_orm::ConnectionTrait;
 use sipas_domain::quota::FrameEntry;
 
+use super::responses::PaperForm;
 use super::{CampaignRecord, NewResponse, StorageError, UnitFilter, UnitRow, units};
 
 /// Codes of a campaign's units and their service points.
@@ -102,45 +103,70 @@ impl CodeBook {
         }
     }
 
-    /// Resolves paper and interviewer forms into responses stored now.
+    /// Resolves paper and interviewer forms into responses stored now. A line is refused
+    /// when its unit is not one `writable` allows (outside the uploader's scope) or
+    /// when its serial is among `stored` (the campaign's serials already stored).
     pub fn responses(
         &self,
         campaign: &CampaignRecord,
         lines: Vec<ResponseLine>,
-    ) -> Result<Vec<NewResponse>, Problems> {
+        writable: &dyn Fn(i32) -> bool,
+        stored: &HashSet<String>,
+    ) -> Result<Vec<PaperForm>, Problems> {
         let mut problems = Problems::default();
-        let mut responses = Vec::with_capacity(lines.len());
+        let mut forms = Vec::with_capacity(lines.len());
         let now = Utc::now();
         for l in lines {
             let Some(unit_id) = self.unit(l.line, &l.unit_code, &mut problems) else {
                 continue;
             };
+            if !writable(unit_id) {
+                let message = format!(
+                    "unit {} is outside your scope: you may not enter its forms",
+                    l.unit_code
+                );
+                problems.push(LineError::new(l.line, Some("unit_code"), message));
+                continue;
+            }
+            if let Some(serial) = l.serial.as_ref().filter(|s| stored.contains(*s)) {
+                let message = format!("serial {serial} is already stored in this campaign");
+                problems.push(LineError::new(l.line, Some("serial"), message));
+                continue;
+            }
             let code = l.service_point_code.as_deref();
             let Some(service_point_id) =
                 self.service_point(l.line, unit_id, &l.unit_code, code, &mut problems)
             else {
                 continue;
             };
-            responses.push(NewResponse {
-                unit_id,
-                service_point_id,
-                channel: l.channel,
-                language: "vi",
-                answers: l.answers,
-                comment: None,
-                submitted_at: now,
-                exclusion: None,
-                nonce: None,
-                receipt_id: None,
-                client_hash: None,
-                is_demo: campaign.is_demo,
+            forms.push(PaperForm {
+                response: NewResponse {
+                    unit_id,
+                    service_point_id,
+                    channel: l.channel,
+                    language: "vi",
+                    answers: l.answers,
+                    comment: None,
+                    submitted_at: now,
+                    exclusion: None,
+                    nonce: None,
+                    receipt_id: None,
+                    client_hash: None,
+                    is_demo: campaign.is_demo,
+                },
+                serial: l.serial,
             });
         }
         if problems.is_empty() {
-            Ok(responses)
+            Ok(forms)
         } else {
             Err(problems)
         }
+    }
+
+    /// A unit's id by its code, if the campaign's structure has it.
+    pub fn unit_id(&self, code: &str) -> Option<i32> {
+        self.unit_ids.get(code).copied()
     }
 }
 

@@ -200,6 +200,94 @@ pub async fn import(
     Ok(responses.len())
 }
 
+/// A paper or interviewer form: its response and the serial number printed on it.
+#[derive(Debug, Clone)]
+pub struct PaperForm {
+    pub response: NewResponse,
+    pub serial: Option<String>,
+}
+
+/// Which of these serial numbers a campaign has stored already.
+pub async fn stored_serials(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    serials: &[&str],
+) -> Result<HashSet<String>, StorageError> {
+    let mut found = HashSet::new();
+    for chunk in serials.chunks(500) {
+        let rows: Vec<Option<String>> = response::Entity::find()
+            .select_only()
+            .column(response::Column::Serial)
+            .filter(response::Column::CampaignId.eq(campaign_id))
+            .filter(response::Column::Serial.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
+}
+
+/// Stores paper or interviewer forms, all or nothing, in the caller's transaction, with
+/// one audit entry per unit (`action`: `responses.import` for a file, `response.keyed`
+/// for one form keyed on the dashboard); refused unless the campaign is open. A serial
+/// stored meanwhile (by another node) fails on the unique index: [`StorageError::Conflict`].
+pub async fn store_forms(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    action: &str,
+    campaign: &CampaignRecord,
+    forms: &[PaperForm],
+) -> Result<usize, StorageError> {
+    if !campaigns::lock_open(db, [campaign.id])
+        .await?
+        .contains(&campaign.id)
+    {
+        return Err(StorageError::Conflict(format!(
+            "campaign {} is not open: it takes no answers",
+            campaign.code
+        )));
+    }
+    for chunk in forms.chunks(INSERT_CHUNK) {
+        response::Entity::insert_many(chunk.iter().map(|f| {
+            let mut row = row(campaign.id, &f.response);
+            row.serial = Set(f.serial.clone());
+            row
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    let mut by_unit: std::collections::BTreeMap<i32, Vec<&PaperForm>> = Default::default();
+    for f in forms {
+        by_unit.entry(f.response.unit_id).or_default().push(f);
+    }
+    for (unit_id, unit_forms) in by_unit {
+        let mut channels: HashMap<&str, usize> = HashMap::new();
+        for f in &unit_forms {
+            *channels.entry(f.response.channel.as_str()).or_default() += 1;
+        }
+        let serials: Vec<&str> = unit_forms
+            .iter()
+            .filter_map(|f| f.serial.as_deref())
+            .collect();
+        let detail = if action == "response.keyed" {
+            serde_json::json!({
+                "serial": serials.first(),
+                "channel": unit_forms[0].response.channel.as_str(),
+                "service_point_id": unit_forms[0].response.service_point_id,
+            })
+        } else {
+            serde_json::json!({
+                "responses": unit_forms.len(),
+                "channels": channels,
+                "serials": serials.len(),
+            })
+        };
+        audit::record_for_unit(db, actor, action, &campaign.code, Some(unit_id), detail).await?;
+    }
+    Ok(forms.len())
+}
+
 /// How many responses each unit of a campaign has stored (excluded ones too).
 pub async fn counts(
     db: &impl ConnectionTrait,

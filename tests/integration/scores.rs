@@ -77,13 +77,17 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
     let response = put_frame(&app, "HT-2026", bad_frame).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
-    // Parsing problems first (line 5), then unknown codes (lines 3, 4): all of them.
+    // Parsing problems (line 5) and unknown codes (lines 3, 4): all of them at once.
     let mut found = details(&body);
     found.sort();
     assert_eq!(
         found,
-        vec![(5, Some("population".into())),],
-        "a file with parse errors is refused before codes are looked up"
+        vec![
+            (3, Some("unit_code".into())),
+            (4, Some("service_point_code".into())),
+            (5, Some("population".into())),
+        ],
+        "every bad line of the file at once"
     );
     let response = put_frame(&app, "HT-2026", &bad_frame.replace(",,x", ",,30")).await;
     assert_eq!(response.status(), 422);
@@ -130,9 +134,14 @@ async fn imports_are_all_or_nothing_with_line_errors(backend: Backend) {
     let response = post_responses(&app, "HT-2026", &csv).await;
     assert_eq!(response.status(), 422);
     let found = details(&response.json().await.unwrap());
+    // Every bad line at once: the parse's (line 3) and the unknown unit (line 4).
     assert_eq!(
         found,
-        vec![(3, Some("channel".into())), (3, Some("TC1".into()))]
+        vec![
+            (3, Some("channel".into())),
+            (3, Some("TC1".into())),
+            (4, Some("unit_code".into()))
+        ]
     );
     let csv = format!(
         "{}{}{}",

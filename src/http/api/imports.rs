@@ -4,14 +4,13 @@
 use actix_web::{HttpRequest, HttpResponse, post, put, web};
 use serde::Serialize;
 use sipas_domain::access::{Action, Resource};
-use sipas_domain::import::{LineError, Problems, parse_frame, parse_responses};
+use sipas_domain::import::{LineError, Problems};
 use utoipa::ToSchema;
 
 use super::auth::{Caller, authorize};
 use super::{ApiError, ErrorBody};
 use crate::http::AppState;
-use crate::scores::ScoreQuery;
-use crate::storage::{StorageError, campaigns, frames, imports, responses};
+use crate::storage::campaigns;
 
 /// Up to 100,000 forms of 22 answers fit comfortably.
 pub const MAX_CSV_BYTES: usize = 64 * 1024 * 1024;
@@ -54,6 +53,18 @@ pub(super) fn csv_text(req: &HttpRequest, body: web::Bytes) -> Result<String, Ap
     })
 }
 
+fn frame_error(e: crate::frames::FrameError) -> ApiError {
+    match e {
+        crate::frames::FrameError::Refused(problems) => refused(problems),
+        crate::frames::FrameError::Stale => ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "conflict",
+            "the frame changed meanwhile: send the file again",
+        ),
+        crate::frames::FrameError::Storage(e) => e.into(),
+    }
+}
+
 pub(super) fn refused(problems: Problems) -> ApiError {
     let (listed, more) = problems.into_parts();
     let mut message = format!(
@@ -65,18 +76,6 @@ pub(super) fn refused(problems: Problems) -> ApiError {
         message.push_str(&format!(" (the first {} are listed)", listed.len()));
     }
     ApiError::unprocessable(message).with_details(listed.iter().map(|e: &LineError| e))
-}
-
-/// Waits until this node's scores include what was just committed, so a client reads
-/// its own change back from this node; other nodes follow within a second.
-async fn settle(state: &AppState, campaign_id: i32) {
-    state.scores.catch_up().await;
-    if let Some(current) = state.scores.state(campaign_id)
-        && let Ok(query) = ScoreQuery::official(&current.description.campaign)
-        && let Err(error) = state.scores.fresh_scores(campaign_id, query).await
-    {
-        tracing::warn!(%error, "scores after an import");
-    }
 }
 
 /// Replaces the campaign's frame: completed dossiers per unit (empty service point) or
@@ -112,19 +111,20 @@ pub async fn replace_frame(
         campaign.units_on,
     )
     .await?;
-    let lines = parse_frame(&text).map_err(refused)?;
-    let codes = imports::code_book(db, &campaign).await?;
-    let entries = codes.frame(&lines).map_err(refused)?;
-    let txn = state.storage.write().await?;
-    // Read again inside the write transaction: the status may have changed meanwhile.
-    let campaign = campaigns::by_code(&txn, &path).await?;
-    let replaced =
-        frames::replace(&txn, caller.name(), &campaign, &entries, &codes.floors()).await?;
-    txn.commit().await.map_err(StorageError::from)?;
-    settle(&state, campaign.id).await;
+    let plan = crate::frames::apply(
+        &state.storage,
+        &state.scores,
+        caller.name(),
+        &campaign.code,
+        &text,
+        crate::frames::FrameMode::Replace,
+        None,
+    )
+    .await
+    .map_err(frame_error)?;
     Ok(HttpResponse::Ok().json(FrameReplaced {
-        lines: replaced.lines,
-        units: replaced.units,
+        lines: plan.entries.len(),
+        units: plan.added.len() + plan.changed.len() + plan.unchanged,
     }))
 }
 
@@ -133,7 +133,7 @@ pub async fn replace_frame(
     post, path = "/api/v1/campaigns/{campaign}/responses", tag = "imports",
     params(("campaign" = String, Path)),
     request_body(content = String, content_type = "text/csv",
-                 description = "header `unit_code,service_point_code,channel,<criterion codes>`; channel `paper` or `interviewer`; answers 1–5, 0 or empty = no answer"),
+                 description = "header `unit_code,service_point_code,channel,<criterion codes>` and an optional `serial` column (the number printed on the form, unique per campaign: a serial already stored or repeated in the file is a line error); channel `paper` or `interviewer`; answers 1–5, 0 or empty = no answer"),
     security(("bearer" = ["write"])),
     responses(
         (status = 201, body = Imported),
@@ -160,12 +160,18 @@ pub async fn import_responses(
         campaign.units_on,
     )
     .await?;
-    let lines = parse_responses(&text, &current.description.questionnaire).map_err(refused)?;
-    let codes = imports::code_book(state.storage.db(), campaign).await?;
-    let parsed = codes.responses(campaign, lines).map_err(refused)?;
-    let txn = state.storage.write().await?;
-    let imported = responses::import(&txn, caller.name(), campaign, &parsed).await?;
-    txn.commit().await.map_err(StorageError::from)?;
-    settle(&state, campaign.id).await;
+    let imported = crate::paper::import(
+        &state.storage,
+        &state.scores,
+        caller.name(),
+        &current,
+        &text,
+        &|_| true,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::paper::PaperError::Refused(problems) => refused(problems),
+        crate::paper::PaperError::Storage(e) => e.into(),
+    })?;
     Ok(HttpResponse::Created().json(Imported { imported }))
 }

@@ -14,6 +14,7 @@ mod round;
 mod posters;
 mod receipts;
 mod unit;
+mod uploads;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -56,6 +57,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(posters::zip)
         .service(receipts::page)
         .service(receipts::issue)
+        .service(uploads::frame_template)
+        .service(uploads::frame_apply)
+        .service(uploads::frame)
+        .service(uploads::frame_upload)
+        .service(uploads::paper_template)
+        .service(uploads::entry)
+        .service(uploads::entry_post)
+        .service(uploads::paper_forms)
+        .service(uploads::paper_upload)
         .service(admin::users_page)
         .service(admin::create_user)
         .service(admin::reset_password)

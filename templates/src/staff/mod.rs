@@ -16,6 +16,7 @@ pub mod overview;
 pub mod round;
 pub mod posters;
 pub mod receipts;
+pub mod uploads;
 
 use crate::layout::{self, Shell};
 
