@@ -60,14 +60,19 @@ pub(crate) fn start_driver() -> Option<Driver> {
     Some(Driver { process, port })
 }
 
-async fn browser(driver: &Driver, javascript: bool) -> Client {
+/// A headless Chromium session of `width`×`height` pixels, with Chrome `prefs` if any.
+pub(crate) async fn session(
+    driver: &Driver,
+    (width, height): (u32, u32),
+    prefs: Option<serde_json::Value>,
+) -> Client {
     let mut chrome = json!({
         "binary": CHROMIUM,
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--no-first-run", "--window-size=360,800"],
+                 "--disable-dev-shm-usage", "--no-first-run", format!("--window-size={width},{height}")],
     });
-    if !javascript {
-        chrome["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
+    if let Some(prefs) = prefs {
+        chrome["prefs"] = prefs;
     }
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("goog:chromeOptions".into(), chrome);
@@ -76,6 +81,16 @@ async fn browser(driver: &Driver, javascript: bool) -> Client {
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
         .expect("a Chromium session")
+}
+
+/// The dashboard's size: a desktop screen.
+pub(crate) const DESKTOP: (u32, u32) = (1280, 900);
+
+/// A phone's session, with or without JavaScript.
+async fn browser(driver: &Driver, javascript: bool) -> Client {
+    let prefs =
+        (!javascript).then(|| json!({"profile.managed_default_content_settings.javascript": 2}));
+    session(driver, (360, 800), prefs).await
 }
 
 /// Ticks `value` for every criterion whose code is in `codes`, by clicking its label

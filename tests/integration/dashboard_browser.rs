@@ -4,30 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use super::browser::{CHROMIUM, Driver, start_driver};
+use super::browser::{DESKTOP, session, start_driver};
 use crate::common::{AppOptions, Backend, TestApp, spawn_app_with};
-
-async fn browser(driver: &Driver, downloads: &std::path::Path) -> Client {
-    let chrome = json!({
-        "binary": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900"],
-        "prefs": {
-            "download.default_directory": downloads.to_str().unwrap(),
-            "download.prompt_for_download": false,
-        },
-    });
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), chrome);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session")
-}
 
 async fn wait_for_path(client: &Client, wanted: impl Fn(&str) -> bool, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -101,7 +82,11 @@ async fn a_manager_follows_the_round_in_chromium() {
     };
     let password = app.create_user("so.noivu", "admin", None).await;
     let downloads = tempfile::tempdir().unwrap();
-    let client = browser(&driver, downloads.path()).await;
+    let prefs = json!({
+        "download.default_directory": downloads.path().to_str().unwrap(),
+        "download.prompt_for_download": false,
+    });
+    let client = session(&driver, DESKTOP, Some(prefs)).await;
 
     client
         .goto(&app.url("/manage/campaigns/DEMO-2026"))

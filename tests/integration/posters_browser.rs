@@ -8,29 +8,14 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use fantoccini::wd::{PrintConfiguration, PrintMargins, PrintSize};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use super::browser::{CHROMIUM, Driver, start_driver};
+use super::browser::{DESKTOP, session, start_driver};
 use crate::common::{Backend, TestApp, spawn_app};
 
 const CAMPAIGN: &str = "HT-2024";
 const DISTRICT: &str = "437";
-
-async fn browser(driver: &Driver) -> Client {
-    let chrome = json!({
-        "binary": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900"],
-    });
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), chrome);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session")
-}
 
 fn pdftoppm() -> Option<&'static str> {
     const PATH: &str = "/usr/bin/pdftoppm";
@@ -139,7 +124,7 @@ async fn a_districts_posters_print_one_qr_code_per_page() {
     );
 
     let password = app.create_user("so.noivu", "admin", None).await;
-    let client = browser(&driver).await;
+    let client = session(&driver, DESKTOP, None).await;
     // The chooser, then the district's print page, as a manager reaches it.
     let print_path = format!("/manage/campaigns/{CAMPAIGN}/posters/print?parent={DISTRICT}");
     log_in(

@@ -5,26 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use super::browser::{CHROMIUM, Driver, start_driver};
+use super::browser::{DESKTOP, session, start_driver};
 use crate::common::{Backend, spawn_app};
-
-async fn browser(driver: &Driver) -> Client {
-    let chrome = json!({
-        "binary": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900"],
-    });
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), chrome);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session")
-}
 
 /// Waits until the page's path and query (`None`: none) are what is wanted.
 async fn wait_for(client: &Client, wanted: impl Fn(&Where) -> bool, what: &str) {
@@ -108,7 +93,7 @@ async fn an_official_sets_up_a_round_in_chromium() {
         return;
     };
     let password = app.create_user("so.noivu", "admin", None).await;
-    let client = browser(&driver).await;
+    let client = session(&driver, DESKTOP, None).await;
 
     client.goto(&app.url("/manage")).await.unwrap();
     wait_for(&client, |u| u.path() == "/login", "the login page").await;

@@ -115,7 +115,9 @@ async fn a_session_opened_on_one_node_works_on_another(backend: Backend) {
     );
     // The same cookie on the other node: the session is shared, not node-local.
     let value = cookie.split(';').next().unwrap();
-    let on_b = crate::common::client_builder().build().unwrap()
+    let on_b = crate::common::client_builder()
+        .build()
+        .unwrap()
         .get(b.url(PAGE))
         .header("cookie", value)
         .send()

@@ -5,28 +5,13 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use super::browser::{CHROMIUM, Driver, start_driver};
+use super::browser::{DESKTOP, session, start_driver};
 use crate::citizen::create_campaign;
 use crate::common::{Backend, spawn_app};
 use crate::frame_upload::frame_state;
-
-async fn browser(driver: &Driver) -> Client {
-    let chrome = json!({
-        "binary": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900"],
-    });
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), chrome);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session")
-}
 
 async fn wait_for_text(client: &Client, text: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -69,7 +54,7 @@ async fn an_admin_uploads_a_frame_and_keys_a_form_in_chromium() {
     };
     create_campaign(&app, json!({"code": "BR-2026"})).await;
     let password = app.create_user("so.noivu", "admin", None).await;
-    let client = browser(&driver).await;
+    let client = session(&driver, DESKTOP, None).await;
     client.goto(&app.url("/login")).await.unwrap();
     client
         .find(Locator::Css("#username"))

@@ -11,6 +11,7 @@ use sipas_templates::staff::login::{
     LoginProblem, LoginView, PasswordError, PasswordView, login_page, password_page,
 };
 
+use super::LangQuery;
 use super::auth::{Staff, removed_session_cookie, session_cookie};
 use super::{StaffError, staff_page};
 use crate::http::{AppState, client_address, html_page};
@@ -199,11 +200,6 @@ pub async fn logout(
         .insert_header((header::LOCATION, "/login?out=1"))
         .cookie(removed_session_cookie(&state))
         .finish())
-}
-
-#[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
 }
 
 fn password_view(staff: &Staff, lang: Lang) -> PasswordView {

@@ -11,12 +11,13 @@ use serde::Deserialize;
 use sipas_domain::access::{NewUser, Scope};
 use sipas_domain::campaign::{FieldError, vietnam_time};
 use sipas_templates::Lang;
-use sipas_templates::staff::form::FieldProblem;
 use sipas_templates::staff::admin::{
-    self as view, AuditFilterForm, AuditView, RevokeView, ScopeGroup, ScopeOption,
-    TokenLine, TokenNotice, TokensView, UserForm, UserLine, UserNotice, UsersView,
+    self as view, AuditFilterForm, AuditView, RevokeView, ScopeGroup, ScopeOption, TokenLine,
+    TokenNotice, TokensView, UserForm, UserLine, UserNotice, UsersView,
 };
+use sipas_templates::staff::form::FieldProblem;
 
+use super::LangQuery;
 use super::auth::Staff;
 use super::{StaffError, staff_page};
 use crate::accounts::{self, AccountError, Refusal};
@@ -72,11 +73,6 @@ fn refusal(lang: Lang, r: &Refusal) -> String {
                 .unwrap_or_default()
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -9,10 +9,10 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use sipas_domain::campaign::{CampaignStatus, FieldError};
 use sipas_templates::Lang;
-use sipas_templates::staff::form::FieldProblem;
 use sipas_templates::staff::desks::{
     DeskDone, DeskForm, DeskLine, DesksView, FailedForm, desks_page, path,
 };
+use sipas_templates::staff::form::FieldProblem;
 
 use super::auth::Staff;
 use super::{StaffError, staff_page};

@@ -10,9 +10,9 @@ mod desks;
 mod exports;
 mod overview;
 mod pages;
-mod round;
 mod posters;
 mod receipts;
+mod round;
 mod unit;
 mod uploads;
 
@@ -76,6 +76,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::revoke_confirm)
         .service(admin::revoke_token)
         .service(admin::audit_page);
+}
+
+/// The query of a page that takes only its language: `?lang=vi|en`.
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    pub lang: Option<String>,
 }
 
 /// Uploads (frames, paper forms) as `actix_multipart::form::MultipartForm`: at most

@@ -50,7 +50,8 @@ fn bad_request(lang: Lang, message: String, back: String) -> HttpResponse {
     staff_page(StatusCode::BAD_REQUEST).body(page.into_string())
 }
 
-fn head(campaign: &crate::storage::CampaignRecord) -> view::CampaignHead {
+/// A campaign as every campaign page's heading shows it.
+pub(super) fn head(campaign: &crate::storage::CampaignRecord) -> view::CampaignHead {
     view::CampaignHead {
         code: campaign.code.clone(),
         name: campaign.name.clone(),

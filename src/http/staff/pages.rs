@@ -2,17 +2,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
-use serde::Deserialize;
 use sipas_templates::Lang;
 
+use super::LangQuery;
 use super::StaffError;
 use crate::http::{AppState, html_page};
 use crate::storage::campaigns;
-
-#[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
 
 #[get("/")]
 pub async fn home(

@@ -16,6 +16,7 @@ use sipas_templates::staff::posters::{
     PosterChoice, PostersView, PrintView, posters_page, print_page,
 };
 
+use super::LangQuery;
 use super::auth::Staff;
 use super::{StaffError, staff_page};
 use crate::desks::PrintedDesk;
@@ -147,11 +148,6 @@ async fn printed(state: &AppState, selection: &Selection) -> Result<Vec<PrintedD
         today(),
     )
     .await?)
-}
-
-#[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
 }
 
 /// The chooser: the whole province, a parent unit, or one unit.

@@ -10,7 +10,10 @@ use serde::Deserialize;
 use sipas_domain::campaign::{CampaignRequest, CampaignStatus, FieldError};
 use sipas_domain::quota::QuotaOverride;
 use sipas_templates::Lang;
-use sipas_templates::staff::overview::{CampaignHead, Choice};
+use sipas_templates::staff::overview::Choice;
+
+use super::LangQuery;
+use super::overview::head;
 use sipas_templates::staff::round::{
     self as view, CampaignForm, FieldProblem, NewCampaignView, Problem, QuotaNotice, QuotaView,
     SetupNotice, SetupView,
@@ -50,17 +53,6 @@ fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
-}
-
-fn head(campaign: &CampaignRecord) -> CampaignHead {
-    CampaignHead {
-        code: campaign.code.clone(),
-        name: campaign.name.clone(),
-        status: campaign.status.as_str().to_owned(),
-        starts_on: campaign.starts_on,
-        ends_on: campaign.ends_on,
-        is_demo: campaign.is_demo,
-    }
 }
 
 #[derive(Deserialize)]
@@ -235,11 +227,6 @@ async fn new_campaign_view(
         schemes,
         errors,
     })
-}
-
-#[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
 }
 
 /// The form that creates a campaign: province-wide managers only.

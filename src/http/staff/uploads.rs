@@ -18,17 +18,13 @@ use sipas_templates::staff::uploads::{
     PaperView, Refusal, entry_page, frame_page, paper_page,
 };
 
+use super::LangQuery;
 use super::auth::Staff;
 use super::{StaffError, staff_page};
 use crate::frames::{self, FrameError, FrameMode, UnitChange};
 use crate::http::AppState;
 use crate::paper::{self, KeyedForm, PaperError};
 use crate::storage::{StorageError, campaigns, frames as stored_frames, imports, units};
-
-#[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
 
 #[derive(MultipartForm)]
 pub struct Upload {

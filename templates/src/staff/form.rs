@@ -71,7 +71,6 @@ pub fn invalid(problems: &[FieldProblem], field_id: &str) -> bool {
     problems.iter().any(|p| p.field == field_id)
 }
 
-
 /// The `aria-describedby` of a field in error: its error line.
 pub fn described_by(problems: &[FieldProblem], field_id: &str) -> Option<String> {
     invalid(problems, field_id).then(|| format!("{field_id}-error"))

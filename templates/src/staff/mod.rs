@@ -13,9 +13,9 @@ pub mod digest;
 pub mod form;
 pub mod login;
 pub mod overview;
-pub mod round;
 pub mod posters;
 pub mod receipts;
+pub mod round;
 pub mod uploads;
 
 use crate::layout::{self, Shell};
@@ -127,7 +127,10 @@ impl Render for NavBar<'_> {
                     @if nav.role != "viewer" {
                         @if let Some(c) = &nav.campaign {
                             li { a href={ "/manage/campaigns/" (c) "/setup" (q) } { (if vi { "Thiết lập đợt" } else { "Round set-up" }) } }
-                            li { a href={ "/manage/campaigns/" (c) "/frame" (q) } { (if vi { "Khung mẫu" } else { "Frame" }) } }
+                            // The frame is the province's: only province-wide members change it.
+                            @if nav.scope_name.is_none() {
+                                li { a href={ "/manage/campaigns/" (c) "/frame" (q) } { (if vi { "Khung mẫu" } else { "Frame" }) } }
+                            }
                             li { a href={ "/manage/campaigns/" (c) "/posters" (q) } { (if vi { "Áp phích QR" } else { "Posters" }) } }
                             li { a href={ "/manage/campaigns/" (c) "/paper" (q) } { (if vi { "Phiếu giấy" } else { "Paper forms" }) } }
                         }

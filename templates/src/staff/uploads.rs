@@ -6,12 +6,13 @@
 use maud::{Markup, html};
 
 use super::StaffNav;
+use super::form::{ErrorSummary, FieldProblem};
 use crate::Lang;
 use crate::layout::{Card, Kind, Shell, Tone};
 
 /// CSS of these pages (constants only): the staff pages' and their own.
 static CSS: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| [super::CSS, OWN_CSS].concat());
+    std::sync::LazyLock::new(|| [super::CSS, super::form::FORM_CSS, OWN_CSS].concat());
 
 const OWN_CSS: &str = concat!(
     ".t td.num,.t th.num{font-variant-numeric:tabular-nums}",
@@ -22,8 +23,6 @@ const OWN_CSS: &str = concat!(
     ".answers div{width:4.5rem}.answers label{margin:.25rem 0 0;font-size:.875rem}",
     ".answers input{width:3rem;text-align:center;font-size:1.25rem}",
     "textarea{font:inherit;width:100%;max-width:32rem;border:2px solid #4a4f57;border-radius:4px}",
-    ".field-error{color:#b3261e;font-weight:600;margin:.25rem 0}",
-    "input[aria-invalid=true],select[aria-invalid=true]{border-color:#b3261e}",
     ".actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}",
     ".actions a{display:inline-block;min-height:44px;padding:.5rem 0}",
 );
@@ -473,6 +472,15 @@ pub fn entry_page(view: &EntryView) -> Markup {
     let described =
         |field: &str| (!error_of(field).is_empty()).then(|| format!("{}-error", id_of(field)));
     let autofocus_serial = view.errors.is_empty();
+    // A problem of the whole form links to its first field.
+    let summary: Vec<FieldProblem> = view
+        .errors
+        .iter()
+        .map(|(field, message)| FieldProblem {
+            field: id_of(field.as_deref().unwrap_or("serial")),
+            message: message.clone(),
+        })
+        .collect();
     let body = html! {
         (Card::new(html! {
             h1 { (if vi { "Nhập phiếu giấy" } else { "Key paper forms" }) }
@@ -482,18 +490,7 @@ pub fn entry_page(view: &EntryView) -> Markup {
         @if let Some(serial) = &view.saved {
             (Card::toned(Tone::Ok, html! { p role="status" { (if vi { format!("Phiếu số {serial} đã lưu.") } else { format!("Form {serial} saved.") }) } }))
         }
-        @if !view.errors.is_empty() {
-            (Card::toned(Tone::Err, html! {
-                div role="alert" {
-                    h2 { (if vi { "Phiếu chưa được lưu" } else { "The form was not saved" }) }
-                    ul.error {
-                        @for (field, message) in &view.errors {
-                            li { @if let Some(f) = field { a href={ "#" (id_of(f)) } { (message) } } @else { (message) } }
-                        }
-                    }
-                }
-            }))
-        }
+        (ErrorSummary { lang: view.lang, problems: &summary })
         (Card::new(html! {
             form method="post" action={ (path) "?lang=" (view.lang.code()) } autocomplete="off" {
                 input type="hidden" name="csrf" value=(view.nav.csrf);
