@@ -31,6 +31,7 @@ mod round;
 mod round_browser;
 mod scores;
 mod staff_auth;
+mod staff_forms;
 mod staff_scope;
 mod storage;
 mod structures;
