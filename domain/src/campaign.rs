@@ -15,7 +15,8 @@ pub enum CampaignStatus {
     Open,
     /// No more responses; may be re-opened, or published.
     Closed,
-    /// Scores are official and final: nothing about the campaign changes any more.
+    /// Scores are official: frozen as a snapshot. Nothing about the campaign changes
+    /// unless it is closed again for a correction, re-published as a new snapshot.
     Published,
 }
 
@@ -61,7 +62,8 @@ impl CampaignStatus {
             Self::Draft => &[Self::Open],
             Self::Open => &[Self::Closed],
             Self::Closed => &[Self::Open, Self::Published],
-            Self::Published => &[],
+            // A correction: the snapshots stay, the re-publication is the next one.
+            Self::Published => &[Self::Closed],
         }
     }
 
@@ -101,6 +103,7 @@ impl CampaignStatus {
             Self::Draft => "returned to draft",
             Self::Open if from == Self::Closed => "re-opened",
             Self::Open => "opened",
+            Self::Closed if from == Self::Published => "closed for a correction",
             Self::Closed => "closed",
             Self::Published => "published",
         }
@@ -604,6 +607,7 @@ mod tests {
         assert_eq!(Open.transition(Closed), Ok(Closed));
         assert_eq!(Closed.transition(Open), Ok(Open));
         assert_eq!(Closed.transition(Published), Ok(Published));
+        assert_eq!(Published.transition(Closed), Ok(Closed));
     }
 
     #[test]
@@ -613,6 +617,7 @@ mod tests {
             (Open, Closed),
             (Closed, Open),
             (Closed, Published),
+            (Published, Closed),
         ];
         for from in STATUSES {
             for to in STATUSES {
@@ -630,7 +635,7 @@ mod tests {
                 }
             }
         }
-        assert!(Published.allowed_next().is_empty());
+        assert_eq!(Published.allowed_next(), &[Closed]);
     }
 
     #[test]
@@ -638,11 +643,11 @@ mod tests {
         let message = |from: CampaignStatus, to| from.transition(to).unwrap_err().to_string();
         assert_eq!(
             message(Published, Open),
-            "a published campaign is final: it cannot become open"
+            "a published campaign can only be closed for a correction, not opened"
         );
         assert_eq!(
             message(Published, Draft),
-            "a published campaign is final: it cannot become a draft"
+            "a published campaign can only be closed for a correction, not returned to draft"
         );
         assert_eq!(
             message(Draft, Closed),

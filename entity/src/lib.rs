@@ -14,6 +14,7 @@ pub mod receipt;
 pub mod response;
 pub mod service_point;
 pub mod setting;
+pub mod snapshot;
 pub mod staff_session;
 pub mod staff_visit;
 pub mod unit;

@@ -255,6 +255,7 @@ pub fn scores_layout(lang: Lang) -> Layout {
             11.0,
         ),
         column("flags", t("Cảnh báo", "Flags"), 30.0),
+        column("source", t("Nguồn số liệu", "Source of the figures"), 40.0),
     ];
     Layout {
         sheet: t("Điểm số", "Scores").to_owned(),
@@ -262,9 +263,38 @@ pub fn scores_layout(lang: Lang) -> Layout {
     }
 }
 
+/// Which figures a scores file holds: a published snapshot, or the provisional ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FiguresSource {
+    Snapshot { version: u32, sha256: String },
+    Provisional,
+}
+
+impl FiguresSource {
+    /// What the file's `source` column says on every row, so a copied sheet still says
+    /// which figures it holds.
+    pub fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Snapshot { version, sha256 }, Lang::Vi) => {
+                format!("Bản công bố số {version} (SHA-256 {sha256})")
+            }
+            (Self::Snapshot { version, sha256 }, Lang::En) => {
+                format!("Snapshot {version} (SHA-256 {sha256})")
+            }
+            (Self::Provisional, Lang::Vi) => "Tạm tính (chưa công bố)".to_owned(),
+            (Self::Provisional, Lang::En) => "Provisional (not published)".to_owned(),
+        }
+    }
+}
+
 /// One unit's cells, in the order of [`scores_layout`]; `flags` is the flags joined
 /// (`below_quota; small_sample`). A figure that is undefined is an empty cell.
-pub fn score_cells<'a>(unit: &'a UnitScore, flags: &'a str, cells: &mut Vec<Cell<'a>>) {
+pub fn score_cells<'a>(
+    unit: &'a UnitScore,
+    flags: &'a str,
+    source: &'a str,
+    cells: &mut Vec<Cell<'a>>,
+) {
     let number = |x: Option<f64>, style| x.map_or(Cell::Empty, |x| Cell::Number(x, style));
     let count = |x: Option<u64>| x.map_or(Cell::Empty, |x| Cell::Int(x as i64));
     cells.clear();
@@ -287,6 +317,7 @@ pub fn score_cells<'a>(unit: &'a UnitScore, flags: &'a str, cells: &mut Vec<Cell
         number(unit.par.and_then(|p| p.ci_low), Style::Decimal),
         number(unit.par.and_then(|p| p.ci_high), Style::Decimal),
         Cell::Text(flags),
+        Cell::Text(source),
     ]);
 }
 
@@ -295,16 +326,18 @@ pub fn score_cells<'a>(unit: &'a UnitScore, flags: &'a str, cells: &mut Vec<Cell
 pub fn scores_file(
     lang: Lang,
     units: &[UnitScore],
+    source: &FiguresSource,
     format: FileFormat,
 ) -> Result<Vec<u8>, ExportError> {
     let layout = scores_layout(lang);
+    let source = source.describe(lang);
     let flags: Vec<String> = units.iter().map(|u| u.flags.join("; ")).collect();
     let mut cells = Vec::with_capacity(layout.columns.len());
     match format {
         FileFormat::Csv => {
             let mut csv = CsvSink::new(&layout)?;
             for (unit, flags) in units.iter().zip(&flags) {
-                score_cells(unit, flags, &mut cells);
+                score_cells(unit, flags, &source, &mut cells);
                 csv.row(&cells)?;
             }
             Ok(csv.take())
@@ -312,7 +345,7 @@ pub fn scores_file(
         FileFormat::Xlsx => {
             let mut xlsx = XlsxSink::new(layout)?;
             for (unit, flags) in units.iter().zip(&flags) {
-                score_cells(unit, flags, &mut cells);
+                score_cells(unit, flags, &source, &mut cells);
                 xlsx.row(&cells)?;
             }
             let mut out = Vec::new();

@@ -1,6 +1,6 @@
 //! The report layer: each view of the figures (scores, quotas, the overview, the digest,
 //! the unit page, exports) is built here once, as a typed value, for the JSON API, the
-//! dashboard and the exports alike (published snapshots next). A view is a pure
+//! dashboard and the exports alike, live or from a published snapshot. A view is a pure
 //! function of computed [`CampaignScores`] (or rows read for it) and what the reader
 //! selected; nothing here reads the database or knows HTTP.
 //!
@@ -17,6 +17,7 @@ pub mod exports;
 pub mod overview;
 pub mod quotas;
 pub mod scores;
+pub mod snapshot;
 pub mod unit_page;
 
 use std::collections::HashMap;
@@ -40,17 +41,22 @@ pub struct Document {
 
 impl Document {
     pub fn new(view: &impl Serialize) -> Result<Self, serde_json::Error> {
-        let json = serde_json::to_vec(view)?;
+        Ok(Self::from_bytes(serde_json::to_vec(view)?))
+    }
+
+    /// Bytes already serialized (a published snapshot's stored document), served as
+    /// they are.
+    pub fn from_bytes(json: Vec<u8>) -> Self {
         let hash = Sha256::digest(&json);
         let tag = hash[..16]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>();
-        Ok(Self {
+        Self {
             json: json.into(),
             tag,
             gzip: std::sync::OnceLock::new(),
-        })
+        }
     }
 
     /// The bytes gzip-compressed, computed once: a reader that accepts gzip (every
@@ -89,6 +95,9 @@ pub struct UnitSelection {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DocumentKey {
     pub campaign_id: i32,
+    /// The published snapshot the scores come from (`None`: live): a snapshot's
+    /// figures never share a document with the live ones.
+    pub snapshot: Option<u32>,
     pub version: u64,
     pub query: QueryKey,
     pub view: View,
@@ -99,6 +108,7 @@ impl DocumentKey {
     pub fn new(scores: &CampaignScores, view: View) -> Self {
         Self {
             campaign_id: scores.campaign.id,
+            snapshot: scores.snapshot,
             version: scores.version,
             query: scores.query.key(),
             view,
@@ -205,8 +215,9 @@ impl DocumentCache {
         let document = self
             .documents
             .try_get_with_by_ref(&key, || build(scores, &key.view).map(|d| d.map(Arc::new)))?;
-        // Only views that exist are worth building ahead of their readers.
-        if document.is_some() {
+        // Only live views that exist are worth building ahead of their readers (a
+        // snapshot's never change).
+        if document.is_some() && scores.snapshot.is_none() {
             let mut wanted = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
             if wanted.len() >= MAX_WANTED {
                 wanted.retain(|_, at| at.elapsed() < WANTED_FOR);

@@ -236,8 +236,8 @@ pub fn campaign_scores(
         confidence: query.options.confidence.level(),
         method: query.options.method.as_str().to_owned(),
         channels: query.channels.names(),
-        snapshot: None,
-        provisional: true,
+        snapshot: scores.snapshot,
+        provisional: scores.snapshot.is_none(),
         statistics_digest: scores.digest.clone(),
         units: listed
             .iter()

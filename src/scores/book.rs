@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use sipas_domain::campaign::{Channel, Channels};
 use sipas_domain::questionnaire::Questionnaire;
 use sipas_domain::statistics::{
-    Accumulator, CampaignAnalysis, Design, QuestionnaireShape, ScoringOptions, StatisticsError,
-    Stratum, UnitMoments, UnitResult,
+    Accumulator, CampaignAnalysis, Design, DesignEffectReference, QuestionnaireShape,
+    ScoringOptions, StatisticsError, Stratum, UnitMoments, UnitResult,
 };
 use sipas_domain::unit::UnitTree;
 
@@ -198,8 +198,12 @@ pub struct CampaignScores {
     /// Identifies the statistics and query the figures come from; `sipas recompute`
     /// prints the same for the official query.
     pub digest: String,
-    /// The state computed from (see [`CampaignState::version`]).
+    /// The state computed from (see [`CampaignState::version`]); 0 for a snapshot.
     pub version: u64,
+    /// `D_ref` the intervals used: pooled from these units, or frozen in a snapshot.
+    pub design_effect_reference: DesignEffectReference,
+    /// The published snapshot these figures come from; `None`: live (provisional).
+    pub snapshot: Option<u32>,
 }
 
 /// The design of one unit from its frame and the samples (by service point) of the
@@ -316,6 +320,8 @@ impl CampaignState {
             query,
             units,
             version: self.version,
+            design_effect_reference: analysis.design_effect_reference,
+            snapshot: None,
         })
     }
 
@@ -331,7 +337,7 @@ impl CampaignState {
 /// Identifies a set of scores: the query and, per unit, what any change of responses
 /// or frame moves (every counted response changes some unit's `n`). Cheap, and the
 /// same on every node that holds the same statistics.
-fn digest(key: QueryKey, units: &[UnitScores]) -> String {
+pub fn digest(key: QueryKey, units: &[UnitScores]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(key.0.to_be_bytes());
     hasher.update([key.1, key.2]);

@@ -101,6 +101,9 @@ struct Shared {
     runtime: tokio::runtime::Handle,
     /// Computations running at once, across campaigns and queries: at most one per core.
     computations: Arc<tokio::sync::Semaphore>,
+    /// Published snapshots read on this node, parsed and re-scored once each: they
+    /// never change, so this node's copy is right on every node.
+    snapshots: crate::snapshots::SnapshotCache,
 }
 
 /// What the report layer does with scores as soon as they are computed.
@@ -138,6 +141,7 @@ impl ScoreBook {
                 computations: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(1, |n| n.get()),
                 )),
+                snapshots: Default::default(),
             }),
             loaded: Arc::new(Mutex::new(None)),
         };
@@ -468,6 +472,16 @@ impl ScoreBook {
                 return Err(ScoreError::Computation("the computation stopped".into()));
             }
         }
+    }
+
+    /// This node's published snapshots already read.
+    pub fn snapshots(&self) -> &crate::snapshots::SnapshotCache {
+        &self.shared.snapshots
+    }
+
+    /// The storage the book follows.
+    pub fn storage(&self) -> &Storage {
+        &self.shared.storage
     }
 
     /// Counted responses of a campaign (every channel), without computing anything.

@@ -180,6 +180,25 @@ pub async fn transition(
     campaign: &CampaignRecord,
     to: CampaignStatus,
 ) -> Result<CampaignRecord, StorageError> {
+    let next = set_status(db, campaign, to).await?;
+    audit::record(
+        db,
+        actor,
+        &format!("campaign.{}", next.as_str()),
+        &campaign.code,
+        serde_json::json!({ "from": campaign.status.as_str(), "to": next.as_str() }),
+    )
+    .await?;
+    by_id(db, campaign.id).await
+}
+
+/// The status change of [`transition`] without its audit entry, for a change that
+/// records its own (a publication says which snapshot it froze).
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    campaign: &CampaignRecord,
+    to: CampaignStatus,
+) -> Result<CampaignStatus, StorageError> {
     let next = campaign
         .status
         .transition(to)
@@ -200,15 +219,7 @@ pub async fn transition(
             campaign.code
         )));
     }
-    audit::record(
-        db,
-        actor,
-        &format!("campaign.{}", next.as_str()),
-        &campaign.code,
-        serde_json::json!({ "from": campaign.status.as_str(), "to": next.as_str() }),
-    )
-    .await?;
-    by_id(db, campaign.id).await
+    Ok(next)
 }
 
 /// Bumps a campaign's revision inside the transaction that changes it, so every node's

@@ -17,6 +17,7 @@ pub mod receipts;
 pub mod reference;
 pub mod responses;
 pub mod settings;
+pub mod snapshots;
 pub mod staff_sessions;
 pub mod units;
 pub mod users;

@@ -27,6 +27,7 @@ mod pages;
 mod paper;
 mod posters;
 mod posters_browser;
+mod publish;
 mod round;
 mod round_browser;
 mod scores;

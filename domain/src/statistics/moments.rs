@@ -1,7 +1,7 @@
 //! Phase one of scoring a unit: point estimates and linearised variances, from the
 //! strata's sufficient statistics alone.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::accumulator::Layout;
 use super::{Accumulator, QuestionnaireShape, StatisticsError};
@@ -40,7 +40,7 @@ impl<'a> Design<'a> {
 }
 
 /// A statistic with its linearised variances.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Moments {
     /// The point estimate; `None` when nothing it depends on was answered.
     pub estimate: Option<f64>,
@@ -59,7 +59,7 @@ impl Moments {
 }
 
 /// One criterion's counts and moments.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CriterionMoments {
     /// `n_k`: responses that answered it (unweighted).
     pub answered: u64,
@@ -73,7 +73,7 @@ pub struct CriterionMoments {
 
 /// Everything about a unit that does not depend on the confidence level or on the
 /// campaign: the output of phase one, the input of `Scorer::score` and `aggregate`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitMoments {
     /// Responses (with at least one answer).
     pub n: u64,

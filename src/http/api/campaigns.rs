@@ -157,7 +157,7 @@ async fn transition(
     responses(
         (status = 200, body = Campaign),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "not allowed from the campaign's status (a published campaign is final)", body = ErrorBody)
+        (status = 409, description = "not allowed from the campaign's status (a published campaign can only be closed, for a correction)", body = ErrorBody)
     )
 )]
 #[post("/campaigns/{campaign}/open")]
@@ -170,7 +170,9 @@ pub async fn open_campaign(
 }
 
 /// Closes an open campaign: no more answers, by any channel. Answers already in flight
-/// are stored before the close takes effect; none after.
+/// are stored before the close takes effect; none after. Closes a published campaign
+/// for a correction: its snapshots stay, and default reads keep serving the latest one
+/// until the campaign is published again as the next version.
 #[utoipa::path(
     post, path = "/api/v1/campaigns/{campaign}/close", tag = "campaigns",
     params(("campaign" = String, Path)),

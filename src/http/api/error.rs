@@ -189,3 +189,23 @@ impl From<crate::desks::DeskError> for ApiError {
         }
     }
 }
+
+impl From<crate::snapshots::SnapshotError> for ApiError {
+    fn from(err: crate::snapshots::SnapshotError) -> Self {
+        use crate::snapshots::SnapshotError;
+        match err {
+            SnapshotError::Unknown { .. } => Self::not_found(err.to_string()),
+            SnapshotError::Channels { .. } => Self::unprocessable(err.to_string()),
+            SnapshotError::Unreadable { .. } => {
+                tracing::error!(error = %err, "a snapshot could not be read");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the snapshot could not be read; it has been logged",
+                )
+            }
+            SnapshotError::Scores(e) => e.into(),
+            SnapshotError::Storage(e) => e.into(),
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod par_schemes;
 pub mod quotas;
 pub mod receipts;
 pub mod scores;
+pub mod snapshots;
 pub mod units;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
@@ -46,6 +47,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(campaigns::create_campaign)
                 .service(campaigns::open_campaign)
                 .service(campaigns::close_campaign)
+                .service(snapshots::publish)
+                .service(snapshots::list_snapshots)
+                .service(snapshots::get_snapshot)
                 .service(receipts::create_receipt)
                 .service(desks::desk_qr)
                 .service(imports::replace_frame)

@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores, units,
+    ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores,
+    snapshots, units,
 };
 
 #[derive(OpenApi)]
@@ -29,6 +30,9 @@ use super::{
         campaigns::create_campaign,
         campaigns::open_campaign,
         campaigns::close_campaign,
+        snapshots::publish,
+        snapshots::list_snapshots,
+        snapshots::get_snapshot,
         receipts::create_receipt,
         desks::desk_qr,
         imports::replace_frame,

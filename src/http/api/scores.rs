@@ -14,7 +14,8 @@ use crate::http::AppState;
 use crate::reports::change::{self, ChangeView};
 use crate::reports::scores::{CampaignScoresView, UnitScore};
 use crate::reports::{Document, UnitSelection, View};
-use crate::scores::{CampaignState, ScoreQuery, scoring_options};
+use crate::scores::{CampaignScores, CampaignState, ScoreQuery, scoring_options};
+use crate::snapshots::Selection;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ScoresParams {
@@ -32,11 +33,15 @@ pub struct ScoresParams {
     pub channel: Option<String>,
     /// Include every unit's elements and criteria in the list.
     pub detail: Option<bool>,
+    /// `latest` (default: the latest published snapshot, the live figures while none
+    /// is), `live` (provisional figures) or a snapshot version `k`.
+    pub snapshot: Option<String>,
 }
 
 /// A scores request parsed into the domain's terms.
 struct ScoresRequest {
     query: ScoreQuery,
+    source: Selection,
     selection: UnitSelection,
     detail: bool,
 }
@@ -54,14 +59,34 @@ impl ScoresRequest {
             Some(text) => Channels::parse_list(text).map_err(ApiError::unprocessable)?,
             None => Channels::official(campaign.rules.count_unverified),
         };
+        let source =
+            Selection::parse(params.snapshot.as_deref()).map_err(ApiError::unprocessable)?;
         Ok(Self {
             query: ScoreQuery { options, channels },
+            source,
             selection: UnitSelection {
                 unit_type: params.unit_type.filter(|t| !t.is_empty()),
                 under: params.parent.filter(|p| !p.is_empty()),
             },
             detail: params.detail.unwrap_or(false),
         })
+    }
+
+    /// The scores from the selected source: a snapshot, or the live figures.
+    async fn scores(
+        &self,
+        state: &AppState,
+        campaign_id: i32,
+    ) -> Result<std::sync::Arc<CampaignScores>, ApiError> {
+        Ok(crate::snapshots::scores(
+            &state.storage,
+            &state.scores,
+            campaign_id,
+            self.source,
+            self.query,
+        )
+        .await?
+        .scores)
     }
 }
 
@@ -74,8 +99,8 @@ impl ScoresRequest {
     responses(
         (status = 200, body = CampaignScoresView, headers(("ETag" = String))),
         (status = 304, description = "unchanged since the given ETag"),
-        (status = 404, body = ErrorBody),
-        (status = 422, description = "bad confidence, method or channel", body = ErrorBody)
+        (status = 404, description = "unknown campaign, unit or snapshot", body = ErrorBody),
+        (status = 422, description = "bad confidence, method, channel or snapshot", body = ErrorBody)
     )
 )]
 #[get("/campaigns/{campaign}/scores")]
@@ -91,7 +116,7 @@ pub async fn campaign_scores(
     let on = current.description.campaign.units_on;
     authorize(&state, &caller, Action::Read, Resource::Province, on).await?;
     let request = ScoresRequest::parse(params.into_inner(), &current)?;
-    let scores = state.scores.scores(campaign_id, request.query).await?;
+    let scores = request.scores(&state, campaign_id).await?;
     let view = View::Scores {
         selection: request.selection.clone(),
         detail: request.detail,
@@ -114,7 +139,7 @@ pub async fn campaign_scores(
     responses(
         (status = 200, body = UnitScore, headers(("ETag" = String))),
         (status = 304, description = "unchanged since the given ETag"),
-        (status = 404, body = ErrorBody),
+        (status = 404, description = "unknown campaign, unit or snapshot", body = ErrorBody),
         (status = 422, body = ErrorBody)
     )
 )]
@@ -142,7 +167,7 @@ pub async fn unit_scores(
         .ok_or_else(missing)?;
     authorize(&state, &caller, Action::Read, Resource::Unit(unit_id), on).await?;
     let request = ScoresRequest::parse(params.into_inner(), &current)?;
-    let scores = state.scores.scores(campaign_id, request.query).await?;
+    let scores = request.scores(&state, campaign_id).await?;
     let document = state
         .documents
         .document(&scores, View::Unit(unit_code.clone()))?

@@ -16,7 +16,9 @@ use super::StaffError;
 use super::auth::Staff;
 use crate::exports::{PAGE_ROWS, ResponseExport};
 use crate::http::AppState;
-use crate::reports::exports::{FileFormat, Places, ResponseColumns, scores_file};
+use crate::reports::exports::{
+    FiguresSource, FileFormat, Places, ResponseColumns, scores_file,
+};
 use crate::reports::scores::unit_score;
 use crate::scores::CampaignState;
 use crate::storage::exports::{ResponseRange, last_response_id};
@@ -31,6 +33,9 @@ pub struct ExportQuery {
     unit_type: Option<String>,
     /// The headers' language.
     lang: Option<String>,
+    /// Scores: `latest` (default: the latest published snapshot, else provisional),
+    /// `live` or a snapshot version.
+    snapshot: Option<String>,
 }
 
 /// What is exported: `responses` or `scores`, as CSV or XLSX.
@@ -73,7 +78,11 @@ pub async fn export(
     let name = file_name_of(&campaign_code, file, format, &query);
     match file {
         File::Responses => responses(&state, &staff, &current, units, lang, format, name).await,
-        File::Scores => scores(&state, &current, units, lang, format, name).await,
+        File::Scores => {
+            let selection = crate::snapshots::Selection::parse(query.snapshot.as_deref())
+                .map_err(StaffError::BadRequest)?;
+            scores(&state, &current, selection, units, lang, format, name).await
+        }
     }
 }
 
@@ -219,19 +228,37 @@ async fn responses(
 async fn scores(
     state: &AppState,
     current: &CampaignState,
+    selection: crate::snapshots::Selection,
     units: Option<HashSet<i32>>,
     lang: Lang,
     format: FileFormat,
     name: String,
 ) -> Result<HttpResponse, StaffError> {
-    let scores = super::official_scores(state, current).await?;
+    let campaign = &current.description.campaign;
+    let query = crate::scores::ScoreQuery::official(campaign)
+        .map_err(|e| StaffError::Internal(e.to_string()))?;
+    let selected =
+        crate::snapshots::scores(&state.storage, &state.scores, campaign.id, selection, query)
+            .await?;
+    let source = match selected.snapshot {
+        Some(version) => FiguresSource::Snapshot {
+            version,
+            sha256: crate::snapshots::parsed(&state.scores, campaign.id, version)
+                .await?
+                .info
+                .sha256
+                .clone(),
+        },
+        None => FiguresSource::Provisional,
+    };
+    let scores = selected.scores;
     let rows: Vec<_> = scores
         .units
         .iter()
         .filter(|u| units.as_ref().is_none_or(|set| set.contains(&u.unit.id)))
         .map(|u| unit_score(&scores, u, false))
         .collect();
-    let bytes = web::block(move || scores_file(lang, &rows, format))
+    let bytes = web::block(move || scores_file(lang, &rows, &source, format))
         .await
         .map_err(|e| StaffError::Internal(e.to_string()))?
         .map_err(|e| StaffError::Internal(e.to_string()))?;

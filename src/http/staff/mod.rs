@@ -38,6 +38,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(round::setup)
         .service(round::open)
         .service(round::close)
+        .service(round::publish_page)
+        .service(round::publish)
+        .service(round::snapshot_document)
         .service(round::quota_page)
         .service(round::override_quota)
         .service(round::undo_quota_override)
@@ -157,6 +160,19 @@ async fn official_scores(
     let query = crate::scores::ScoreQuery::official(campaign)
         .map_err(|e| StaffError::Internal(e.to_string()))?;
     Ok(state.scores.scores(campaign.id, query).await?)
+}
+
+impl From<crate::snapshots::SnapshotError> for StaffError {
+    fn from(err: crate::snapshots::SnapshotError) -> Self {
+        use crate::snapshots::SnapshotError;
+        match err {
+            SnapshotError::Unknown { .. } => Self::NotFound,
+            SnapshotError::Channels { .. } => Self::BadRequest(err.to_string()),
+            SnapshotError::Storage(e) => e.into(),
+            SnapshotError::Scores(e) => e.into(),
+            SnapshotError::Unreadable { .. } => Self::Internal(err.to_string()),
+        }
+    }
 }
 
 impl From<StorageError> for StaffError {

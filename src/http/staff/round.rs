@@ -16,8 +16,9 @@ use super::LangQuery;
 use super::overview::head;
 use sipas_templates::staff::round::{
     self as view, CampaignForm, FieldProblem, NewCampaignView, Problem, QuotaNotice, QuotaView,
-    SetupNotice, SetupView,
+    SetupNotice, SetupView, SnapshotRow,
 };
+use sipas_templates::staff::publish::{self as publish_view, PublishView};
 
 use super::auth::Staff;
 use super::{StaffError, staff_page};
@@ -334,6 +335,19 @@ async fn setup_view(
             receipt_valid_days: campaign.rules.receipt_valid_days,
         },
         may_change: staff.may_write_province(),
+        is_admin: staff.is_admin(),
+        snapshots: crate::storage::snapshots::list(db, campaign.id)
+            .await?
+            .into_iter()
+            .map(|s| SnapshotRow {
+                version: s.version,
+                published_at: sipas_domain::campaign::vietnam_time(s.published_at)
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string(),
+                published_by: s.published_by,
+                sha256: s.sha256,
+            })
+            .collect(),
         frame_units: frame_units.len(),
         notice: None,
         problem: None,
@@ -356,6 +370,8 @@ pub async fn setup(
         Some("created") => Some(SetupNotice::Created),
         Some("opened") => Some(SetupNotice::Opened),
         Some("closed") => Some(SetupNotice::Closed),
+        Some("published") => Some(SetupNotice::Published),
+        Some("correcting") => Some(SetupNotice::Correcting),
         _ => None,
     };
     Ok(staff_page(StatusCode::OK).body(view::setup_page(&view).into_string()))
@@ -399,6 +415,12 @@ async fn transition(
     staff.check_csrf(&state, &form.csrf)?;
     staff.require(staff.may_write_province())?;
     let lang = Lang::from_query(form.lang.as_deref());
+    // Taking back published figures for a correction is the administrators' call, as
+    // publishing is.
+    let before = campaigns::by_code(state.storage.db(), code).await?.status;
+    if before == CampaignStatus::Published {
+        staff.require(staff.is_admin())?;
+    }
     match service::transition(
         &state.storage,
         &state.scores,
@@ -411,10 +433,10 @@ async fn transition(
         Ok(campaign) => Ok(see_other(format!(
             "{}?done={}{}",
             view::setup_path(&campaign.code),
-            if to == CampaignStatus::Open {
-                "opened"
-            } else {
-                "closed"
+            match (before, to) {
+                (_, CampaignStatus::Open) => "opened",
+                (CampaignStatus::Published, _) => "correcting",
+                _ => "closed",
             },
             lang_suffix(lang, false)
         ))),
@@ -439,7 +461,8 @@ pub async fn open(
     transition(staff, state, &path, form, CampaignStatus::Open).await
 }
 
-/// Closes an open campaign (`POST /api/v1/campaigns/{c}/close`).
+/// Closes an open campaign, or a published one for a correction (administrators)
+/// (`POST /api/v1/campaigns/{c}/close`).
 #[post("/manage/campaigns/{campaign}/close")]
 pub async fn close(
     staff: Staff,
@@ -448,6 +471,134 @@ pub async fn close(
     form: Option<web::Form<ActionForm>>,
 ) -> Result<HttpResponse, StaffError> {
     transition(staff, state, &path, form, CampaignStatus::Closed).await
+}
+
+/// What publishing the campaign now would freeze, for the confirmation page.
+async fn publish_view(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    code: &str,
+) -> Result<PublishView, StaffError> {
+    let campaign = campaigns::by_code(state.storage.db(), code).await?;
+    let current = state.scores.state_by_code(code).await?;
+    let scores = super::official_scores(state, &current).await?;
+    let next_version = crate::storage::snapshots::latest_version(state.storage.db(), campaign.id)
+        .await?
+        .map_or(1, |v| v + 1);
+    let reference = &scores.design_effect_reference;
+    let problem = (campaign.status != CampaignStatus::Closed).then(|| {
+        let status = sipas_templates::i18n::campaign_status(lang, campaign.status.as_str());
+        if lang == Lang::Vi {
+            format!("Chỉ công bố được đợt khảo sát đã kết thúc; đợt này đang ở trạng thái “{status}”.")
+        } else {
+            format!("Only a closed campaign can be published; this one is “{status}”.")
+        }
+    });
+    Ok(PublishView {
+        lang,
+        nav: staff.nav(Some(&campaign.code)),
+        campaign: head(&campaign),
+        next_version,
+        units: scores.units.len(),
+        units_with_figures: scores
+            .units
+            .iter()
+            .filter(|u| u.result.sipas.estimate.is_some())
+            .count(),
+        responses: scores.units.iter().map(|u| u.result.n).sum(),
+        questionnaire: format!(
+            "{} v{}",
+            scores.questionnaire.code, scores.questionnaire.version
+        ),
+        confidence: campaign.design.confidence(),
+        d_ref_sipas: reference.sipas.value(),
+        d_ref_elements: scores
+            .questionnaire
+            .elements
+            .iter()
+            .zip(&reference.elements)
+            .map(|(e, pooled)| (e.code.clone(), pooled.value()))
+            .collect(),
+        statistics_digest: scores.digest.clone(),
+        problem,
+    })
+}
+
+/// The confirmation before publishing: what will be frozen (administrators only).
+#[get("/manage/campaigns/{campaign}/publish")]
+pub async fn publish_page(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, StaffError> {
+    staff.require(staff.is_admin())?;
+    let lang = Lang::from_query(query.lang.as_deref());
+    let view = publish_view(&state, &staff, lang, &path).await?;
+    Ok(staff_page(StatusCode::OK).body(publish_view::publish_page(&view).into_string()))
+}
+
+/// Publishes the campaign (`POST /api/v1/campaigns/{c}/publish`), administrators only.
+#[post("/manage/campaigns/{campaign}/publish")]
+pub async fn publish(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Option<web::Form<ActionForm>>,
+) -> Result<HttpResponse, StaffError> {
+    let form = form.map_or_else(ActionForm::default, web::Form::into_inner);
+    staff.check_csrf(&state, &form.csrf)?;
+    staff.require(staff.is_admin())?;
+    let lang = Lang::from_query(form.lang.as_deref());
+    match crate::snapshots::publish(
+        &state.storage,
+        &state.scores,
+        &staff.account.username,
+        &path,
+        &state.public_url,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(format!(
+            "{}?done=published{}#snapshots",
+            view::setup_path(&path),
+            lang_suffix(lang, false)
+        ))),
+        Err(crate::snapshots::SnapshotError::Storage(StorageError::Conflict(_))) => {
+            let view = publish_view(&state, &staff, lang, &path).await?;
+            Ok(staff_page(StatusCode::CONFLICT)
+                .body(publish_view::publish_page(&view).into_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A published snapshot's document, byte for byte as the API serves it: every unit's
+/// figures, so for members who read the whole province.
+#[get("/manage/campaigns/{campaign}/snapshots/{version}")]
+pub async fn snapshot_document(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<(String, u32)>,
+) -> Result<HttpResponse, StaffError> {
+    let (code, version) = path.into_inner();
+    let current = state.scores.state_by_code(&code).await?;
+    let d = &current.description;
+    staff.require(
+        staff
+            .readable_units(&d.tree, d.campaign.units_on)
+            .is_none(),
+    )?;
+    let parsed =
+        crate::snapshots::parsed(&state.scores, current.description.campaign.id, version).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{code}-snapshot-{version}.json\""),
+        ))
+        .body(parsed.document.json.clone()))
 }
 
 /// The unit of a campaign whose quota the member may change: a unit they may not read

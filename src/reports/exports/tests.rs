@@ -256,24 +256,32 @@ fn scores_as_csv_and_xlsx() {
         unit_score("18196", 300, Some(0.9125), &[]),
         unit_score("18199", 12, None, &["below_quota", "small_sample"]),
     ];
-    let csv = String::from_utf8(scores_file(Lang::Vi, &units, FileFormat::Csv).unwrap()).unwrap();
+    let csv = String::from_utf8(scores_file(Lang::Vi, &units, &FiguresSource::Provisional, FileFormat::Csv).unwrap()).unwrap();
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
         "unit_code,unit_name,unit_type,parent_code,n,population,quota,sipas,sipas_ci_low,\
          sipas_ci_high,mean_score,mean_score_ci_low,mean_score_ci_high,par_max_points,\
-         par_points,par_ci_low,par_ci_high,flags"
+         par_points,par_ci_low,par_ci_high,flags,source"
     );
     assert_eq!(
         lines[1],
-        "18196,Xã 18196,commune,42,300,1200,292,0.9125,0.8825,0.9425,3.9125,3.8125,4.0125,2,1.825,1.765,1.885,"
+        "18196,Xã 18196,commune,42,300,1200,292,0.9125,0.8825,0.9425,3.9125,3.8125,4.0125,2,1.825,1.765,1.885,,Tạm tính (chưa công bố)"
     );
     assert_eq!(
         lines[2],
-        "18199,Xã 18199,commune,42,12,1200,292,,,,,,,2,,,,below_quota; small_sample"
+        "18199,Xã 18199,commune,42,12,1200,292,,,,,,,2,,,,below_quota; small_sample,Tạm tính (chưa công bố)"
     );
 
-    let mut book = read_xlsx(scores_file(Lang::En, &units, FileFormat::Xlsx).unwrap());
+    let mut book = read_xlsx(scores_file(
+        Lang::En,
+        &units,
+        &FiguresSource::Snapshot {
+            version: 2,
+            sha256: "ab12".into(),
+        },
+        FileFormat::Xlsx,
+    ).unwrap());
     let range = book.worksheet_range("Scores").unwrap();
     assert_eq!(range.height(), 3);
     assert_eq!(range[(0, 7)], Data::String("SIPAS index".into()));
@@ -283,6 +291,10 @@ fn scores_as_csv_and_xlsx() {
     assert_eq!(
         range[(2, 17)],
         Data::String("below_quota; small_sample".into())
+    );
+    assert_eq!(
+        range[(1, 18)],
+        Data::String("Snapshot 2 (SHA-256 ab12)".into())
     );
 }
 

@@ -14,6 +14,7 @@ pub mod form;
 pub mod login;
 pub mod overview;
 pub mod posters;
+pub mod publish;
 pub mod receipts;
 pub mod round;
 pub mod uploads;

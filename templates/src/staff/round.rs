@@ -35,6 +35,12 @@ static ROUND_CSS: LazyLock<String> = LazyLock::new(|| {
         ".actions form{margin:0 0 1rem}",
         ".links{margin:0;padding-left:1.25rem}.links li{margin:.25rem 0}.links a{display:inline-block;min-height:44px;padding:.5rem 0}",
         "details.ovr summary{cursor:pointer;min-height:24px}",
+        "code.hash{word-break:break-all;font-size:.8125rem}",
+        ".scroll{overflow-x:auto}",
+        ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+        "table.grid{border-collapse:collapse}table.grid th,table.grid td{text-align:left;padding:.375rem .5rem;border-bottom:1px solid #c8ccd1;vertical-align:top}",
+        "a.btn{display:inline-block;text-decoration:none}",
+        "a.btn-main{color:#fff}",
     ]
     .concat()
 });
@@ -591,6 +597,19 @@ pub enum SetupNotice {
     Created,
     Opened,
     Closed,
+    Published,
+    /// A published campaign closed again for a correction.
+    Correcting,
+}
+
+/// A published snapshot of the campaign, as the set-up page lists it.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotRow {
+    pub version: u32,
+    /// When, already formatted (Vietnam time).
+    pub published_at: String,
+    pub published_by: String,
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone)]
@@ -601,6 +620,10 @@ pub struct SetupView {
     pub settings: CampaignSettings,
     /// They may open and close it (province-wide managers).
     pub may_change: bool,
+    /// They may publish it and close it again for a correction (administrators).
+    pub is_admin: bool,
+    /// Its published snapshots, oldest first.
+    pub snapshots: Vec<SnapshotRow>,
     /// Units in its frame; 0: no frame yet.
     pub frame_units: usize,
     pub notice: Option<SetupNotice>,
@@ -645,7 +668,16 @@ pub fn setup_page(view: &SetupView) -> Markup {
         (SetupNotice::Opened, false) => "The campaign is open: citizens can answer.",
         (SetupNotice::Closed, true) => "Đã kết thúc đợt khảo sát: không nhận thêm phiếu.",
         (SetupNotice::Closed, false) => "The campaign is closed: no more answers are taken.",
+        (SetupNotice::Published, true) => "Đã công bố kết quả: số liệu đã được cố định thành một bản công bố.",
+        (SetupNotice::Published, false) => "The results are published: the figures are frozen as a snapshot.",
+        (SetupNotice::Correcting, true) => {
+            "Đã đưa đợt khảo sát về trạng thái kết thúc để đính chính. Các bản đã công bố vẫn giữ nguyên; lần công bố sau là bản mới."
+        }
+        (SetupNotice::Correcting, false) => {
+            "The campaign is closed again for a correction. Published snapshots stay as they are; the next publication is a new one."
+        }
     });
+    let latest = view.snapshots.last().map(|s| s.version);
     let body = html! {
         (campaign_heading(lang, c, title))
         @if let Some(notice) = notice {
@@ -665,8 +697,8 @@ pub fn setup_page(view: &SetupView) -> Markup {
                     ("open", false) => "Taking answers by every channel.",
                     ("closed", true) => "Không nhận thêm phiếu; có thể mở lại hoặc công bố kết quả.",
                     ("closed", false) => "No more answers; it may be re-opened, or its results published.",
-                    ("published", true) => "Kết quả đã công bố là chính thức: không thay đổi gì được nữa.",
-                    ("published", false) => "Its results are published and final: nothing about it can change any more.",
+                    ("published", true) => "Kết quả đã công bố là chính thức; số liệu không thay đổi. Quản trị viên có thể đưa về trạng thái kết thúc để đính chính, rồi công bố bản mới.",
+                    ("published", false) => "Its results are published and official; the figures do not change. An administrator may close it again for a correction, then publish a new snapshot.",
                     _ => "",
                 })
             }
@@ -728,7 +760,40 @@ pub fn setup_page(view: &SetupView) -> Markup {
                         }
                     }
                 }
-            } @else if !view.may_change && status != "published" {
+            }
+            @if view.is_admin && status == "closed" {
+                div.actions {
+                    p #publish-effect {
+                        (if vi {
+                            "Công bố cố định số liệu chính thức của mọi đơn vị thành một bản công bố không thể sửa, kèm mã SHA-256; hệ thống tính Chỉ số CCHC được thông báo."
+                        } else {
+                            "Publishing freezes every unit's official figures as a snapshot that cannot change, with its SHA-256; the PAR Index engine is notified."
+                        })
+                    }
+                    a.btn.btn-main href={ "/manage/campaigns/" (c.code) "/publish" (q) } aria-describedby="publish-effect" {
+                        (if vi { "Công bố kết quả…" } else { "Publish the results…" })
+                    }
+                }
+            }
+            @if view.is_admin && status == "published" {
+                div.actions {
+                    form method="post" action={ "/manage/campaigns/" (c.code) "/close" } {
+                        input type="hidden" name="csrf" value=(view.nav.csrf);
+                        input type="hidden" name="lang" value=(lang.code());
+                        p #correct-effect {
+                            (if vi {
+                                "Đưa về trạng thái kết thúc để đính chính (khung mẫu, chỉ tiêu). Bản công bố hiện tại vẫn được phục vụ cho đến khi công bố bản mới."
+                            } else {
+                                "Closes it again for a correction (frame, quotas). The current snapshot is still served until a new one is published."
+                            })
+                        }
+                        button type="submit" aria-describedby="correct-effect" {
+                            (if vi { "Mở để đính chính" } else { "Close for a correction" })
+                        }
+                    }
+                }
+            }
+            @if !view.may_change && status != "published" {
                 p.note {
                     (if vi {
                         "Chỉ quản trị cấp tỉnh và cán bộ quản lý cấp tỉnh mới mở hoặc kết thúc được đợt khảo sát."
@@ -738,6 +803,46 @@ pub fn setup_page(view: &SetupView) -> Markup {
                 }
             }
         }))
+        @if !view.snapshots.is_empty() {
+            (Card::new(html! {
+                h2 #snapshots { (if vi { "Các bản công bố" } else { "Published snapshots" }) }
+                @if let Some(k) = latest {
+                    p.note {
+                        (if vi { "Số liệu chính thức hiện hành: bản số " } else { "The official figures now: snapshot " })
+                        strong { (k) } "."
+                    }
+                }
+                div.scroll {
+                    table.grid {
+                        caption.sr { (if vi { "Các bản công bố, cũ nhất trước" } else { "Published snapshots, oldest first" }) }
+                        thead { tr {
+                            th scope="col" { (if vi { "Bản số" } else { "Version" }) }
+                            th scope="col" { (if vi { "Thời điểm" } else { "When" }) }
+                            th scope="col" { (if vi { "Người công bố" } else { "Published by" }) }
+                            th scope="col" { "SHA-256" }
+                            th scope="col" { (if vi { "Tải về" } else { "Download" }) }
+                        } }
+                        tbody {
+                            @for snap in &view.snapshots {
+                                tr {
+                                    th scope="row" { (snap.version) }
+                                    td { (snap.published_at) }
+                                    td { (snap.published_by) }
+                                    td { code.hash { (snap.sha256) } }
+                                    td {
+                                        a href={ "/manage/campaigns/" (c.code) "/snapshots/" (snap.version) } { "JSON" }
+                                        " · "
+                                        a href={ "/manage/campaigns/" (c.code) "/exports/scores.csv?snapshot=" (snap.version) (if vi { "" } else { "&lang=en" }) } { "CSV" }
+                                        " · "
+                                        a href={ "/manage/campaigns/" (c.code) "/exports/scores.xlsx?snapshot=" (snap.version) (if vi { "" } else { "&lang=en" }) } { "XLSX" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }))
+        }
         (Card::new(html! {
             h2 { (if vi { "Thông số" } else { "Settings" }) }
             dl.settings {
@@ -1061,6 +1166,8 @@ mod tests {
             campaign: head(status),
             settings: CampaignSettings::default(),
             may_change,
+            is_admin: false,
+            snapshots: vec![],
             frame_units: 0,
             notice: None,
             problem: None,
@@ -1079,6 +1186,27 @@ mod tests {
         let published = setup_page(&view("published", true)).into_string();
         assert!(!published.contains("<form method=\"post\" action=\"/manage/campaigns/HT-2026/"));
         assert!(published.contains("không sửa được thông số"));
+        let admin = |status: &str| {
+            setup_page(&SetupView {
+                is_admin: true,
+                snapshots: vec![SnapshotRow {
+                    version: 1,
+                    published_at: "03/12/2026 19:00".into(),
+                    published_by: "admin".into(),
+                    sha256: "ab".repeat(32),
+                }],
+                ..view(status, true)
+            })
+            .into_string()
+        };
+        let closed = admin("closed");
+        assert!(closed.contains(r#"href="/manage/campaigns/HT-2026/publish""#));
+        assert!(closed.contains(r#"<th scope="row">1</th>"#));
+        assert!(closed.contains("/exports/scores.xlsx?snapshot=1"));
+        let published = admin("published");
+        assert!(published.contains(r#"action="/manage/campaigns/HT-2026/close""#));
+        assert!(published.contains("Mở để đính chính"));
+        assert!(!published.contains("/publish\""));
     }
 
     #[test]
