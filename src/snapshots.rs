@@ -19,8 +19,7 @@ use crate::reports::Document;
 use crate::reports::snapshot::{self, Frame, Publication, SnapshotSummary, StoredDocument};
 use crate::scores::book::{UnitFrame, digest};
 use crate::scores::{
-    CampaignScores, Description, QueryKey, ScoreBook, ScoreError, ScoreQuery, UnitInfo,
-    UnitScores,
+    CampaignScores, Description, QueryKey, ScoreBook, ScoreError, ScoreQuery, UnitInfo, UnitScores,
 };
 use crate::storage::snapshots::{self as stored, SnapshotInfo};
 use crate::storage::{Storage, StorageError, audit, campaigns};

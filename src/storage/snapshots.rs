@@ -52,12 +52,14 @@ pub async fn list(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(version, sha256, published_by, published_at)| SnapshotInfo {
-            version: u32::try_from(version).unwrap_or_default(),
-            sha256,
-            published_by,
-            published_at,
-        })
+        .map(
+            |(version, sha256, published_by, published_at)| SnapshotInfo {
+                version: u32::try_from(version).unwrap_or_default(),
+                sha256,
+                published_by,
+                published_at,
+            },
+        )
         .collect())
 }
 

@@ -104,7 +104,9 @@ async fn publishing_freezes_the_figures_as_a_verifiable_snapshot(backend: Backen
     assert_eq!(before["snapshot"], Value::Null);
     assert_eq!(before["provisional"], true);
     let before_90 = app
-        .read_json(&format!("{scores}?snapshot=live&confidence=0.9&detail=true"))
+        .read_json(&format!(
+            "{scores}?snapshot=live&confidence=0.9&detail=true"
+        ))
         .await;
     assert_eq!(
         get_status(&app, &format!("/api/v1/campaigns/{CLOSED}/snapshots/1")).await,
@@ -136,7 +138,11 @@ async fn publishing_freezes_the_figures_as_a_verifiable_snapshot(backend: Backen
     assert_eq!(again.status(), 409);
 
     // The document's bytes are what was published.
-    let (bytes, _) = snapshot_bytes(&app, &app.url(&format!("/api/v1/campaigns/{CLOSED}/snapshots/1"))).await;
+    let (bytes, _) = snapshot_bytes(
+        &app,
+        &app.url(&format!("/api/v1/campaigns/{CLOSED}/snapshots/1")),
+    )
+    .await;
     assert_eq!(sha256_hex(&bytes), sha);
     let document: Value = serde_json::from_slice(&bytes).unwrap();
     // Canonical: the compact serialization of its own sorted-key value.
@@ -156,7 +162,11 @@ async fn publishing_freezes_the_figures_as_a_verifiable_snapshot(backend: Backen
     assert_eq!(document["published_at"], published["published_at"]);
     let units = document["units"].as_array().unwrap();
     assert_eq!(units.len(), before["units"].as_array().unwrap().len());
-    assert!(units.iter().any(|u| u["frame"]["population"].as_u64().is_some()));
+    assert!(
+        units
+            .iter()
+            .any(|u| u["frame"]["population"].as_u64().is_some())
+    );
 
     // The list says who published what.
     let list = app
@@ -172,13 +182,18 @@ async fn publishing_freezes_the_figures_as_a_verifiable_snapshot(backend: Backen
     let after = app.read_json(&format!("{scores}?detail=true")).await;
     assert_eq!(after["snapshot"], 1);
     assert_eq!(after["provisional"], false);
-    assert_eq!(after["units"], before["units"], "the frozen figures, exactly");
+    assert_eq!(
+        after["units"], before["units"],
+        "the frozen figures, exactly"
+    );
     assert_eq!(after["aggregate"], before["aggregate"]);
     assert_eq!(after["statistics_digest"], before["statistics_digest"]);
     for unit in units {
         let code = unit["unit_code"].as_str().unwrap();
         let served = app
-            .read_json(&format!("/api/v1/campaigns/{CLOSED}/units/{code}/scores?snapshot=1"))
+            .read_json(&format!(
+                "/api/v1/campaigns/{CLOSED}/units/{code}/scores?snapshot=1"
+            ))
             .await;
         assert_eq!(served, unit["score"], "unit {code}");
     }
@@ -196,10 +211,20 @@ async fn publishing_freezes_the_figures_as_a_verifiable_snapshot(backend: Backen
 
     // Unknown and malformed selections are refused, never the live figures.
     assert_eq!(get_status(&app, &format!("{scores}?snapshot=9")).await, 404);
-    assert_eq!(get_status(&app, &format!("{scores}?snapshot=abc")).await, 422);
+    assert_eq!(
+        get_status(&app, &format!("{scores}?snapshot=abc")).await,
+        422
+    );
     assert_eq!(get_status(&app, &format!("{scores}?snapshot=0")).await, 422);
     assert_eq!(
-        get_status(&app, &format!("/api/v1/campaigns/{CLOSED}/units/{}/scores?snapshot=2", units[0]["unit_code"].as_str().unwrap())).await,
+        get_status(
+            &app,
+            &format!(
+                "/api/v1/campaigns/{CLOSED}/units/{}/scores?snapshot=2",
+                units[0]["unit_code"].as_str().unwrap()
+            )
+        )
+        .await,
         404
     );
     assert_eq!(
@@ -212,7 +237,9 @@ async fn publishing_freezes_the_figures_as_a_verifiable_snapshot(backend: Backen
     );
 
     // Audited with what was frozen.
-    let events = sipas::storage::audit::entries(app.storage.db()).await.unwrap();
+    let events = sipas::storage::audit::entries(app.storage.db())
+        .await
+        .unwrap();
     let event = events
         .iter()
         .find(|e| e.action == "campaign.publish")
@@ -235,13 +262,19 @@ async fn a_correction_is_published_as_the_next_version(backend: Backend) {
     let (v1, _) = snapshot_bytes(&app, first["url"].as_str().unwrap()).await;
     // Re-opening a published campaign is refused; closing it for a correction is not.
     let reopen = app
-        .post(&format!("/api/v1/campaigns/{CLOSED}/open"), &app.write_token)
+        .post(
+            &format!("/api/v1/campaigns/{CLOSED}/open"),
+            &app.write_token,
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(reopen.status(), 409);
     let close = app
-        .post(&format!("/api/v1/campaigns/{CLOSED}/close"), &app.write_token)
+        .post(
+            &format!("/api/v1/campaigns/{CLOSED}/close"),
+            &app.write_token,
+        )
         .send()
         .await
         .unwrap();
@@ -405,7 +438,10 @@ async fn only_administrators_publish_from_the_dashboard(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(html.contains(&format!("href=\"{page}\"")), "the publish button");
+    assert!(
+        html.contains(&format!("href=\"{page}\"")),
+        "the publish button"
+    );
     let confirm = admin.get(app.url(&page)).send().await.unwrap();
     assert_eq!(confirm.status(), 200);
     let confirm = confirm.text().await.unwrap();
@@ -443,7 +479,10 @@ async fn only_administrators_publish_from_the_dashboard(backend: Backend) {
         .read_json(&format!("/api/v1/campaigns/{CLOSED}/snapshots"))
         .await;
     let sha = list[0]["sha256"].as_str().unwrap();
-    assert!(html.contains(sha), "the snapshot is listed with its SHA-256");
+    assert!(
+        html.contains(sha),
+        "the snapshot is listed with its SHA-256"
+    );
     assert!(html.contains(&format!("/manage/campaigns/{CLOSED}/snapshots/1")));
     // The JSON link serves the published bytes; the exports say which snapshot.
     let bytes = admin
@@ -491,7 +530,14 @@ async fn only_administrators_publish_from_the_dashboard(backend: Backend) {
     // A manager cannot take the published figures back; an administrator can.
     let token = field_value(&html, "csrf").unwrap();
     let close = format!("/manage/campaigns/{CLOSED}/close");
-    let manager_html = manager.get(app.url(&setup)).send().await.unwrap().text().await.unwrap();
+    let manager_html = manager
+        .get(app.url(&setup))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let manager_token = field_value(&manager_html, "csrf").unwrap();
     let refused = manager
         .post(app.url(&close))

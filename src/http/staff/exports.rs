@@ -16,9 +16,7 @@ use super::StaffError;
 use super::auth::Staff;
 use crate::exports::{PAGE_ROWS, ResponseExport};
 use crate::http::AppState;
-use crate::reports::exports::{
-    FiguresSource, FileFormat, Places, ResponseColumns, scores_file,
-};
+use crate::reports::exports::{FiguresSource, FileFormat, Places, ResponseColumns, scores_file};
 use crate::reports::scores::unit_score;
 use crate::scores::CampaignState;
 use crate::storage::exports::{ResponseRange, last_response_id};

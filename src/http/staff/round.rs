@@ -14,11 +14,11 @@ use sipas_templates::staff::overview::Choice;
 
 use super::LangQuery;
 use super::overview::head;
+use sipas_templates::staff::publish::{self as publish_view, PublishView};
 use sipas_templates::staff::round::{
     self as view, CampaignForm, FieldProblem, NewCampaignView, Problem, QuotaNotice, QuotaView,
     SetupNotice, SetupView, SnapshotRow,
 };
-use sipas_templates::staff::publish::{self as publish_view, PublishView};
 
 use super::auth::Staff;
 use super::{StaffError, staff_page};
@@ -490,7 +490,9 @@ async fn publish_view(
     let problem = (campaign.status != CampaignStatus::Closed).then(|| {
         let status = sipas_templates::i18n::campaign_status(lang, campaign.status.as_str());
         if lang == Lang::Vi {
-            format!("Chỉ công bố được đợt khảo sát đã kết thúc; đợt này đang ở trạng thái “{status}”.")
+            format!(
+                "Chỉ công bố được đợt khảo sát đã kết thúc; đợt này đang ở trạng thái “{status}”."
+            )
         } else {
             format!("Only a closed campaign can be published; this one is “{status}”.")
         }
@@ -585,11 +587,7 @@ pub async fn snapshot_document(
     let (code, version) = path.into_inner();
     let current = state.scores.state_by_code(&code).await?;
     let d = &current.description;
-    staff.require(
-        staff
-            .readable_units(&d.tree, d.campaign.units_on)
-            .is_none(),
-    )?;
+    staff.require(staff.readable_units(&d.tree, d.campaign.units_on).is_none())?;
     let parsed =
         crate::snapshots::parsed(&state.scores, current.description.campaign.id, version).await?;
     Ok(HttpResponse::Ok()

@@ -256,7 +256,16 @@ fn scores_as_csv_and_xlsx() {
         unit_score("18196", 300, Some(0.9125), &[]),
         unit_score("18199", 12, None, &["below_quota", "small_sample"]),
     ];
-    let csv = String::from_utf8(scores_file(Lang::Vi, &units, &FiguresSource::Provisional, FileFormat::Csv).unwrap()).unwrap();
+    let csv = String::from_utf8(
+        scores_file(
+            Lang::Vi,
+            &units,
+            &FiguresSource::Provisional,
+            FileFormat::Csv,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
@@ -273,15 +282,18 @@ fn scores_as_csv_and_xlsx() {
         "18199,Xã 18199,commune,42,12,1200,292,,,,,,,2,,,,below_quota; small_sample,Tạm tính (chưa công bố)"
     );
 
-    let mut book = read_xlsx(scores_file(
-        Lang::En,
-        &units,
-        &FiguresSource::Snapshot {
-            version: 2,
-            sha256: "ab12".into(),
-        },
-        FileFormat::Xlsx,
-    ).unwrap());
+    let mut book = read_xlsx(
+        scores_file(
+            Lang::En,
+            &units,
+            &FiguresSource::Snapshot {
+                version: 2,
+                sha256: "ab12".into(),
+            },
+            FileFormat::Xlsx,
+        )
+        .unwrap(),
+    );
     let range = book.worksheet_range("Scores").unwrap();
     assert_eq!(range.height(), 3);
     assert_eq!(range[(0, 7)], Data::String("SIPAS index".into()));

@@ -163,6 +163,8 @@ mod tests {
             ..view
         })
         .into_string();
-        assert!(!refused.contains("<form method=\"post\" action=\"/manage/campaigns/HT-2026/publish"));
+        assert!(
+            !refused.contains("<form method=\"post\" action=\"/manage/campaigns/HT-2026/publish")
+        );
     }
 }
