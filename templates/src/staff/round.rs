@@ -37,8 +37,9 @@ static ROUND_CSS: LazyLock<String> = LazyLock::new(|| {
         "details.ovr summary{cursor:pointer;min-height:24px}",
         "code.hash{word-break:break-all;font-size:.8125rem}",
         ".scroll{overflow-x:auto}",
-        ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
         "table.grid{border-collapse:collapse}table.grid th,table.grid td{text-align:left;padding:.375rem .5rem;border-bottom:1px solid #c8ccd1;vertical-align:top}",
+        "ul.snaps{list-style:none;margin:0;padding:0}ul.snaps li{border-top:1px solid #c8ccd1;padding:.5rem 0}",
+        "ul.snaps h3{margin:.25rem 0 .5rem;font-size:1.0625rem}ul.snaps a{display:inline-block;min-height:44px;padding:.5rem .25rem}",
         "a.btn{display:inline-block;text-decoration:none}",
         "a.btn-main{color:#fff}",
     ]
@@ -788,7 +789,7 @@ pub fn setup_page(view: &SetupView) -> Markup {
                             })
                         }
                         button type="submit" aria-describedby="correct-effect" {
-                            (if vi { "Mở để đính chính" } else { "Close for a correction" })
+                            (if vi { "Đưa về trạng thái kết thúc để đính chính" } else { "Close for a correction" })
                         }
                     }
                 }
@@ -812,30 +813,21 @@ pub fn setup_page(view: &SetupView) -> Markup {
                         strong { (k) } "."
                     }
                 }
-                div.scroll {
-                    table.grid {
-                        caption.sr { (if vi { "Các bản công bố, cũ nhất trước" } else { "Published snapshots, oldest first" }) }
-                        thead { tr {
-                            th scope="col" { (if vi { "Bản số" } else { "Version" }) }
-                            th scope="col" { (if vi { "Thời điểm" } else { "When" }) }
-                            th scope="col" { (if vi { "Người công bố" } else { "Published by" }) }
-                            th scope="col" { "SHA-256" }
-                            th scope="col" { (if vi { "Tải về" } else { "Download" }) }
-                        } }
-                        tbody {
-                            @for snap in &view.snapshots {
-                                tr {
-                                    th scope="row" { (snap.version) }
-                                    td { (snap.published_at) }
-                                    td { (snap.published_by) }
-                                    td { code.hash { (snap.sha256) } }
-                                    td {
-                                        a href={ "/manage/campaigns/" (c.code) "/snapshots/" (snap.version) } { "JSON" }
-                                        " · "
-                                        a href={ "/manage/campaigns/" (c.code) "/exports/scores.csv?snapshot=" (snap.version) (if vi { "" } else { "&lang=en" }) } { "CSV" }
-                                        " · "
-                                        a href={ "/manage/campaigns/" (c.code) "/exports/scores.xlsx?snapshot=" (snap.version) (if vi { "" } else { "&lang=en" }) } { "XLSX" }
-                                    }
+                ul.snaps {
+                    @for snap in view.snapshots.iter().rev() {
+                        li {
+                            h3 { (if vi { "Bản số " } else { "Snapshot " }) (snap.version) }
+                            dl.settings {
+                                dt { (if vi { "Thời điểm" } else { "When" }) } dd { (snap.published_at) }
+                                dt { (if vi { "Người công bố" } else { "Published by" }) } dd { (snap.published_by) }
+                                dt { "SHA-256" } dd { code.hash { (snap.sha256) } }
+                                dt { (if vi { "Tải về" } else { "Download" }) }
+                                dd {
+                                    a href={ "/manage/campaigns/" (c.code) "/snapshots/" (snap.version) } { "JSON" }
+                                    " · "
+                                    a href={ "/manage/campaigns/" (c.code) "/exports/scores.csv?snapshot=" (snap.version) (if vi { "" } else { "&lang=en" }) } { "CSV" }
+                                    " · "
+                                    a href={ "/manage/campaigns/" (c.code) "/exports/scores.xlsx?snapshot=" (snap.version) (if vi { "" } else { "&lang=en" }) } { "XLSX" }
                                 }
                             }
                         }
@@ -1201,11 +1193,11 @@ mod tests {
         };
         let closed = admin("closed");
         assert!(closed.contains(r#"href="/manage/campaigns/HT-2026/publish""#));
-        assert!(closed.contains(r#"<th scope="row">1</th>"#));
+        assert!(closed.contains("<h3>Bản số 1</h3>"));
         assert!(closed.contains("/exports/scores.xlsx?snapshot=1"));
         let published = admin("published");
         assert!(published.contains(r#"action="/manage/campaigns/HT-2026/close""#));
-        assert!(published.contains("Mở để đính chính"));
+        assert!(published.contains("để đính chính"));
         assert!(!published.contains("/publish\""));
     }
 
