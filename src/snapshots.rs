@@ -282,6 +282,16 @@ pub async fn scores(
         Selection::Version(k) => k,
     };
     let parsed = parsed(book, campaign_id, version).await?;
+    let state = book
+        .state(campaign_id)
+        .ok_or_else(|| StorageError::NotFound(format!("campaign {campaign_id}")))?;
+    // The campaign's official channels now are a default reader's choice: a snapshot
+    // published before a correction changed them is read with its own.
+    let mut query = query;
+    let official_now = Channels::official(state.description.campaign.rules.count_unverified);
+    if query.channels == official_now {
+        query.channels = parsed.channels;
+    }
     if query.channels != parsed.channels {
         return Err(SnapshotError::Channels {
             version,
@@ -295,9 +305,6 @@ pub async fn scores(
             snapshot: Some(version),
         });
     }
-    let state = book
-        .state(campaign_id)
-        .ok_or_else(|| StorageError::NotFound(format!("campaign {campaign_id}")))?;
     let description = state.description.clone();
     let from = parsed.clone();
     let scores = tokio::task::spawn_blocking(move || rescore(&description, &from, query))
