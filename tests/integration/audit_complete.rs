@@ -167,6 +167,29 @@ fn cases() -> Vec<Case> {
             Body::Json(json!({})),
             200,
         ),
+        case(
+            "POST",
+            "/api/v1/campaigns/{campaign}/close",
+            "/api/v1/campaigns/AUDIT-1/close",
+            Body::Json(json!({})),
+            200,
+        ),
+        // `campaign.publish`, with the snapshot's version and SHA-256.
+        case(
+            "POST",
+            "/api/v1/campaigns/{campaign}/publish",
+            "/api/v1/campaigns/AUDIT-1/publish",
+            Body::None,
+            201,
+        ),
+        // Closed again for a correction.
+        case(
+            "POST",
+            "/api/v1/campaigns/{campaign}/close",
+            "/api/v1/campaigns/AUDIT-1/close",
+            Body::Json(json!({})),
+            200,
+        ),
     ]
 }
 
