@@ -393,6 +393,56 @@ fn units_match_r_survey() {
     assert_eq!(checked, fixture["units"].as_array().unwrap().len());
 }
 
+/// A published snapshot stores each unit's moments and the campaign's `D_ref` as JSON
+/// and re-scores them later: read back, they must give the very same results, at the
+/// campaign's confidence and at any other, with every criterion method.
+#[test]
+fn moments_and_reference_read_back_from_json_score_exactly() {
+    use sipas_domain::statistics::{CriterionMethod, DesignEffectReference, Scorer};
+    let units = fixture_units();
+    let mut campaigns: Vec<&str> = units.iter().map(|unit| unit.campaign.as_str()).collect();
+    campaigns.dedup();
+    let mut compared = 0;
+    for campaign in campaigns {
+        let members: Vec<&FixtureUnit> = units
+            .iter()
+            .filter(|unit| unit.campaign == campaign)
+            .collect();
+        let shape = &members[0].shape;
+        let designs: Vec<Design<'_>> = members.iter().map(|unit| design_of(unit)).collect();
+        let analysis = CampaignAnalysis::compute(shape, &designs);
+        let moments: Vec<UnitMoments> = analysis
+            .units
+            .iter()
+            .map(|u| u.clone().expect("consistent unit"))
+            .collect();
+        let json = serde_json::to_string(&(&moments, &analysis.design_effect_reference)).unwrap();
+        let (restored, reference): (Vec<UnitMoments>, DesignEffectReference) =
+            serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            restored, moments,
+            "{campaign}: moments read back bit for bit"
+        );
+        assert_eq!(reference, analysis.design_effect_reference);
+        for level in [0.9, 0.95, 0.99] {
+            for method in CriterionMethod::ALL {
+                let options = ScoringOptions {
+                    confidence: Confidence::new(level).unwrap(),
+                    method,
+                };
+                let live = analysis.score(shape, options, &[]);
+                let mut scorer = Scorer::new(options);
+                for (unit, expected) in restored.iter().zip(live) {
+                    let again = scorer.score(shape, unit, &reference, None);
+                    assert_eq!(again, expected.unwrap(), "{campaign} at {level} {method:?}");
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 0);
+}
+
 #[test]
 fn group_aggregate_matches_r_combined_design() {
     let units = fixture_units();
