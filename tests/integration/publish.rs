@@ -280,11 +280,39 @@ async fn a_correction_is_published_as_the_next_version(backend: Backend) {
         .unwrap();
     assert_eq!(close.status(), 200);
     assert_eq!(status_of(&app, CLOSED).await, "closed");
+    // The correction: a unit's frame was wrong.
+    let v1_doc: Value = serde_json::from_slice(&v1).unwrap();
+    let unit = v1_doc["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["frame"]["population"].is_u64() && u["frame"]["by_desk"].is_null())
+        .expect("a unit with a whole frame");
+    let code = unit["unit_code"].as_str().unwrap().to_owned();
+    let old_population = unit["frame"]["population"].as_u64().unwrap();
+    let corrected = old_population + 1000;
+    let frame = app
+        .send_csv(
+            reqwest::Method::PUT,
+            &format!("/api/v1/campaigns/{CLOSED}/frame"),
+            &format!("unit_code,service_point_code,population\n{code},,{corrected}\n"),
+        )
+        .await;
+    assert_eq!(frame.status(), 200, "{}", frame.text().await.unwrap());
     // While the correction is under way the default is still snapshot 1.
     let during = app
         .read_json(&format!("/api/v1/campaigns/{CLOSED}/scores"))
         .await;
     assert_eq!(during["snapshot"], 1);
+    let unit_scores = format!("/api/v1/campaigns/{CLOSED}/units/{code}/scores");
+    assert_eq!(
+        app.read_json(&unit_scores).await["population"],
+        old_population
+    );
+    assert_eq!(
+        app.read_json(&format!("{unit_scores}?snapshot=live")).await["population"],
+        corrected
+    );
 
     let second = publish(&app, CLOSED, &app.write_token).await;
     assert_eq!(second.status(), 201);
@@ -301,6 +329,19 @@ async fn a_correction_is_published_as_the_next_version(backend: Backend) {
         .read_json(&format!("/api/v1/campaigns/{CLOSED}/scores"))
         .await;
     assert_eq!(latest["snapshot"], 2);
+    assert_eq!(app.read_json(&unit_scores).await["population"], corrected);
+    assert_eq!(
+        app.read_json(&format!("{unit_scores}?snapshot=1")).await["population"],
+        old_population
+    );
+    let v2_doc: Value = serde_json::from_slice(&v2).unwrap();
+    let frozen = v2_doc["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit_code"] == code.as_str())
+        .unwrap();
+    assert_eq!(frozen["frame"]["population"], corrected);
     let older = app
         .read_json(&format!("/api/v1/campaigns/{CLOSED}/scores?snapshot=1"))
         .await;
