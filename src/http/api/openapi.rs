@@ -112,3 +112,63 @@ pub async fn api_docs(query: actix_web::web::Query<LangQuery>) -> HttpResponse {
 pub struct LangQuery {
     lang: Option<String>,
 }
+
+/// Each documented path as its segments (a `{name}` segment matches any one segment)
+/// with the methods it answers: built once from the document, so routes added to it
+/// are known without a list to keep in step.
+fn documented_routes() -> &'static [(Vec<String>, Vec<String>)] {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> = operations(item)
+                    .map(|(method, _)| method.to_owned())
+                    .collect();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".to_owned());
+                }
+                (segments, methods)
+            })
+            .collect()
+    })
+}
+
+/// The methods of the documented routes whose templates match `path`, if any.
+pub fn allowed_methods(path: &str) -> Option<Vec<String>> {
+    let asked: Vec<&str> = path.split('/').collect();
+    let mut allowed: Vec<String> = Vec::new();
+    for (_, methods) in documented_routes().iter().filter(|(segments, _)| {
+            segments.len() == asked.len()
+                && segments.iter().zip(&asked).all(|(template, part)| {
+                    template == part
+                        || (template.starts_with('{') && template.ends_with('}') && !part.is_empty())
+                })
+    }) {
+        for method in methods {
+            if !allowed.contains(method) {
+                allowed.push(method.clone());
+            }
+        }
+    }
+    (!allowed.is_empty()).then_some(allowed)
+}
+
+/// A path item's operations with their methods, in a fixed order.
+pub fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &utoipa::openapi::path::Operation)> {
+    [
+        ("GET", &item.get),
+        ("POST", &item.post),
+        ("PUT", &item.put),
+        ("PATCH", &item.patch),
+        ("DELETE", &item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
+}
