@@ -7,6 +7,7 @@ pub mod desks;
 mod error;
 pub mod imports;
 pub mod openapi;
+pub mod paging;
 pub mod par_schemes;
 pub mod quotas;
 pub mod receipts;

@@ -28,13 +28,13 @@ pub struct QuotaParams {
 /// type, under one unit, of one status.
 #[utoipa::path(
     get, path = "/api/v1/campaigns/{campaign}/quotas", tag = "scores",
-    params(("campaign" = String, Path), QuotaParams),
+    params(("campaign" = String, Path), QuotaParams, super::paging::PageParams),
     security(("bearer" = ["read"])),
     responses(
-        (status = 200, body = [UnitQuota], headers(("ETag" = String))),
+        (status = 200, body = [UnitQuota], headers(("ETag" = String), ("X-Total-Count" = u64, description = "with `limit`: the whole list's length"), ("Link" = String, description = "with `limit`, when more follow: `<…>; rel=\"next\"`"))),
         (status = 304, description = "unchanged since the given ETag"),
         (status = 404, description = "unknown campaign or parent", body = ErrorBody),
-        (status = 422, description = "unknown status", body = ErrorBody)
+        (status = 422, description = "unknown status, bad `limit` or `cursor`", body = ErrorBody)
     )
 )]
 #[get("/campaigns/{campaign}/quotas")]
@@ -45,6 +45,7 @@ pub async fn campaign_quotas(
     path: web::Path<String>,
     params: web::Query<QuotaParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = super::paging::Page::from_request(&req)?;
     let params = params.into_inner();
     let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -88,5 +89,8 @@ pub async fn campaign_quotas(
             campaign.code
         ))
     })?;
-    Ok(with_etag(&req, &document))
+    Ok(match page {
+        None => with_etag(&req, &document),
+        Some(page) => super::paging::paginate_document(&req, &page, &document, "", "unit_code")?,
+    })
 }
