@@ -5,6 +5,8 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+mod reference;
+
 use super::{
     ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores, units,
 };
@@ -65,36 +67,14 @@ pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
-/// A readable index of the API without any outside script (the service runs on closed
-/// networks): each endpoint with its summary, and the JSON description for tools.
+/// The API reference for people, without any outside script (the service runs on
+/// closed networks): every route of the document grouped by tag, with its parameters and
+/// the fields of its bodies, resolved from the document when the page is asked for, so a
+/// route added to the document appears here without more work.
 #[get("/api/docs")]
 pub async fn api_docs(query: actix_web::web::Query<LangQuery>) -> HttpResponse {
     let doc = ApiDoc::openapi();
-    let endpoints = doc
-        .paths
-        .paths
-        .iter()
-        .flat_map(|(path, item)| {
-            [
-                ("GET", &item.get),
-                ("POST", &item.post),
-                ("PUT", &item.put),
-                ("DELETE", &item.delete),
-            ]
-            .into_iter()
-            .filter_map(move |(method, op)| {
-                op.as_ref().map(|op| sipas_templates::api_docs::Endpoint {
-                    method,
-                    path: path.clone(),
-                    summary: op
-                        .summary
-                        .clone()
-                        .or_else(|| op.description.clone())
-                        .unwrap_or_default(),
-                })
-            })
-        })
-        .collect();
+    let value = serde_json::to_value(&doc).unwrap_or_default();
     let lang = sipas_templates::Lang::from_query(query.lang.as_deref());
     let page = sipas_templates::api_docs::page_in(
         lang,
@@ -102,7 +82,7 @@ pub async fn api_docs(query: actix_web::web::Query<LangQuery>) -> HttpResponse {
         &sipas_templates::api_docs::ApiDocsView {
             title: doc.info.title.clone(),
             version: doc.info.version.clone(),
-            endpoints,
+            groups: reference::groups(&value),
         },
     );
     crate::http::html_page(actix_web::http::StatusCode::OK).body(page.into_string())
