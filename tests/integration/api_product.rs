@@ -161,7 +161,10 @@ async fn every_route_answers(backend: Backend) {
             );
             let body: Value = serde_json::from_str(&text).unwrap();
             assert_error_body(&body, &context);
-            assert_ne!(body["error"]["message"], UNROUTED, "{context} is not routed");
+            assert_ne!(
+                body["error"]["message"], UNROUTED,
+                "{context} is not routed"
+            );
         }
         assert!(status.as_u16() < 500, "{context}: {text}");
     }
@@ -201,7 +204,10 @@ async fn assert_head_like_get(app: &TestApp, path: &str, token: Option<&str>) {
     if let Some(length) = length {
         assert_eq!(length.to_str().unwrap(), get_body.len().to_string());
     }
-    assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} has a body");
+    assert!(
+        head.bytes().await.unwrap().is_empty(),
+        "HEAD {path} has a body"
+    );
 }
 
 /// HEAD on pages of every audience: the front page, the API reference, the staff
@@ -261,7 +267,11 @@ fn documented_routes() -> Vec<(String, String)> {
             let is_methods = !head.is_empty() && span_methods.iter().all(|m| methods.contains(m));
             let path = path.split('?').next().unwrap_or_default().trim();
             if is_methods && path.starts_with('/') {
-                for m in span_methods.iter().map(|m| m.to_string()).chain(pending_methods.drain(..)) {
+                for m in span_methods
+                    .iter()
+                    .map(|m| m.to_string())
+                    .chain(pending_methods.drain(..))
+                {
                     routes.push((m, path.to_owned()));
                 }
                 previous = Some(path.to_owned());
@@ -347,7 +357,10 @@ async fn documented_routes_are_in_the_openapi_document() {
         ("POST", "/units/{unit}/service-points"),
         ("POST", "/units/{unit}/service-points/{sp}/close"),
         ("PUT", "/par-schemes/{code}"),
-        ("GET", "/campaigns/{c}/units/{unit}/service-points/{sp}/qr.png"),
+        (
+            "GET",
+            "/campaigns/{c}/units/{unit}/service-points/{sp}/qr.png",
+        ),
         ("POST", "/campaigns/{c}/open"),
     ] {
         assert!(
@@ -365,7 +378,10 @@ async fn documented_routes_are_in_the_openapi_document() {
                 .any(|(m, t)| m.as_str() == method && same_route(path, t))
         })
         .collect();
-    assert!(missing.is_empty(), "documented but not in openapi.json: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "documented but not in openapi.json: {missing:?}"
+    );
 }
 
 /// Fetches a list whole, then page by page (following `Link: rel="next"`), and checks
@@ -440,7 +456,11 @@ async fn long_lists_page_exactly_once(backend: Backend) {
     assert_eq!(page["campaign"], CAMPAIGN);
     assert!(whole["units"].as_array().unwrap().len() > 4);
     // Without limit: no paging headers.
-    let plain = app.get("/api/v1/units", &app.read_token).send().await.unwrap();
+    let plain = app
+        .get("/api/v1/units", &app.read_token)
+        .send()
+        .await
+        .unwrap();
     assert!(plain.headers().get(header::LINK).is_none());
     for bad in [
         "limit=0",
@@ -499,7 +519,11 @@ async fn entity_tags_compare_weakly() {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(response.status(), *expected, "{path} If-None-Match: {if_none_match}");
+            assert_eq!(
+                response.status(),
+                *expected,
+                "{path} If-None-Match: {if_none_match}"
+            );
             assert!(response.headers().contains_key(header::ETAG));
             let body = response.bytes().await.unwrap();
             assert_eq!(body.is_empty(), *expected == 304, "{path} {if_none_match}");
@@ -539,7 +563,12 @@ async fn unauthenticated_and_forbidden_answers_carry_a_challenge() {
             .get(header::WWW_AUTHENTICATE)
             .map(|v| v.to_str().unwrap().to_owned())
     };
-    let none = app.client.get(app.url("/api/v1/units")).send().await.unwrap();
+    let none = app
+        .client
+        .get(app.url("/api/v1/units"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(none.status(), 401);
     assert_eq!(challenge(&none).as_deref(), Some(r#"Bearer realm="sipas""#));
     let basic = app
@@ -550,7 +579,10 @@ async fn unauthenticated_and_forbidden_answers_carry_a_challenge() {
         .await
         .unwrap();
     assert_eq!(basic.status(), 401);
-    assert_eq!(challenge(&basic).as_deref(), Some(r#"Bearer realm="sipas""#));
+    assert_eq!(
+        challenge(&basic).as_deref(),
+        Some(r#"Bearer realm="sipas""#)
+    );
     let unknown = app
         .get("/api/v1/units", "sipas_notarealtoken")
         .send()
@@ -593,7 +625,11 @@ async fn unauthenticated_and_forbidden_answers_carry_a_challenge() {
     );
     assert_error_body(&write_only_read.json().await.unwrap(), "403");
     // A success carries none.
-    let ok = app.get("/api/v1/units", &app.read_token).send().await.unwrap();
+    let ok = app
+        .get("/api/v1/units", &app.read_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     assert!(challenge(&ok).is_none());
 }
@@ -619,10 +655,19 @@ async fn every_api_error_is_the_json_error_body() {
         assert_error_body(&body, code);
         body
     }
-    let unknown = app.get("/api/v1/nowhere", &app.read_token).send().await.unwrap();
+    let unknown = app
+        .get("/api/v1/nowhere", &app.read_token)
+        .send()
+        .await
+        .unwrap();
     let body = json_error(unknown, 404, "not_found").await;
     assert_eq!(body["error"]["message"], UNROUTED);
-    let unknown_outside = app.client.get(app.url("/api/v2/units")).send().await.unwrap();
+    let unknown_outside = app
+        .client
+        .get(app.url("/api/v2/units"))
+        .send()
+        .await
+        .unwrap();
     json_error(unknown_outside, 404, "not_found").await;
 
     let wrong_method = app
@@ -632,7 +677,10 @@ async fn every_api_error_is_the_json_error_body() {
         .send()
         .await
         .unwrap();
-    let allow = wrong_method.headers()[header::ALLOW].to_str().unwrap().to_owned();
+    let allow = wrong_method.headers()[header::ALLOW]
+        .to_str()
+        .unwrap()
+        .to_owned();
     for method in ["GET", "POST", "HEAD"] {
         assert!(allow.contains(method), "{allow}");
     }
@@ -683,7 +731,9 @@ async fn api_docs_list_every_route_with_its_parameters_and_fields() {
         for (method, op) in item.as_object().unwrap() {
             let anchor = anchor(method, path);
             let start = vi
-                .find(&format!(r#"<article class="route" aria-labelledby="{anchor}""#))
+                .find(&format!(
+                    r#"<article class="route" aria-labelledby="{anchor}""#
+                ))
                 .unwrap_or_else(|| panic!("{method} {path} is not on the page"));
             let end = vi[start..].find("</article>").unwrap() + start;
             let section = &vi[start..end];
@@ -700,7 +750,12 @@ async fn api_docs_list_every_route_with_its_parameters_and_fields() {
                 Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
                 None => schema,
             };
-            for field in schema["properties"].as_object().into_iter().flatten().map(|(k, _)| k) {
+            for field in schema["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
                 assert!(
                     section.contains(&format!("<code>{field}</code>")),
                     "{method} {path}: field {field}"

@@ -245,9 +245,7 @@ pub async fn json_errors(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<
-    actix_web::dev::ServiceResponse<
-        actix_web::body::EitherBody<impl actix_web::body::MessageBody>,
-    >,
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
     actix_web::Error,
 > {
     use actix_web::http::header;
@@ -295,7 +293,8 @@ pub fn json_config() -> actix_web::web::JsonConfig {
                     "unsupported_media_type",
                     "this endpoint takes a JSON body: send `Content-Type: application/json`",
                 ),
-                JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                JsonPayloadError::Overflow { limit }
+                | JsonPayloadError::OverflowKnownLength { limit, .. } => {
                     ApiError::payload_too_large(limit)
                 }
                 err => ApiError::unprocessable(format!("invalid JSON body: {err}")),

@@ -123,11 +123,11 @@ pub fn allowed_methods(path: &str) -> Option<Vec<String>> {
     let asked: Vec<&str> = path.split('/').collect();
     let mut allowed: Vec<String> = Vec::new();
     for (_, methods) in documented_routes().iter().filter(|(segments, _)| {
-            segments.len() == asked.len()
-                && segments.iter().zip(&asked).all(|(template, part)| {
-                    template == part
-                        || (template.starts_with('{') && template.ends_with('}') && !part.is_empty())
-                })
+        segments.len() == asked.len()
+            && segments.iter().zip(&asked).all(|(template, part)| {
+                template == part
+                    || (template.starts_with('{') && template.ends_with('}') && !part.is_empty())
+            })
     }) {
         for method in methods {
             if !allowed.contains(method) {

@@ -76,7 +76,7 @@ fn endpoint(doc: &Value, method: &str, path: &str, item: &Value, op: &Value) -> 
             name: text(&p["name"]),
             location: text(&p["in"]),
             required: p["required"].as_bool().unwrap_or(false),
-            kind: kind(doc, &p["schema"]),
+            kind: kind(&p["schema"]),
             description: text(&p["description"]),
         });
     }
@@ -148,7 +148,7 @@ fn body(doc: &Value, holder: &Value) -> Option<Body> {
     collect_fields(doc, schema, "", 0, &mut fields);
     Some(Body {
         content_type: content_type.clone(),
-        kind: kind(doc, schema),
+        kind: kind(schema),
         description: text(&holder["description"]),
         fields,
     })
@@ -156,13 +156,13 @@ fn body(doc: &Value, holder: &Value) -> Option<Body> {
 
 /// A schema's type in a few words: `string (date)`, `Unit`, `array of Unit`, `string |
 /// null`.
-fn kind(doc: &Value, schema: &Value) -> String {
+fn kind(schema: &Value) -> String {
     if let Some(name) = schema["$ref"].as_str() {
         return name.rsplit('/').next().unwrap_or(name).to_owned();
     }
     for combinator in ["oneOf", "anyOf", "allOf"] {
         if let Some(variants) = schema[combinator].as_array() {
-            let kinds: Vec<String> = variants.iter().map(|v| kind(doc, v)).collect();
+            let kinds: Vec<String> = variants.iter().map(kind).collect();
             return kinds.join(if combinator == "allOf" { " & " } else { " | " });
         }
     }
@@ -177,7 +177,7 @@ fn kind(doc: &Value, schema: &Value) -> String {
     types
         .iter()
         .map(|t| match *t {
-            "array" => format!("array of {}", kind(doc, &schema["items"])),
+            "array" => format!("array of {}", kind(&schema["items"])),
             "null" => "null".to_owned(),
             t => match schema["format"].as_str() {
                 Some(format) => format!("{t} ({format})"),
@@ -237,14 +237,18 @@ fn collect_fields(doc: &Value, schema: &Value, prefix: &str, depth: usize, out: 
             format!("{prefix}.{name}")
         };
         // A description may sit beside a `$ref` or on the variant of an optional one.
-        let description = [property, non_null(property), resolve(doc, non_null(property))]
-            .iter()
-            .find_map(|s| s["description"].as_str())
-            .unwrap_or_default()
-            .to_owned();
+        let description = [
+            property,
+            non_null(property),
+            resolve(doc, non_null(property)),
+        ]
+        .iter()
+        .find_map(|s| s["description"].as_str())
+        .unwrap_or_default()
+        .to_owned();
         out.push(Field {
             name: full.clone(),
-            kind: kind(doc, property),
+            kind: kind(property),
             required: required.contains(&name.as_str()),
             description,
         });
