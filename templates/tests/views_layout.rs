@@ -30,6 +30,13 @@ fn api_view() -> ApiDocsView {
                 method: "GET",
                 path: "/api/v1/campaigns/{campaign}/scores".into(),
                 summary: "Scores".into(),
+                params: vec![sipas_templates::api_docs::Param {
+                    name: "campaign".into(),
+                    location: "path".into(),
+                    required: true,
+                    kind: "string".into(),
+                    description: String::new(),
+                }],
                 ..Endpoint::default()
             }],
         }],
