@@ -79,13 +79,7 @@ async fn unrouted(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 pub fn with_etag(req: &HttpRequest, document: &Document) -> HttpResponse {
     let plain = format!("\"{}\"", document.tag);
     let gzipped = format!("\"{}-gzip\"", document.tag);
-    let matches = req
-        .headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag == plain || tag == gzipped);
+    let matches = none_match(req, &[&plain, &gzipped]);
     let gzip = accepts_gzip(req);
     let etag = if gzip { gzipped } else { plain };
     if matches {
@@ -106,6 +100,19 @@ pub fn with_etag(req: &HttpRequest, document: &Document) -> HttpResponse {
     } else {
         response.body(document.json.clone())
     }
+}
+
+/// Whether the request's `If-None-Match` names one of `tags` (each quoted, `"…"`) or
+/// is `*`, compared weakly as RFC 9110 §13.1.2 asks of it: `W/"x"` matches `"x"`, and
+/// a list matches when any of its members does. For any response with an entity tag.
+pub fn none_match(req: &HttpRequest, tags: &[&str]) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim())
+        .map(|tag| tag.strip_prefix("W/").unwrap_or(tag))
+        .any(|tag| tag == "*" || tags.contains(&tag))
 }
 
 /// Whether the request's `Accept-Encoding` allows gzip (not with `q=0`).
