@@ -28,6 +28,7 @@ pub struct PageParams {
     /// Opt-in paging: at most this many items (1–1000). The response then carries
     /// `X-Total-Count` (the whole list's length) and, when more follow, `Link: <…>;
     /// rel="next"`. Without it, the whole list.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Where the page starts: the opaque cursor of the previous page's `rel="next"`
     /// link (only with `limit`).
