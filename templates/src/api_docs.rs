@@ -89,8 +89,17 @@ const CSS: &str = concat!(
     ".route h4{font-size:1rem;margin:1rem 0 .5rem}",
     ".m{display:inline-block;min-width:4.5em;margin-right:.5rem;padding:0 .375rem;border-radius:4px;background:#0b3a6e;color:#fff;text-align:center}",
     ".route p{margin:.5rem 0 0}",
-    ".route code{overflow-wrap:anywhere}",
+    ".route code{overflow-wrap:anywhere}.route th{overflow-wrap:normal}",
 );
+
+/// A description from the OpenAPI document, whose `code` is in backticks (Markdown).
+fn prose(text: &str) -> Markup {
+    html! {
+        @for (i, part) in text.split('`').enumerate() {
+            @if i % 2 == 1 { code { (part) } } @else { (part) }
+        }
+    }
+}
 
 /// The reference in Vietnamese, without a language switch. The routes' descriptions
 /// come from the OpenAPI description, in English, and are marked so.
@@ -255,8 +264,8 @@ fn endpoint(w: &Words, en: Option<&str>, e: &Endpoint) -> Markup {
     html! {
         article.route aria-labelledby=(id) {
             h3 id=(id) { span.m { (e.method) } code { (e.path) } }
-            @if !e.summary.is_empty() { p lang=[en] { (e.summary) } }
-            @if !e.description.is_empty() { p.cap lang=[en] { (e.description) } }
+            @if !e.summary.is_empty() { p lang=[en] { (prose(&e.summary)) } }
+            @if !e.description.is_empty() { p.cap lang=[en] { (prose(&e.description)) } }
             p.note {
                 @match &e.scope {
                     Some(scope) => { (w.scope) code { (scope) } }
@@ -276,7 +285,7 @@ fn endpoint(w: &Words, en: Option<&str>, e: &Endpoint) -> Markup {
                 @for answer in &e.responses {
                     p {
                         strong { (answer.status) }
-                        @if !answer.description.is_empty() { " " span lang=[en] { (answer.description) } }
+                        @if !answer.description.is_empty() { " " span lang=[en] { (prose(&answer.description)) } }
                         @if !answer.headers.is_empty() {
                             " · " (w.headers)
                             @for (i, h) in answer.headers.iter().enumerate() {
@@ -294,7 +303,7 @@ fn endpoint(w: &Words, en: Option<&str>, e: &Endpoint) -> Markup {
                     columns: &columns,
                     rows: e.errors.iter().map(|a| vec![
                         html! { strong { (a.status) } },
-                        html! { span lang=[en] { (a.description) } },
+                        html! { span lang=[en] { (prose(&a.description)) } },
                     ]).collect(),
                 })
             }
@@ -318,7 +327,7 @@ fn params(w: &Words, en: Option<&str>, params: &[Param]) -> Markup {
                 html! { (p.location) },
                 html! { (if p.required { w.yes } else { w.no }) },
                 html! { code { (p.kind) } },
-                html! { span lang=[en] { (p.description) } },
+                html! { span lang=[en] { (prose(&p.description)) } },
             ]
         })
         .collect();
@@ -335,7 +344,7 @@ fn body_fields(w: &Words, en: Option<&str>, body: &Body) -> Markup {
     html! {
         p.cap {
             code { (body.content_type) } " · " code { (body.kind) }
-            @if !body.description.is_empty() { " · " span lang=[en] { (body.description) } }
+            @if !body.description.is_empty() { " · " span lang=[en] { (prose(&body.description)) } }
         }
         @if !body.fields.is_empty() {
             (Table {
@@ -344,7 +353,7 @@ fn body_fields(w: &Words, en: Option<&str>, body: &Body) -> Markup {
                     html! { code { (f.name) } },
                     html! { code { (f.kind) } },
                     html! { (if f.required { w.yes } else { w.no }) },
-                    html! { span lang=[en] { (f.description) } },
+                    html! { span lang=[en] { (prose(&f.description)) } },
                 ]).collect(),
             })
         }
@@ -371,7 +380,7 @@ mod tests {
                         name: "type".into(),
                         location: "query".into(),
                         kind: "string".into(),
-                        description: "Only units of this type.".into(),
+                        description: "Only units of `type`.".into(),
                         ..Param::default()
                     }],
                     responses: vec![Answer {
@@ -406,7 +415,7 @@ mod tests {
         assert!(html.contains(r##"href="#get-api-v1-units""##));
         assert!(html.contains(r#"id="get-api-v1-units""#));
         assert!(html.contains("<code>[].code</code>"));
-        assert!(html.contains("Only units of this type."));
         assert!(html.contains("<h4>Lỗi</h4>"));
+        assert!(html.contains("Only units of <code>type</code>."));
     }
 }
