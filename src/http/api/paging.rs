@@ -131,6 +131,21 @@ pub fn paginate<T>(
     }
 }
 
+/// Serves a document with its entity tag: whole, or, when the request asks for a page
+/// (`limit`), the page of its list at `pointer` (`""` for a root array), keyed by each
+/// item's `key_field`.
+pub fn serve_document(
+    req: &HttpRequest,
+    document: &Document,
+    pointer: &str,
+    key_field: &str,
+) -> Result<HttpResponse, ApiError> {
+    match Page::from_request(req)? {
+        None => Ok(super::with_etag(req, document)),
+        Some(page) => paginate_document(req, &page, document, pointer, key_field),
+    }
+}
+
 /// A document's list paged (the document's root array, or the array at `pointer`):
 /// the rest of the document as it is, its entity tag that of the page.
 pub fn paginate_document(

@@ -8,7 +8,7 @@ use sipas_domain::quota::QuotaStatus;
 use utoipa::IntoParams;
 
 use super::auth::{Caller, authorize};
-use super::{ApiError, ErrorBody, with_etag};
+use super::{ApiError, ErrorBody};
 use crate::http::AppState;
 use crate::reports::quotas::UnitQuota;
 use crate::reports::{UnitSelection, View};
@@ -45,7 +45,6 @@ pub async fn campaign_quotas(
     path: web::Path<String>,
     params: web::Query<QuotaParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = super::paging::Page::from_request(&req)?;
     let params = params.into_inner();
     let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -89,8 +88,5 @@ pub async fn campaign_quotas(
             campaign.code
         ))
     })?;
-    Ok(match page {
-        None => with_etag(&req, &document),
-        Some(page) => super::paging::paginate_document(&req, &page, &document, "", "unit_code")?,
-    })
+    super::paging::serve_document(&req, &document, "", "unit_code")
 }

@@ -75,7 +75,7 @@ impl ScoresRequest {
         (status = 200, body = CampaignScoresView, headers(("ETag" = String), ("X-Total-Count" = u64, description = "with `limit`: the number of units listed in all"), ("Link" = String, description = "with `limit`, when more follow: `<…>; rel=\"next\"`"))),
         (status = 304, description = "unchanged since the given ETag"),
         (status = 404, body = ErrorBody),
-        (status = 422, description = "bad confidence, method, channel, `limit` or `cursor`", body = ErrorBody)
+        (status = 422, description = "bad confidence, method or channel", body = ErrorBody)
     )
 )]
 #[get("/campaigns/{campaign}/scores")]
@@ -86,7 +86,6 @@ pub async fn campaign_scores(
     path: web::Path<String>,
     params: web::Query<ScoresParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = super::paging::Page::from_request(&req)?;
     let current = state.scores.state_by_code(&path).await?;
     let campaign_id = current.description.campaign.id;
     let on = current.description.campaign.units_on;
@@ -105,12 +104,7 @@ pub async fn campaign_scores(
         ))
     })?;
     // A page lists some units; the aggregate stays that of every unit selected.
-    Ok(match page {
-        None => with_etag(&req, &document),
-        Some(page) => {
-            super::paging::paginate_document(&req, &page, &document, "/units", "unit_code")?
-        }
-    })
+    super::paging::serve_document(&req, &document, "/units", "unit_code")
 }
 
 /// One unit's scores, with its elements and criteria.
