@@ -249,7 +249,21 @@ pub async fn json_errors(
     actix_web::Error,
 > {
     use actix_web::http::header;
+    let method = req.method().clone();
     let response = next.call(req).await?;
+    // A 404 for a path the document describes, asked with a method it does not list
+    // there, is the router's: the path exists, the method does not (405 with `Allow`).
+    if response.status() == StatusCode::NOT_FOUND
+        && let Some(allowed) = super::openapi::allowed_methods(response.request().path())
+        && !allowed.iter().any(|m| m == method.as_str())
+    {
+        let mut error = ApiError::method_not_allowed(method.as_str(), &allowed);
+        error.allow = Some(allowed.join(", "));
+        let (req, _) = response.into_parts();
+        return Ok(
+            actix_web::dev::ServiceResponse::new(req, error.error_response()).map_into_right_body(),
+        );
+    }
     let status = response.status();
     let is_json = response
         .headers()

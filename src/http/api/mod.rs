@@ -56,21 +56,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(scores::unit_scores)
                 .service(scores::unit_change)
                 .service(quotas::campaign_quotas)
-                .default_service(web::to(unrouted)),
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(ApiError::not_found(
+                        "no such API endpoint; see /api/v1/openapi.json",
+                    ))
+                })),
         );
-}
-
-/// A request no route took: 405 (with `Allow`) when the path is one the OpenAPI
-/// document describes under another method, otherwise 404.
-async fn unrouted(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(match openapi::allowed_methods(req.path()) {
-        Some(allowed) => {
-            let mut error = ApiError::method_not_allowed(req.method().as_str(), &allowed);
-            error.allow = Some(allowed.join(", "));
-            error
-        }
-        None => ApiError::not_found("no such API endpoint; see /api/v1/openapi.json"),
-    })
 }
 
 /// Serves a document with its entity tag, gzip-compressed (once, then kept) when the
