@@ -130,6 +130,7 @@ struct Words {
     headers: &'static str,
     error_body: &'static str,
     paging: &'static str,
+    always: &'static str,
 }
 
 const VI: Words = Words {
@@ -155,6 +156,7 @@ const VI: Words = Words {
     headers: "Tiêu đề: ",
     error_body: "Mọi lỗi có nội dung ",
     paging: "Danh sách dài có thể chia trang: ",
+    always: "Với mọi đường dẫn: 401 khi thiếu token hợp lệ, 403 khi token thiếu quyền (kèm WWW-Authenticate), 405 khi sai phương thức (kèm Allow); HEAD trả lời như GET, không có nội dung.",
 };
 
 const EN: Words = Words {
@@ -180,6 +182,7 @@ const EN: Words = Words {
     headers: "Headers: ",
     error_body: "Every error has the body ",
     paging: "Long lists can be paged: ",
+    always: "On every path: 401 without a valid token, 403 when the token lacks the scope (with WWW-Authenticate), 405 for a method the path does not take (with Allow); HEAD answers as GET does, without a body.",
 };
 
 /// An anchor for a route, from its method and path (unique: one operation per pair).
@@ -218,6 +221,7 @@ pub fn page_in(lang: Lang, path: Option<&str>, view: &ApiDocsView) -> Markup {
                 (w.create) code { "sipas token create --name NAME --scope read" } ")."
             }
             p.note { (w.error_body) code { r#"{"error": {"code", "message", "details"}}"# } "." }
+            p.note { (w.always) }
             p.note { (w.paging) code { "?limit=&cursor=" } " → " code { "Link: <…>; rel=\"next\"" } ", " code { "X-Total-Count" } "." }
         }))
         nav aria-labelledby="toc" {
