@@ -69,6 +69,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
+/// `HEAD` wherever `GET` is served (RFC 9110 §9.3.2), for every audience: the request
+/// is routed and answered as a `GET`, so status and headers (`Content-Length`, `ETag`)
+/// are the GET's, and the HTTP/1 codec, which noted the request was a `HEAD` when it
+/// read it, writes no body.
+pub async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}
+
 /// Headers of every HTML page: nothing leaves the page (no referrer, no outside
 /// resource, no framing).
 pub fn html_page(status: StatusCode) -> HttpResponseBuilder {

@@ -255,29 +255,41 @@ fn main() {
         method,
         path: path.into(),
         summary: summary.into(),
+        scope: Some(if method == "GET" { "read" } else { "write" }.into()),
+        params: vec![api_docs::Param {
+            name: "campaign".into(),
+            location: "path".into(),
+            required: true,
+            kind: "string".into(),
+            description: String::new(),
+        }],
+        ..api_docs::Endpoint::default()
     };
     let api_view = || api_docs::ApiDocsView {
         title: "SIPAS API".into(),
         version: "0.1.0".into(),
-        endpoints: vec![
-            endpoint("GET", "/api/v1/units", "List the administrative units"),
-            endpoint("POST", "/api/v1/campaigns", "Create a campaign"),
-            endpoint(
-                "POST",
-                "/api/v1/campaigns/{campaign}/receipts",
-                "Issue a single-use survey token for a dossier receipt",
-            ),
-            endpoint(
-                "GET",
-                "/api/v1/campaigns/{campaign}/scores",
-                "Scores per unit with confidence intervals and PAR points",
-            ),
-            endpoint(
-                "GET",
-                "/api/v1/campaigns/{campaign}/units/{unit}/service-points/{service_point}/qr.{format}",
-                "The QR code of a desk, as SVG or PNG",
-            ),
-        ],
+        groups: vec![api_docs::Group {
+            tag: "api".into(),
+            endpoints: vec![
+                endpoint("GET", "/api/v1/units", "List the administrative units"),
+                endpoint("POST", "/api/v1/campaigns", "Create a campaign"),
+                endpoint(
+                    "POST",
+                    "/api/v1/campaigns/{campaign}/receipts",
+                    "Issue a single-use survey token for a dossier receipt",
+                ),
+                endpoint(
+                    "GET",
+                    "/api/v1/campaigns/{campaign}/scores",
+                    "Scores per unit with confidence intervals and PAR points",
+                ),
+                endpoint(
+                    "GET",
+                    "/api/v1/campaigns/{campaign}/units/{unit}/service-points/{service_point}/qr.{format}",
+                    "The QR code of a desk, as SVG or PNG",
+                ),
+            ],
+        }],
     };
     write(
         &dir,

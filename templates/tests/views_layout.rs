@@ -1,7 +1,7 @@
 //! Every page is built by the one layout: doctype, language, viewport, the shared header,
 //! no script, no outside resource; and the generic 404.
 
-use sipas_templates::api_docs::{self, ApiDocsView, Endpoint};
+use sipas_templates::api_docs::{self, ApiDocsView, Endpoint, Group};
 use sipas_templates::home::{self, CampaignSummary, HomeView};
 use sipas_templates::*;
 
@@ -24,10 +24,21 @@ fn api_view() -> ApiDocsView {
     ApiDocsView {
         title: "SIPAS API".into(),
         version: "0.1.0".into(),
-        endpoints: vec![Endpoint {
-            method: "GET",
-            path: "/api/v1/campaigns/{campaign}/scores".into(),
-            summary: "Scores".into(),
+        groups: vec![Group {
+            tag: "scores".into(),
+            endpoints: vec![Endpoint {
+                method: "GET",
+                path: "/api/v1/campaigns/{campaign}/scores".into(),
+                summary: "Scores".into(),
+                params: vec![sipas_templates::api_docs::Param {
+                    name: "campaign".into(),
+                    location: "path".into(),
+                    required: true,
+                    kind: "string".into(),
+                    description: String::new(),
+                }],
+                ..Endpoint::default()
+            }],
         }],
     }
 }
@@ -217,13 +228,12 @@ fn home_and_api_docs_languages() {
     assert!(en.contains(r#"href="/?lang=vi""#));
 
     let api = api_docs::page(&api_view()).into_string();
-    assert!(
-        api.contains(r#"data-label="Đường dẫn"><code>/api/v1/campaigns/{campaign}/scores</code>"#)
-    );
-    assert!(api.contains(r#"<span lang="en">Scores</span>"#));
+    assert!(api.contains(r#"<code>/api/v1/campaigns/{campaign}/scores</code>"#));
+    assert!(api.contains(r#"<p lang="en">Scores</p>"#));
+    assert!(api.contains("<h2 id=\"tag-scores\">scores</h2>"));
     let api_en = api_docs::page_in(Lang::En, None, &api_view()).into_string();
-    assert!(api_en.contains(r#"data-label="Path""#));
-    assert!(api_en.contains("<span>Scores</span>"));
+    assert!(api_en.contains("<h2 id=\"toc\">Contents</h2>"));
+    assert!(api_en.contains("<p>Scores</p>"));
 }
 
 #[test]

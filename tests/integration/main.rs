@@ -7,6 +7,7 @@ mod admin_tokens;
 mod admin_users;
 mod api_auth;
 mod api_campaigns;
+mod api_product;
 mod api_units;
 mod audit_complete;
 mod audit_page;

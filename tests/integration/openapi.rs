@@ -34,6 +34,7 @@ async fn openapi_describes_the_implemented_routes() {
                 "post" => app.client.post(app.url(&concrete)),
                 "put" => app.client.put(app.url(&concrete)),
                 "patch" => app.client.patch(app.url(&concrete)),
+                "delete" => app.client.delete(app.url(&concrete)),
                 other => panic!("unexpected method {other}"),
             };
             let status = request.send().await.unwrap().status();

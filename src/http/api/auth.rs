@@ -39,24 +39,24 @@ pub async fn require_token<B: MessageBody + 'static>(
 async fn authenticate(req: &ServiceRequest, action: Action) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::unauthorized("authentication is not configured"))?;
+        .ok_or_else(|| ApiError::unauthenticated("authentication is not configured", false))?;
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            ApiError::unauthorized("missing token: send `Authorization: Bearer <token>`")
+            ApiError::unauthenticated("missing token: send `Authorization: Bearer <token>`", false)
         })?;
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .ok_or_else(|| {
-            ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
+            ApiError::unauthenticated("the Authorization header must be `Bearer <token>`", false)
         })?;
     let (principal, last_used) = api_clients::authenticate_with_use(state.storage.db(), token)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+        .ok_or_else(|| ApiError::unauthenticated("unknown or revoked token", true))?;
     // When it was last used, to the minute: a write when the stored time is older (the
     // condition is checked again in the database, so several nodes write it once).
     let now = chrono::Utc::now();
@@ -72,10 +72,13 @@ async fn authenticate(req: &ServiceRequest, action: Action) -> Result<Principal,
             Action::Read => "read",
             Action::Write => "write",
         };
-        return Err(ApiError::forbidden(format!(
-            "this token lacks the `{scope}` scope needed for {} requests",
-            req.method()
-        )));
+        return Err(ApiError::insufficient_scope(
+            format!(
+                "this token lacks the `{scope}` scope needed for {} requests",
+                req.method()
+            ),
+            scope,
+        ));
     }
     Ok(principal)
 }

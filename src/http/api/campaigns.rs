@@ -92,14 +92,32 @@ pub struct NewCampaignDoc {
 
 /// Every campaign, oldest first.
 #[utoipa::path(
-    get, path = "/api/v1/campaigns", tag = "campaigns",
+    get, path = "/api/v1/campaigns", tag = "campaigns", params(super::paging::PageParams),
     security(("bearer" = ["read"])),
-    responses((status = 200, body = [Campaign]), (status = 401, body = ErrorBody))
+    responses((status = 200, body = [Campaign], headers(("X-Total-Count" = u64, description = "with `limit`: the whole list's length"), ("Link" = String, description = "with `limit`, when more follow: `<…>; rel=\"next\"`"))), (status = 401, body = ErrorBody), (status = 422, description = "bad `limit` or `cursor`", body = ErrorBody))
 )]
 #[get("/campaigns")]
-pub async fn list_campaigns(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let all = campaigns::all(state.storage.db()).await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(Campaign::from).collect::<Vec<_>>()))
+pub async fn list_campaigns(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let page = super::paging::Page::from_request(&req)?;
+    let all: Vec<Campaign> = campaigns::all(state.storage.db())
+        .await?
+        .into_iter()
+        .map(Campaign::from)
+        .collect();
+    Ok(match page {
+        None => HttpResponse::Ok().json(all),
+        Some(page) => {
+            let paged = super::paging::paginate(&req, &page, all, |c| {
+                super::paging::campaign_key(c.starts_on, &c.code)
+            });
+            let mut response = HttpResponse::Ok().json(&paged.items);
+            paged.apply(&mut response);
+            response
+        }
+    })
 }
 
 /// Creates a campaign, `open` unless asked for a `draft`.

@@ -13,6 +13,11 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub details: Vec<serde_json::Value>,
+    /// The `WWW-Authenticate` challenge of a 401 or 403 (RFC 6750 §3), so a client
+    /// knows which scheme, and which scope, would have worked.
+    pub challenge: Option<String>,
+    /// The methods a 405's path answers (its `Allow` header).
+    pub allow: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -37,7 +42,42 @@ impl ApiError {
             code,
             message: message.into(),
             details: Vec::new(),
+            challenge: None,
+            allow: None,
         }
+    }
+
+    /// A 401 without a usable token: `Bearer realm="sipas"`, with
+    /// `error="invalid_token"` when a token was given but is unknown or revoked.
+    pub fn unauthenticated(message: impl Into<String>, token_given: bool) -> Self {
+        let mut error = Self::unauthorized(message);
+        error.challenge = Some(if token_given {
+            format!(r#"Bearer realm="{REALM}", error="invalid_token""#)
+        } else {
+            format!(r#"Bearer realm="{REALM}""#)
+        });
+        error
+    }
+
+    /// A 403 for a token that lacks the scope the request needs.
+    pub fn insufficient_scope(message: impl Into<String>, scope: &str) -> Self {
+        let mut error = Self::forbidden(message);
+        error.challenge = Some(format!(
+            r#"Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}""#
+        ));
+        error
+    }
+
+    /// A path the API has, asked with a method it does not answer there.
+    pub fn method_not_allowed(method: &str, allowed: &[String]) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{method} is not allowed here; this path answers {}",
+                allowed.join(", ")
+            ),
+        )
     }
 
     pub fn with_details<T: Serialize>(mut self, details: impl IntoIterator<Item = T>) -> Self {
@@ -75,10 +115,21 @@ impl ApiError {
         Self::unprocessable(summary).with_details(errors)
     }
 
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than this endpoint takes ({limit} bytes)"),
+        )
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 }
+
+/// The realm of every bearer challenge.
+const REALM: &str = "sipas";
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,7 +149,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(challenge) = &self.challenge {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge.clone()));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header((actix_web::http::header::ALLOW, allow.clone()));
+        }
+        response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message.clone(),
@@ -162,12 +220,101 @@ impl From<std::sync::Arc<serde_json::Error>> for ApiError {
     }
 }
 
+/// The stable code of an error status that reached the client without one.
+fn code_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "invalid_request",
+        503 => "unavailable",
+        s if s >= 500 => "internal",
+        _ => "error",
+    }
+}
+
+/// Every API error as the contract's JSON body, including those actix answers itself
+/// before a handler runs (a body over the size limit, a payload error): a client
+/// parses one shape whatever failed. Headers (`Allow`, `WWW-Authenticate`) are kept.
+pub async fn json_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    use actix_web::http::header;
+    let method = req.method().clone();
+    let response = next.call(req).await?;
+    // A 404 for a path the document describes, asked with a method it does not list
+    // there, is the router's: the path exists, the method does not (405 with `Allow`).
+    if response.status() == StatusCode::NOT_FOUND
+        && let Some(allowed) = super::openapi::allowed_methods(response.request().path())
+        && !allowed.iter().any(|m| m == method.as_str())
+    {
+        let mut error = ApiError::method_not_allowed(method.as_str(), &allowed);
+        error.allow = Some(allowed.join(", "));
+        let (req, _) = response.into_parts();
+        return Ok(
+            actix_web::dev::ServiceResponse::new(req, error.error_response()).map_into_right_body(),
+        );
+    }
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return Ok(response.map_into_left_body());
+    }
+    let message = match response.response().error() {
+        Some(error) if status.is_client_error() => error.to_string(),
+        Some(error) => {
+            tracing::error!(%error, "an API request failed");
+            "an internal error occurred; it has been logged".to_owned()
+        }
+        None => status
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_owned(),
+    };
+    let (req, old) = response.into_parts();
+    let mut replaced = ApiError::new(status, code_for(status), message).error_response();
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replaced.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(actix_web::dev::ServiceResponse::new(req, replaced).map_into_right_body())
+}
+
 /// Turns actix's own refusals (bad JSON, bad query string, bad path) into the
 /// contract's error body instead of plain text.
 pub fn json_config() -> actix_web::web::JsonConfig {
     actix_web::web::JsonConfig::default()
         .limit(1 << 20)
-        .error_handler(|err, _| ApiError::unprocessable(format!("invalid JSON body: {err}")).into())
+        .error_handler(|err, _| {
+            use actix_web::error::JsonPayloadError;
+            match err {
+                JsonPayloadError::ContentType => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "this endpoint takes a JSON body: send `Content-Type: application/json`",
+                ),
+                JsonPayloadError::Overflow { limit }
+                | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                    ApiError::payload_too_large(limit)
+                }
+                err => ApiError::unprocessable(format!("invalid JSON body: {err}")),
+            }
+            .into()
+        })
 }
 
 pub fn query_config() -> actix_web::web::QueryConfig {

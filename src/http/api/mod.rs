@@ -7,6 +7,7 @@ pub mod desks;
 mod error;
 pub mod imports;
 pub mod openapi;
+pub mod paging;
 pub mod par_schemes;
 pub mod quotas;
 pub mod receipts;
@@ -31,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .app_data(error::path_config())
                 .app_data(web::PayloadConfig::new(imports::MAX_CSV_BYTES))
                 .wrap(actix_web::middleware::from_fn(auth::require_token))
+                .wrap(actix_web::middleware::from_fn(error::json_errors))
                 .service(units::list_units)
                 .service(units::import_units)
                 .service(units::create_unit)
@@ -72,13 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn with_etag(req: &HttpRequest, document: &Document) -> HttpResponse {
     let plain = format!("\"{}\"", document.tag);
     let gzipped = format!("\"{}-gzip\"", document.tag);
-    let matches = req
-        .headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag == plain || tag == gzipped);
+    let matches = none_match(req, &[&plain, &gzipped]);
     let gzip = accepts_gzip(req);
     let etag = if gzip { gzipped } else { plain };
     if matches {
@@ -99,6 +95,19 @@ pub fn with_etag(req: &HttpRequest, document: &Document) -> HttpResponse {
     } else {
         response.body(document.json.clone())
     }
+}
+
+/// Whether the request's `If-None-Match` names one of `tags` (each quoted, `"…"`) or
+/// is `*`, compared weakly as RFC 9110 §13.1.2 asks of it: `W/"x"` matches `"x"`, and
+/// a list matches when any of its members does. For any response with an entity tag.
+pub fn none_match(req: &HttpRequest, tags: &[&str]) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim())
+        .map(|tag| tag.strip_prefix("W/").unwrap_or(tag))
+        .any(|tag| tag == "*" || tags.contains(&tag))
 }
 
 /// Whether the request's `Accept-Encoding` allows gzip (not with `q=0`).

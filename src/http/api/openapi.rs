@@ -5,6 +5,8 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+mod reference;
+
 use super::{
     ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores,
     snapshots, units,
@@ -69,36 +71,14 @@ pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
-/// A readable index of the API without any outside script (the service runs on closed
-/// networks): each endpoint with its summary, and the JSON description for tools.
+/// The API reference for people, without any outside script (the service runs on
+/// closed networks): every route of the document grouped by tag, with its parameters and
+/// the fields of its bodies, resolved from the document when the page is asked for, so a
+/// route added to the document appears here without more work.
 #[get("/api/docs")]
 pub async fn api_docs(query: actix_web::web::Query<LangQuery>) -> HttpResponse {
     let doc = ApiDoc::openapi();
-    let endpoints = doc
-        .paths
-        .paths
-        .iter()
-        .flat_map(|(path, item)| {
-            [
-                ("GET", &item.get),
-                ("POST", &item.post),
-                ("PUT", &item.put),
-                ("DELETE", &item.delete),
-            ]
-            .into_iter()
-            .filter_map(move |(method, op)| {
-                op.as_ref().map(|op| sipas_templates::api_docs::Endpoint {
-                    method,
-                    path: path.clone(),
-                    summary: op
-                        .summary
-                        .clone()
-                        .or_else(|| op.description.clone())
-                        .unwrap_or_default(),
-                })
-            })
-        })
-        .collect();
+    let value = serde_json::to_value(&doc).unwrap_or_default();
     let lang = sipas_templates::Lang::from_query(query.lang.as_deref());
     let page = sipas_templates::api_docs::page_in(
         lang,
@@ -106,7 +86,7 @@ pub async fn api_docs(query: actix_web::web::Query<LangQuery>) -> HttpResponse {
         &sipas_templates::api_docs::ApiDocsView {
             title: doc.info.title.clone(),
             version: doc.info.version.clone(),
-            endpoints,
+            groups: reference::groups(&value),
         },
     );
     crate::http::html_page(actix_web::http::StatusCode::OK).body(page.into_string())
@@ -115,4 +95,64 @@ pub async fn api_docs(query: actix_web::web::Query<LangQuery>) -> HttpResponse {
 #[derive(serde::Deserialize)]
 pub struct LangQuery {
     lang: Option<String>,
+}
+
+/// Each documented path as its segments (a `{name}` segment matches any one segment)
+/// with the methods it answers: built once from the document, so routes added to it
+/// are known without a list to keep in step.
+fn documented_routes() -> &'static [(Vec<String>, Vec<String>)] {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let mut methods: Vec<String> = operations(item)
+                    .map(|(method, _)| method.to_owned())
+                    .collect();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".to_owned());
+                }
+                (segments, methods)
+            })
+            .collect()
+    })
+}
+
+/// The methods of the documented routes whose templates match `path`, if any.
+pub fn allowed_methods(path: &str) -> Option<Vec<String>> {
+    let asked: Vec<&str> = path.split('/').collect();
+    let mut allowed: Vec<String> = Vec::new();
+    for (_, methods) in documented_routes().iter().filter(|(segments, _)| {
+        segments.len() == asked.len()
+            && segments.iter().zip(&asked).all(|(template, part)| {
+                template == part
+                    || (template.starts_with('{') && template.ends_with('}') && !part.is_empty())
+            })
+    }) {
+        for method in methods {
+            if !allowed.contains(method) {
+                allowed.push(method.clone());
+            }
+        }
+    }
+    (!allowed.is_empty()).then_some(allowed)
+}
+
+/// A path item's operations with their methods, in a fixed order.
+pub fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &utoipa::openapi::path::Operation)> {
+    [
+        ("GET", &item.get),
+        ("POST", &item.post),
+        ("PUT", &item.put),
+        ("PATCH", &item.patch),
+        ("DELETE", &item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
 }

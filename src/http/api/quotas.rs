@@ -8,7 +8,7 @@ use sipas_domain::quota::QuotaStatus;
 use utoipa::IntoParams;
 
 use super::auth::{Caller, authorize};
-use super::{ApiError, ErrorBody, with_etag};
+use super::{ApiError, ErrorBody};
 use crate::http::AppState;
 use crate::reports::quotas::UnitQuota;
 use crate::reports::{UnitSelection, View};
@@ -28,13 +28,13 @@ pub struct QuotaParams {
 /// type, under one unit, of one status.
 #[utoipa::path(
     get, path = "/api/v1/campaigns/{campaign}/quotas", tag = "scores",
-    params(("campaign" = String, Path), QuotaParams),
+    params(("campaign" = String, Path), QuotaParams, super::paging::PageParams),
     security(("bearer" = ["read"])),
     responses(
-        (status = 200, body = [UnitQuota], headers(("ETag" = String))),
+        (status = 200, body = [UnitQuota], headers(("ETag" = String), ("X-Total-Count" = u64, description = "with `limit`: the whole list's length"), ("Link" = String, description = "with `limit`, when more follow: `<…>; rel=\"next\"`"))),
         (status = 304, description = "unchanged since the given ETag"),
         (status = 404, description = "unknown campaign or parent", body = ErrorBody),
-        (status = 422, description = "unknown status", body = ErrorBody)
+        (status = 422, description = "unknown status, bad `limit` or `cursor`", body = ErrorBody)
     )
 )]
 #[get("/campaigns/{campaign}/quotas")]
@@ -88,5 +88,5 @@ pub async fn campaign_quotas(
             campaign.code
         ))
     })?;
-    Ok(with_etag(&req, &document))
+    super::paging::serve_document(&req, &document, "", "unit_code")
 }

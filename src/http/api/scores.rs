@@ -94,10 +94,10 @@ impl ScoresRequest {
 /// aggregate over the units listed.
 #[utoipa::path(
     get, path = "/api/v1/campaigns/{campaign}/scores", tag = "scores",
-    params(("campaign" = String, Path), ScoresParams),
+    params(("campaign" = String, Path), ScoresParams, super::paging::PageParams),
     security(("bearer" = ["read"])),
     responses(
-        (status = 200, body = CampaignScoresView, headers(("ETag" = String))),
+        (status = 200, body = CampaignScoresView, headers(("ETag" = String), ("X-Total-Count" = u64, description = "with `limit`: the number of units listed in all"), ("Link" = String, description = "with `limit`, when more follow: `<…>; rel=\"next\"`"))),
         (status = 304, description = "unchanged since the given ETag"),
         (status = 404, description = "unknown campaign, unit or snapshot", body = ErrorBody),
         (status = 422, description = "bad confidence, method, channel or snapshot", body = ErrorBody)
@@ -128,7 +128,8 @@ pub async fn campaign_scores(
             scores.campaign.code
         ))
     })?;
-    Ok(with_etag(&req, &document))
+    // A page lists some units; the aggregate stays that of every unit selected.
+    super::paging::serve_document(&req, &document, "/units", "unit_code")
 }
 
 /// One unit's scores, with its elements and criteria.

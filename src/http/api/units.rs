@@ -141,15 +141,17 @@ pub struct ProvinceQuery {
 /// The units valid on a day (today by default) or in a campaign's structure,
 /// optionally of one type, optionally the subtree under one.
 #[utoipa::path(
-    get, path = "/api/v1/units", tag = "units", params(UnitQuery),
+    get, path = "/api/v1/units", tag = "units", params(UnitQuery, super::paging::PageParams),
     security(("bearer" = ["read"])),
-    responses((status = 200, body = [Unit]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, description = "unknown parent or campaign", body = ErrorBody))
+    responses((status = 200, body = [Unit], headers(("X-Total-Count" = u64, description = "with `limit`: the whole list's length"), ("Link" = String, description = "with `limit`, when more follow: `<…>; rel=\"next\"`"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, description = "unknown parent or campaign", body = ErrorBody), (status = 422, description = "bad `limit` or `cursor`", body = ErrorBody))
 )]
 #[get("/units")]
 pub async fn list_units(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<UnitQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = super::paging::Page::from_request(&req)?;
     let query = query.into_inner();
     let on = day_of(&state, query.on, query.campaign.as_deref()).await?;
     let listed = units::list(
@@ -161,7 +163,17 @@ pub async fn list_units(
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(listed.into_iter().map(Unit::from).collect::<Vec<_>>()))
+    let listed: Vec<Unit> = listed.into_iter().map(Unit::from).collect();
+    // On one day a code names one unit: the code is the key.
+    Ok(match page {
+        None => HttpResponse::Ok().json(listed),
+        Some(page) => {
+            let paged = super::paging::paginate(&req, &page, listed, |u| u.code.clone());
+            let mut response = HttpResponse::Ok().json(&paged.items);
+            paged.apply(&mut response);
+            response
+        }
+    })
 }
 
 /// Creates a unit from a day, with its own one-stop desk (`MC`).
