@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores, units,
+    ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores,
+    units, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +38,10 @@ use super::{
         scores::unit_scores,
         scores::unit_change,
         quotas::campaign_quotas,
+        webhooks::create_webhook,
+        webhooks::list_webhooks,
+        webhooks::delete_webhook,
+        webhooks::webhook_deliveries,
     ),
     components(schemas(
         ErrorBody,
