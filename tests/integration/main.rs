@@ -37,3 +37,4 @@ mod storage;
 mod structures;
 mod unit_page;
 mod uploads_browser;
+mod webhooks;

@@ -1,6 +1,7 @@
 //! Webhook endpoints: the index engine registers where it hears of each published
-//! snapshot. Every route needs the `write` scope (a secret is created here); the
-//! deliveries themselves are the worker's ([`crate::webhooks`]).
+//! snapshot. Every route needs the `write` scope (a secret is created here), and the
+//! GETs `read` too, as every GET does; the deliveries themselves are the worker's
+//! ([`crate::webhooks`]).
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
@@ -112,7 +113,7 @@ pub async fn create_webhook(
 /// The registered endpoints, oldest first, without their secrets.
 #[utoipa::path(
     get, path = "/api/v1/webhooks", tag = "webhooks",
-    security(("bearer" = ["write"])),
+    security(("bearer" = ["read", "write"])),
     responses((status = 200, body = [Webhook]), (status = 403, body = ErrorBody))
 )]
 #[get("/webhooks")]
@@ -157,7 +158,7 @@ pub async fn delete_webhook(
 #[utoipa::path(
     get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = i32, Path)),
-    security(("bearer" = ["write"])),
+    security(("bearer" = ["read", "write"])),
     responses((status = 200, body = [Delivery]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 #[get("/webhooks/{id}/deliveries")]
