@@ -184,6 +184,29 @@ mod tests {
     }
 
     #[test]
+    fn the_first_webhook_retry_is_a_setting() {
+        let default = settings(&[]).unwrap();
+        assert_eq!(
+            default.webhooks.first_retry,
+            std::time::Duration::from_secs(5)
+        );
+        let short = settings(&[("SIPAS_WEBHOOK_FIRST_RETRY_SECONDS", "0.5")]).unwrap();
+        assert_eq!(
+            short.webhooks.first_retry,
+            std::time::Duration::from_millis(500)
+        );
+        // Nonsense keeps the default.
+        for bad in ["-1", "soon", "NaN", "100000"] {
+            let s = settings(&[("SIPAS_WEBHOOK_FIRST_RETRY_SECONDS", bad)]).unwrap();
+            assert_eq!(
+                s.webhooks.first_retry,
+                std::time::Duration::from_secs(5),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn private_public_urls_are_recognised() {
         for private in [
             "http://127.0.0.1:8080",

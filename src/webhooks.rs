@@ -214,6 +214,9 @@ pub async fn deliver_due(
     // the database, which keeps microseconds at most.
     let now = Utc::now().trunc_subsecs(3);
     let lease = now + settings.lease;
+    if !stored::any_due(storage.db(), now).await? {
+        return Ok(0);
+    }
     let claimed = {
         let txn = storage.write().await?;
         let claimed = stored::claim_due(&txn, now, lease, BATCH).await?;

@@ -121,6 +121,26 @@ pub async fn enqueue(
     Ok(event)
 }
 
+/// Whether any delivery is due and unleased: a plain read, so an idle worker never
+/// takes the write lock (SQLite has one for the whole file).
+pub async fn any_due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<bool, StorageError> {
+    Ok(webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(webhook_delivery::Column::LockedUntil.is_null())
+                .add(webhook_delivery::Column::LockedUntil.lt(now)),
+        )
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// A claimed attempt: what to send where, and the lease that proves it is this node's.
 #[derive(Debug, Clone)]
 pub struct Claimed {
