@@ -278,6 +278,8 @@ pub struct DeliveryRow {
     pub delivery: webhook_delivery::Model,
     pub event: webhook_event::Model,
     pub url: String,
+    /// Its endpoint was removed since (it cannot be resent).
+    pub endpoint_removed: bool,
 }
 
 /// The latest deliveries, newest first, of one endpoint or of all.
@@ -303,22 +305,23 @@ pub async fn recent_deliveries(
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
-    let urls: std::collections::HashMap<i32, String> = webhook::Entity::find()
+    let endpoints: std::collections::HashMap<i32, webhook::Model> = webhook::Entity::find()
         .filter(webhook::Column::Id.is_in(webhook_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|w| (w.id, w.url))
+        .map(|w| (w.id, w))
         .collect();
     Ok(deliveries
         .into_iter()
         .filter_map(|d| {
             let event = events.get(&d.event_id)?.clone();
-            let url = urls.get(&d.webhook_id).cloned().unwrap_or_default();
+            let endpoint = endpoints.get(&d.webhook_id)?;
             Some(DeliveryRow {
                 delivery: d,
                 event,
-                url,
+                url: endpoint.url.clone(),
+                endpoint_removed: endpoint.deleted_at.is_some(),
             })
         })
         .collect())

@@ -598,6 +598,8 @@ async fn the_page_is_for_admins_with_its_forms_protected(backend: Backend) {
         .unwrap();
     assert!(again.contains("https://engine.example.vn/hook") && !again.contains(&stored[0].secret));
 
+    // An event on its way to it…
+    enqueue(&app, &event("PAGE-2026", 1)).await;
     // Removal asks first, then needs the token.
     let confirm_path = format!("/manage/webhooks/{}/delete", stored[0].id);
     let confirm = admin.get(app.url(&confirm_path)).send().await.unwrap();
@@ -627,6 +629,20 @@ async fn the_page_is_for_admins_with_its_forms_protected(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+    // …is not sent any more, and cannot be resent.
+    let rows = deliveries(&app).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "failed");
+    assert_eq!(rows[0].error.as_deref(), Some("the endpoint was removed"));
+    let after = admin
+        .get(app.url("/manage/webhooks?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(after.contains("the endpoint was removed") && !after.contains("/resend"));
     let gone = admin.get(app.url(&confirm_path)).send().await.unwrap();
     assert_eq!(gone.status(), 404);
 }

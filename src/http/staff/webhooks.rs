@@ -69,7 +69,7 @@ async fn webhooks_view(
                 kind: row.event.kind,
                 about,
                 url: row.url,
-                can_resend: d.status != stored::DELIVERED,
+                can_resend: d.status != stored::DELIVERED && !row.endpoint_removed,
                 next_attempt: pending.then(|| when(d.next_attempt_at)),
                 status: d.status,
                 attempts: d.attempts,
