@@ -23,6 +23,9 @@ pub struct Settings {
     /// Behind a reverse proxy, the client address comes from `Forwarded` /
     /// `X-Forwarded-For`; otherwise those headers are ignored (they could be forged).
     pub trust_proxy: bool,
+    /// The webhook worker: its poll interval, first retry delay (Standard Webhooks'
+    /// 5 s; `SIPAS_WEBHOOK_FIRST_RETRY_SECONDS`), lease and timeout.
+    pub webhooks: crate::webhooks::WorkerSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +77,16 @@ impl Settings {
             redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
             rate_limits: crate::rate_limit::RateLimits::default(),
             trust_proxy: lookup("SIPAS_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            webhooks: {
+                let mut webhooks = crate::webhooks::WorkerSettings::default();
+                if let Some(seconds) = lookup("SIPAS_WEBHOOK_FIRST_RETRY_SECONDS")
+                    .and_then(|s| s.trim().parse::<f64>().ok())
+                    .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 3600.0)
+                {
+                    webhooks.first_retry = std::time::Duration::from_secs_f64(seconds);
+                }
+                webhooks
+            },
         })
     }
 }
@@ -168,6 +181,29 @@ mod tests {
             settings(&[("SIPAS_SECRET", "short")]),
             Err(ConfigError::Secret)
         ));
+    }
+
+    #[test]
+    fn the_first_webhook_retry_is_a_setting() {
+        let default = settings(&[]).unwrap();
+        assert_eq!(
+            default.webhooks.first_retry,
+            std::time::Duration::from_secs(5)
+        );
+        let short = settings(&[("SIPAS_WEBHOOK_FIRST_RETRY_SECONDS", "0.5")]).unwrap();
+        assert_eq!(
+            short.webhooks.first_retry,
+            std::time::Duration::from_millis(500)
+        );
+        // Nonsense keeps the default.
+        for bad in ["-1", "soon", "NaN", "100000"] {
+            let s = settings(&[("SIPAS_WEBHOOK_FIRST_RETRY_SECONDS", bad)]).unwrap();
+            assert_eq!(
+                s.webhooks.first_retry,
+                std::time::Duration::from_secs(5),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

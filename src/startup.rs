@@ -113,6 +113,8 @@ impl Application {
             scores.on_computed(Arc::new(move |computed| documents.prebuild(computed)));
         }
         scores.follow();
+        // Every node delivers webhooks; the claims in the database keep each attempt to one.
+        crate::webhooks::start(storage.clone(), settings.webhooks);
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),

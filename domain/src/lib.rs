@@ -11,3 +11,4 @@ pub mod screening;
 pub mod statistics;
 pub mod token;
 pub mod unit;
+pub mod webhook;

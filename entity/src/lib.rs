@@ -21,3 +21,6 @@ pub mod unit;
 pub mod unit_succession;
 pub mod unit_type;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
+pub mod webhook_event;

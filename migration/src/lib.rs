@@ -10,6 +10,7 @@ mod m20261205_000001_staff;
 mod m20261206_000001_round;
 mod m20261206_000005_sessions_since;
 mod m20261207_000001_snapshots;
+mod m20261207_000002_webhooks;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_round::Migration),
             Box::new(m20261206_000005_sessions_since::Migration),
             Box::new(m20261207_000001_snapshots::Migration),
+            Box::new(m20261207_000002_webhooks::Migration),
         ]
     }
 }

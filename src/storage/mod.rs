@@ -22,6 +22,7 @@ pub mod staff_sessions;
 pub mod units;
 pub mod users;
 pub mod visits;
+pub mod webhooks;
 
 pub use campaigns::CampaignRecord;
 pub use error::StorageError;

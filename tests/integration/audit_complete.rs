@@ -190,6 +190,21 @@ fn cases() -> Vec<Case> {
             Body::Json(json!({})),
             200,
         ),
+        case(
+            "POST",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks",
+            Body::Json(json!({"url": "https://engine.example.vn/hook"})),
+            201,
+        ),
+        // The first endpoint of a fresh database, created just above.
+        case(
+            "DELETE",
+            "/api/v1/webhooks/{id}",
+            "/api/v1/webhooks/1",
+            Body::None,
+            204,
+        ),
     ]
 }
 

@@ -39,3 +39,4 @@ mod storage;
 mod structures;
 mod unit_page;
 mod uploads_browser;
+mod webhooks;

@@ -27,6 +27,7 @@ const SOURCES: &[&str] = &[
     include_str!("../../src/http/staff/round.rs"),
     include_str!("../../src/http/staff/unit.rs"),
     include_str!("../../src/http/staff/uploads.rs"),
+    include_str!("../../src/http/staff/webhooks.rs"),
 ];
 
 /// The login form is posted before there is a session: its own token (a signed nonce

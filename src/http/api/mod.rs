@@ -14,6 +14,7 @@ pub mod receipts;
 pub mod scores;
 pub mod snapshots;
 pub mod units;
+pub mod webhooks;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 
@@ -60,6 +61,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(scores::unit_scores)
                 .service(scores::unit_change)
                 .service(quotas::campaign_quotas)
+                .service(webhooks::create_webhook)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::webhook_deliveries)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(ApiError::not_found(
                         "no such API endpoint; see /api/v1/openapi.json",

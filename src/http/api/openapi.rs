@@ -9,7 +9,7 @@ mod reference;
 
 use super::{
     ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores,
-    snapshots, units,
+    snapshots, units, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,10 @@ use super::{
         scores::unit_scores,
         scores::unit_change,
         quotas::campaign_quotas,
+        webhooks::create_webhook,
+        webhooks::list_webhooks,
+        webhooks::delete_webhook,
+        webhooks::webhook_deliveries,
     ),
     components(schemas(
         ErrorBody,

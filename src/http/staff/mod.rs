@@ -15,6 +15,7 @@ mod receipts;
 mod round;
 mod unit;
 mod uploads;
+mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -78,7 +79,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::create_token)
         .service(admin::revoke_confirm)
         .service(admin::revoke_token)
-        .service(admin::audit_page);
+        .service(admin::audit_page)
+        .service(webhooks::page)
+        .service(webhooks::create)
+        .service(webhooks::delete_confirm)
+        .service(webhooks::delete)
+        .service(webhooks::resend);
 }
 
 /// The query of a page that takes only its language: `?lang=vi|en`.

@@ -30,7 +30,7 @@ fn css() -> &'static str {
     JOINED.get_or_init(|| format!("{CSS}{FORM_CSS}{ADMIN_CSS}"))
 }
 
-fn shell<'a>(lang: Lang, title: &'a str, path: &'a str) -> Shell<'a> {
+pub(crate) fn shell<'a>(lang: Lang, title: &'a str, path: &'a str) -> Shell<'a> {
     Shell {
         lang,
         title,
@@ -47,7 +47,7 @@ fn invalid(errors: &[FieldProblem], field: &str) -> Option<&'static str> {
 }
 
 /// A secret shown once (a new password, a new token), with how to keep it.
-fn one_time_secret(lang: Lang, heading: &str, secret: &str) -> Markup {
+pub(crate) fn one_time_secret(lang: Lang, heading: &str, secret: &str) -> Markup {
     let vi = lang == Lang::Vi;
     html! {
         (Card::toned(Tone::Ok, html! {
@@ -529,6 +529,9 @@ pub fn action_words(lang: Lang, action: &str) -> Option<&'static str> {
         "user.enable" => ("Mở khóa tài khoản", "Account enabled"),
         "api_client.create" => ("Tạo mã truy cập API", "API token created"),
         "api_client.revoke" => ("Thu hồi mã truy cập API", "API token revoked"),
+        "webhook.create" => ("Thêm điểm nhận webhook", "Webhook endpoint added"),
+        "webhook.delete" => ("Gỡ điểm nhận webhook", "Webhook endpoint removed"),
+        "webhook.resend" => ("Gửi lại thông báo webhook", "Webhook delivery resent"),
         "campaign.create" => ("Tạo đợt khảo sát", "Campaign created"),
         "campaign.update" => ("Sửa đợt khảo sát", "Campaign changed"),
         "campaign.open" => ("Mở đợt khảo sát", "Campaign opened"),

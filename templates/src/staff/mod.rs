@@ -18,6 +18,7 @@ pub mod publish;
 pub mod receipts;
 pub mod round;
 pub mod uploads;
+pub mod webhooks;
 
 use crate::layout::{self, Shell};
 
@@ -140,6 +141,7 @@ impl Render for NavBar<'_> {
                     @if nav.role == "admin" {
                         li { a href={ "/manage/users" (q) } { (if vi { "Người dùng" } else { "Users" }) } }
                         li { a href={ "/manage/tokens" (q) } { (if vi { "Mã truy cập API" } else { "API tokens" }) } }
+                        li { a href={ "/manage/webhooks" (q) } { "Webhook" } }
                         li { a href={ "/manage/audit" (q) } { (if vi { "Nhật ký thay đổi" } else { "Audit log" }) } }
                     }
                     li { a href={ "/account/password" (q) } { (if vi { "Đổi mật khẩu" } else { "Change password" }) } }

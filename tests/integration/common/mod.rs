@@ -208,6 +208,8 @@ pub struct AppOptions {
     pub demo: bool,
     pub redis: bool,
     pub rate_limits: Option<sipas::rate_limit::RateLimits>,
+    /// The webhook worker's settings (e.g. a short first retry).
+    pub webhooks: Option<sipas::webhooks::WorkerSettings>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -224,6 +226,9 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
     let mut settings = settings(&database.url, redis);
     if let Some(limits) = options.rate_limits {
         settings.rate_limits = limits;
+    }
+    if let Some(webhooks) = options.webhooks {
+        settings.webhooks = webhooks;
     }
     let app = Application::build(&settings, options.demo)
         .await
