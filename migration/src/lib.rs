@@ -9,6 +9,7 @@ mod m20261204_000001_structures;
 mod m20261205_000001_staff;
 mod m20261206_000001_round;
 mod m20261206_000005_sessions_since;
+mod m20261207_000003_appraisals;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_staff::Migration),
             Box::new(m20261206_000001_round::Migration),
             Box::new(m20261206_000005_sessions_since::Migration),
+            Box::new(m20261207_000003_appraisals::Migration),
         ]
     }
 }

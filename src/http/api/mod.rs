@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod desks;
 mod error;
 pub mod imports;
+pub mod league;
 pub mod openapi;
 pub mod par_schemes;
 pub mod quotas;
@@ -54,6 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(scores::unit_scores)
                 .service(scores::unit_change)
                 .service(quotas::campaign_quotas)
+                .service(league::put_appraisals)
+                .service(league::league)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(ApiError::not_found(
                         "no such API endpoint; see /api/v1/openapi.json",

@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores, units,
+    ErrorBody, ErrorDetail, campaigns, desks, imports, league, par_schemes, quotas, receipts, scores,
+    units,
 };
 
 #[derive(OpenApi)]
@@ -37,12 +38,16 @@ use super::{
         scores::unit_scores,
         scores::unit_change,
         quotas::campaign_quotas,
+        league::put_appraisals,
+        league::league,
     ),
     components(schemas(
         ErrorBody,
         ErrorDetail,
         crate::reports::scores::EstimateDoc,
-        crate::reports::scores::ParPointsDoc
+        crate::reports::scores::ParPointsDoc,
+        crate::reports::league::LeagueUnit,
+        crate::reports::league::UnrankedUnit
     )),
     modifiers(&BearerAuth)
 )]
