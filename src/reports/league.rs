@@ -219,3 +219,74 @@ impl LeagueInputs<'_> {
         }
     }
 }
+
+/// The league as an XLSX workbook: the ranked units, then the unranked with their
+/// reason, the same numbers as the API (unrounded; the sheet shows two decimals).
+pub fn league_xlsx(
+    lang: sipas_templates::Lang,
+    view: &LeagueView,
+) -> Result<Vec<u8>, super::exports::ExportError> {
+    use super::exports::{Cell, Column, Layout, Style, XlsxSink};
+    let vi = lang == sipas_templates::Lang::Vi;
+    let t = |a: &str, b: &str| if vi { a.to_owned() } else { b.to_owned() };
+    let col = |name: &str, label: String, width: f64| Column {
+        name: name.to_owned(),
+        label,
+        width,
+    };
+    let layout = Layout {
+        sheet: t("Bảng xếp hạng", "League"),
+        columns: vec![
+            col("rank", t("Hạng", "Rank"), 7.0),
+            col("rank_low", t("Hạng: từ", "Rank: from"), 8.0),
+            col("rank_high", t("Hạng: đến", "Rank: to"), 8.0),
+            col("unit_code", t("Mã đơn vị", "Unit code"), 11.0),
+            col("unit_name", t("Tên đơn vị", "Unit name"), 32.0),
+            col("appraised_points", t("Điểm thẩm định", "Appraised points"), 11.0),
+            col("survey_points", t("Điểm khảo sát", "Survey points"), 11.0),
+            col("survey_points_ci_low", t("Điểm khảo sát: cận dưới", "Survey points: CI low"), 11.0),
+            col("survey_points_ci_high", t("Điểm khảo sát: cận trên", "Survey points: CI high"), 11.0),
+            col("total", t("Tổng điểm", "Total"), 10.0),
+            col("index_percent", t("Chỉ số (%)", "Index (%)"), 10.0),
+            col("flags", t("Cảnh báo / lý do không xếp hạng", "Flags / why unranked"), 30.0),
+        ],
+    };
+    let number = |x: Option<f64>| x.map_or(Cell::Empty, |x| Cell::Number(x, Style::Decimal));
+    let mut xlsx = XlsxSink::new(layout)?;
+    for u in &view.units {
+        let flags = u.flags.join("; ");
+        xlsx.row(&[
+            Cell::Int(u.rank as i64),
+            Cell::Int(u.rank_low as i64),
+            Cell::Int(u.rank_high as i64),
+            Cell::Text(&u.unit_code),
+            Cell::Text(&u.unit_name),
+            number(u.appraised_points),
+            number(Some(u.survey_points)),
+            number(u.survey_points_ci_low),
+            number(u.survey_points_ci_high),
+            number(Some(u.total)),
+            number(Some(u.index_percent)),
+            Cell::Text(&flags),
+        ])?;
+    }
+    for u in &view.unranked {
+        xlsx.row(&[
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Text(&u.unit_code),
+            Cell::Text(&u.unit_name),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Text(&u.reason),
+        ])?;
+    }
+    let mut out = Vec::new();
+    xlsx.finish(&mut out)?;
+    Ok(out)
+}
