@@ -20,6 +20,7 @@ mod desks_staff;
 mod exports;
 mod frame_upload;
 mod health;
+mod league;
 mod nodes;
 mod openapi;
 mod overview;
