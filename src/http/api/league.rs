@@ -68,15 +68,20 @@ pub struct LeagueParams {
     pub survey_only: Option<bool>,
 }
 
-pub(crate) fn league_error(e: LeagueError) -> ApiError {
+/// A 422 naming the valid unit types in `details`.
+fn unit_type_error(message: String, valid: Vec<String>) -> ApiError {
+    ApiError::unprocessable(message).with_details(
+        valid
+            .into_iter()
+            .map(|t| serde_json::json!({"field": "unit_type", "valid": t})),
+    )
+}
+
+fn league_error(e: LeagueError) -> ApiError {
     match e {
         LeagueError::UnknownType { ref valid, .. } => {
             let valid = valid.clone();
-            ApiError::unprocessable(e.to_string()).with_details(
-                valid
-                    .into_iter()
-                    .map(|t| serde_json::json!({"field": "unit_type", "valid": t})),
-            )
+            unit_type_error(e.to_string(), valid)
         }
         LeagueError::Snapshot(SnapshotError::Unknown { campaign, version }) => {
             ApiError::not_found(format!("campaign {campaign} has no snapshot {version}"))
@@ -122,11 +127,10 @@ pub async fn league(
         Selection::parse(params.snapshot.as_deref()).map_err(ApiError::unprocessable)?;
     let Some(unit_type) = params.unit_type.filter(|t| !t.is_empty()) else {
         let valid = crate::league::unit_types(&state.storage, &campaign).await?;
-        return Err(league_error(LeagueError::UnknownType {
-            unit_type: String::new(),
-            scheme: campaign.par_scheme.clone(),
+        return Err(unit_type_error(
+            format!("unit_type is required; valid: {}", valid.join(", ")),
             valid,
-        }));
+        ));
     };
     let view = crate::league::view(
         &state.storage,

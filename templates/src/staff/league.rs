@@ -167,6 +167,7 @@ pub fn league_page(view: &LeaguePageView) -> Markup {
                 }
                 p.actions {
                     a href={ "/manage/campaigns/" (view.campaign_code) "/league.xlsx?unit_type=" (view.unit_type) "&" (q) } { (if vi { "Tải bảng Excel (.xlsx)" } else { "Download as Excel (.xlsx)" }) }
+                    a href={ "/manage/campaigns/" (view.campaign_code) "/appraisals?" (q) } { (if vi { "Điểm thẩm định" } else { "Appraised points" }) }
                 }
                 @if view.rows.is_empty() {
                     p { (if vi { "Chưa có đơn vị nào đủ điều kiện xếp hạng." } else { "No unit can be ranked yet." }) }
