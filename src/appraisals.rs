@@ -47,10 +47,7 @@ pub async fn import(
     let txn = storage.write().await?;
     let version = appraisals::latest_version(&txn, campaign.id).await? + 1;
     let before = appraisals::current(&txn, campaign.id).await?;
-    let new: Vec<appraisals::NewAppraisal> = rows
-        .iter()
-        .map(|(_, a)| a.clone())
-        .collect();
+    let new: Vec<appraisals::NewAppraisal> = rows.iter().map(|(_, a)| a.clone()).collect();
     appraisals::insert(&txn, campaign.id, version, actor, &new).await?;
     for (code, a) in &rows {
         audit::record_for_unit(

@@ -75,7 +75,8 @@ pub async fn view(
             name: u.name,
         })
         .collect();
-    let official = ScoreQuery::official(campaign).map_err(crate::scores::ScoreError::from)
+    let official = ScoreQuery::official(campaign)
+        .map_err(crate::scores::ScoreError::from)
         .map_err(SnapshotError::from)?;
     let selected = snapshots::scores(storage, book, campaign.id, selection, official).await?;
     let inputs = LeagueInputs {

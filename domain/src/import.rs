@@ -748,7 +748,9 @@ pub struct AppraisalLine {
 pub const CRITERIA_SUM_TOLERANCE: f64 = 1e-6;
 
 fn points_value(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// Parses `unit_code,points[,criterion…]`: points are numbers ≥ 0, each criterion
@@ -816,13 +818,26 @@ mod appraisal_tests {
 
     #[test]
     fn appraisal_lines_with_a_breakdown() {
-        let (lines, problems) =
-            read_appraisals("unit_code,points,c1,c2\nA,10.5,4,6.5\nB,3,1,1\nA,1,0.5,0.5\nC,x,1,1\n");
+        let (lines, problems) = read_appraisals(
+            "unit_code,points,c1,c2\nA,10.5,4,6.5\nB,3,1,1\nA,1,0.5,0.5\nC,x,1,1\n",
+        );
         let (errors, _) = problems.into_parts();
         assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0].criteria, vec![("c1".into(), 4.0), ("c2".into(), 6.5)]);
-        let at: Vec<(u64, Option<&str>)> =
-            errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
-        assert_eq!(at, vec![(3, Some("points")), (4, Some("unit_code")), (5, Some("points"))]);
+        assert_eq!(
+            lines[0].criteria,
+            vec![("c1".into(), 4.0), ("c2".into(), 6.5)]
+        );
+        let at: Vec<(u64, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                (3, Some("points")),
+                (4, Some("unit_code")),
+                (5, Some("points"))
+            ]
+        );
     }
 }

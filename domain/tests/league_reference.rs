@@ -72,12 +72,7 @@ fn the_league_matches_the_independent_computation() {
         .map(|(u, moments)| {
             let moments = moments.as_ref().unwrap();
             let n = moments.n;
-            league::unranked_reason(
-                (n > 0).then_some(0.0),
-                n,
-                u["appraised"].as_f64(),
-                false,
-            )
+            league::unranked_reason((n > 0).then_some(0.0), n, u["appraised"].as_f64(), false)
         })
         .collect();
     for (u, reason) in units.iter().zip(&reasons) {
@@ -115,14 +110,30 @@ fn the_league_matches_the_independent_computation() {
             low: s.ci_low.unwrap(),
             high: s.ci_high.unwrap(),
         };
-        assert_close(contender.index, expected["index"].as_f64().unwrap(), &format!("{code} I"));
-        assert_close(contender.low, expected["ci_low"].as_f64().unwrap(), &format!("{code} l_γ"));
-        assert_close(contender.high, expected["ci_high"].as_f64().unwrap(), &format!("{code} u_γ"));
+        assert_close(
+            contender.index,
+            expected["index"].as_f64().unwrap(),
+            &format!("{code} I"),
+        );
+        assert_close(
+            contender.low,
+            expected["ci_low"].as_f64().unwrap(),
+            &format!("{code} l_γ"),
+        );
+        assert_close(
+            contender.high,
+            expected["ci_high"].as_f64().unwrap(),
+            &format!("{code} u_γ"),
+        );
         ranked.push((code, expected, contender));
     }
     let contenders: Vec<Contender> = ranked.iter().map(|(_, _, c)| *c).collect();
     for ((code, expected, _), placing) in ranked.iter().zip(league::rank(&contenders, m)) {
-        assert_close(placing.total, expected["total"].as_f64().unwrap(), &format!("{code} total"));
+        assert_close(
+            placing.total,
+            expected["total"].as_f64().unwrap(),
+            &format!("{code} total"),
+        );
         assert_eq!(
             (placing.rank, placing.rank_low, placing.rank_high),
             (

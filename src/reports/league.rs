@@ -148,11 +148,7 @@ impl LeagueInputs<'_> {
             let contender = at.and_then(|u| {
                 let s = &u.result.sipas;
                 Some(Contender {
-                    appraised: if self.survey_only {
-                        0.0
-                    } else {
-                        e.appraised?
-                    },
+                    appraised: if self.survey_only { 0.0 } else { e.appraised? },
                     index: s.estimate?,
                     low: s.ci_low?,
                     high: s.ci_high?,
@@ -200,7 +196,11 @@ impl LeagueInputs<'_> {
                 }
             })
             .collect();
-        units.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.unit_code.cmp(&b.unit_code)));
+        units.sort_by(|a, b| {
+            a.rank
+                .cmp(&b.rank)
+                .then_with(|| a.unit_code.cmp(&b.unit_code))
+        });
         unranked.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
         LeagueView {
             campaign: self.official.campaign.code.clone(),
@@ -242,13 +242,29 @@ pub fn league_xlsx(
             col("rank_high", t("Hạng: đến", "Rank: to"), 8.0),
             col("unit_code", t("Mã đơn vị", "Unit code"), 11.0),
             col("unit_name", t("Tên đơn vị", "Unit name"), 32.0),
-            col("appraised_points", t("Điểm thẩm định", "Appraised points"), 11.0),
+            col(
+                "appraised_points",
+                t("Điểm thẩm định", "Appraised points"),
+                11.0,
+            ),
             col("survey_points", t("Điểm khảo sát", "Survey points"), 11.0),
-            col("survey_points_ci_low", t("Điểm khảo sát: cận dưới", "Survey points: CI low"), 11.0),
-            col("survey_points_ci_high", t("Điểm khảo sát: cận trên", "Survey points: CI high"), 11.0),
+            col(
+                "survey_points_ci_low",
+                t("Điểm khảo sát: cận dưới", "Survey points: CI low"),
+                11.0,
+            ),
+            col(
+                "survey_points_ci_high",
+                t("Điểm khảo sát: cận trên", "Survey points: CI high"),
+                11.0,
+            ),
             col("total", t("Tổng điểm", "Total"), 10.0),
             col("index_percent", t("Chỉ số (%)", "Index (%)"), 10.0),
-            col("flags", t("Cảnh báo / lý do không xếp hạng", "Flags / why unranked"), 30.0),
+            col(
+                "flags",
+                t("Cảnh báo / lý do không xếp hạng", "Flags / why unranked"),
+                30.0,
+            ),
         ],
     };
     let number = |x: Option<f64>| x.map_or(Cell::Empty, |x| Cell::Number(x, Style::Decimal));

@@ -174,8 +174,11 @@ async fn appraisals_are_checked_versioned_and_audited(backend: Backend) {
     assert_eq!(response.status(), 403);
 
     // A good file is version 1.
-    let (status, body) =
-        put_appraisals(&app, &format!("unit_code,points,c1,c2\n{a},50,20,30\n{b},62.5,40,22.5\n")).await;
+    let (status, body) = put_appraisals(
+        &app,
+        &format!("unit_code,points,c1,c2\n{a},50,20,30\n{b},62.5,40,22.5\n"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({"version": 1, "units": 2}));
 
@@ -183,7 +186,9 @@ async fn appraisals_are_checked_versioned_and_audited(backend: Backend) {
     let (status, body) = put_appraisals(&app, &format!("unit_code,points\n{a},55\n")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({"version": 2, "units": 1}));
-    let campaign = campaigns::by_code(app.storage.db(), CAMPAIGN).await.unwrap();
+    let campaign = campaigns::by_code(app.storage.db(), CAMPAIGN)
+        .await
+        .unwrap();
     let current = sipas::storage::appraisals::current(app.storage.db(), campaign.id)
         .await
         .unwrap();
@@ -202,7 +207,10 @@ async fn appraisals_are_checked_versioned_and_audited(backend: Backend) {
         .expect("the correction is audited");
     let detail: Value = serde_json::from_str(&correction.detail).unwrap();
     assert_eq!(detail["before"]["points"], json!(50.0));
-    assert_eq!(detail["before"]["criteria"], json!({"c1": 20.0, "c2": 30.0}));
+    assert_eq!(
+        detail["before"]["criteria"],
+        json!({"c1": 20.0, "c2": 30.0})
+    );
     assert_eq!(detail["after"]["points"], json!(55.0));
     assert!(correction.unit_id.is_some());
 
@@ -231,7 +239,14 @@ async fn appraisals_are_checked_versioned_and_audited(backend: Backend) {
 
     // A provincial manager uploads a bad file (listed, nothing stored), then a good one.
     let manager = app.login_as("manager", None).await;
-    let page = manager.get(&url).send().await.unwrap().text().await.unwrap();
+    let page = manager
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("55,00"), "current points shown");
     let csrf = field_value(&page, "csrf").unwrap();
     let (status, page) = post_multipart(
@@ -268,7 +283,9 @@ async fn appraisals_are_checked_versioned_and_audited(backend: Backend) {
 }
 
 fn number(value: &Value) -> f64 {
-    value.as_f64().unwrap_or_else(|| panic!("not a number: {value}"))
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {value}"))
 }
 
 /// `x` as the pages show points: two decimals, a decimal comma.
@@ -322,10 +339,16 @@ async fn the_league_is_the_same_in_the_api_the_page_and_the_xlsx(backend: Backen
             .iter()
             .map(|d| d["valid"].as_str().unwrap())
             .collect();
-        assert!(valid.contains(&"commune") && valid.contains(&"central_agency"), "{body}");
+        assert!(
+            valid.contains(&"commune") && valid.contains(&"central_agency"),
+            "{body}"
+        );
     }
     let response = app
-        .get(&format!("{path}?unit_type=commune&snapshot=first"), &app.read_token)
+        .get(
+            &format!("{path}?unit_type=commune&snapshot=first"),
+            &app.read_token,
+        )
         .send()
         .await
         .unwrap();
@@ -378,14 +401,14 @@ async fn the_league_is_the_same_in_the_api_the_page_and_the_xlsx(backend: Backen
         let appraised = number(&u["appraised_points"]);
         let survey = number(&u["survey_points"]);
         assert!((total - appraised - survey).abs() < 1e-9);
-        assert!((number(&u["index_percent"]) - total).abs() < 1e-9, "out of 100");
+        assert!(
+            (number(&u["index_percent"]) - total).abs() < 1e-9,
+            "out of 100"
+        );
         assert!(number(&u["survey_points_ci_low"]) <= survey);
         assert!(survey <= number(&u["survey_points_ci_high"]));
         let rank = u["rank"].as_u64().unwrap() as usize;
-        let expected_rank = 1 + units
-            .iter()
-            .filter(|v| number(&v["total"]) > total)
-            .count();
+        let expected_rank = 1 + units.iter().filter(|v| number(&v["total"]) > total).count();
         assert_eq!(rank, expected_rank, "rank = 1 + #{{ahead}}");
         assert!(rank >= previous.0 && total <= previous.1, "ordered by rank");
         previous = (rank, total);
@@ -423,16 +446,28 @@ async fn the_league_is_the_same_in_the_api_the_page_and_the_xlsx(backend: Backen
     let page = page.text().await.unwrap();
     for u in units {
         assert!(page.contains(&vi(number(&u["total"]))), "total of {u}");
-        let (low, high) = (u["rank_low"].as_u64().unwrap(), u["rank_high"].as_u64().unwrap());
+        let (low, high) = (
+            u["rank_low"].as_u64().unwrap(),
+            u["rank_high"].as_u64().unwrap(),
+        );
         let interval = if low == high {
             low.to_string()
         } else {
             format!("{low}–{high}")
         };
-        assert!(page.contains(&format!("<span class=\"ri\">{interval}</span>")), "{interval}");
+        assert!(
+            page.contains(&format!("<span class=\"ri\">{interval}</span>")),
+            "{interval}"
+        );
     }
-    assert!(page.contains("Chưa có điểm thẩm định"), "reasons in Vietnamese");
-    assert!(page.contains("Số liệu tạm thời"), "provisional figures said so");
+    assert!(
+        page.contains("Chưa có điểm thẩm định"),
+        "reasons in Vietnamese"
+    );
+    assert!(
+        page.contains("Số liệu tạm thời"),
+        "provisional figures said so"
+    );
 
     // The XLSX holds the API's numbers, unrounded.
     let response = viewer
@@ -453,14 +488,26 @@ async fn the_league_is_the_same_in_the_api_the_page_and_the_xlsx(backend: Backen
             Data::Int(x) => *x as f64,
             other => panic!("not a number: {other:?}"),
         };
-        assert_eq!(row[3], Data::String(u["unit_code"].as_str().unwrap().to_owned()));
+        assert_eq!(
+            row[3],
+            Data::String(u["unit_code"].as_str().unwrap().to_owned())
+        );
         assert_eq!(f(0) as u64, u["rank"].as_u64().unwrap());
         assert_eq!(f(1) as u64, u["rank_low"].as_u64().unwrap());
         assert_eq!(f(2) as u64, u["rank_high"].as_u64().unwrap());
-        assert!((f(5) - number(&u["appraised_points"])).abs() < 1e-12, "appraised_points");
-        assert!((f(6) - number(&u["survey_points"])).abs() < 1e-12, "survey_points");
+        assert!(
+            (f(5) - number(&u["appraised_points"])).abs() < 1e-12,
+            "appraised_points"
+        );
+        assert!(
+            (f(6) - number(&u["survey_points"])).abs() < 1e-12,
+            "survey_points"
+        );
         assert!((f(9) - number(&u["total"])).abs() < 1e-12, "total");
-        assert!((f(10) - number(&u["index_percent"])).abs() < 1e-12, "index_percent");
+        assert!(
+            (f(10) - number(&u["index_percent"])).abs() < 1e-12,
+            "index_percent"
+        );
     }
 
     // A commune officer reads neither the league page nor its export.

@@ -229,7 +229,10 @@ mod tests {
             unranked_reason(Some(0.9), 1, Some(3.0), false),
             Some(UnrankedReason::NoVariance)
         );
-        assert_eq!(unranked_reason(Some(0.9), 1, None, true), Some(UnrankedReason::NoVariance));
+        assert_eq!(
+            unranked_reason(Some(0.9), 1, None, true),
+            Some(UnrankedReason::NoVariance)
+        );
         assert_eq!(unranked_reason(Some(0.9), 2, None, true), None);
         assert_eq!(unranked_reason(Some(0.9), 2, Some(3.0), false), None);
     }

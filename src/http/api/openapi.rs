@@ -6,8 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    ErrorBody, ErrorDetail, campaigns, desks, imports, league, par_schemes, quotas, receipts, scores,
-    units,
+    ErrorBody, ErrorDetail, campaigns, desks, imports, league, par_schemes, quotas, receipts,
+    scores, units,
 };
 
 #[derive(OpenApi)]

@@ -283,7 +283,10 @@ pub async fn appraisals_upload(
         Err(e) => {
             let mut view = appraisals_view(&state, &staff, &campaign, lang).await?;
             view.refusal = Some(unreadable(lang, e));
-            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, appraisals_page(&view)));
+            return Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                appraisals_page(&view),
+            ));
         }
     };
     let result = crate::appraisals::import(
