@@ -269,6 +269,24 @@ async fn appraisals_are_checked_versioned_and_audited(backend: Backend) {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("33,00"));
     assert_eq!(stored_rows(&app).await, 4);
+    // A workbook: a bad row is named by its Excel row, nothing stored.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "unit_code").unwrap();
+    sheet.write_string(0, 1, "points").unwrap();
+    sheet.write_string(1, 0, a.as_str()).unwrap();
+    sheet.write_number(1, 1, 20.0).unwrap();
+    sheet.write_string(3, 0, b.as_str()).unwrap();
+    sheet.write_number(3, 1, 90.0).unwrap();
+    let xlsx = book.save_to_buffer().unwrap();
+    let (status, page) =
+        post_multipart(&manager, &url, &[("csrf", &csrf)], Some(("a.xlsx", &xlsx))).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("<td class=\"num\" data-label=\"Dòng\">4</td>"),
+        "Excel row 4: {page}"
+    );
+    assert_eq!(stored_rows(&app).await, 4);
     // The template lists the campaign's units.
     let template = manager
         .get(format!("{url}/template.csv"))
@@ -432,6 +450,25 @@ async fn the_league_is_the_same_in_the_api_the_page_and_the_xlsx(backend: Backen
         .await;
     assert_eq!(survey_only["units"].as_array().unwrap().len(), 7);
     assert_eq!(survey_only["survey_max_points"], json!(1.0));
+    assert!(survey_only["units"][0]["appraised_points"].is_null());
+
+    // The entity tag: unchanged figures answer 304, a new appraisal changes the tag.
+    let url = format!("{path}?unit_type=commune");
+    let response = app.get(&url, &app.read_token).send().await.unwrap();
+    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .get(&url, &app.read_token)
+        .header("If-None-Match", format!("W/{tag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let (status, _) = put_appraisals(&app, &format!("unit_code,points\n{},61\n", codes[0])).await;
+    assert_eq!(status, 200);
+    let changed = app.get(&url, &app.read_token).send().await.unwrap();
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+    let league: Value = changed.json().await.unwrap();
+    let units = league["units"].as_array().unwrap().clone();
 
     // The page shows the same numbers.
     let viewer = app.login_as("viewer", None).await;
@@ -444,7 +481,7 @@ async fn the_league_is_the_same_in_the_api_the_page_and_the_xlsx(backend: Backen
         .unwrap();
     assert_eq!(page.status(), 200);
     let page = page.text().await.unwrap();
-    for u in units {
+    for u in &units {
         assert!(page.contains(&vi(number(&u["total"]))), "total of {u}");
         let (low, high) = (
             u["rank_low"].as_u64().unwrap(),
@@ -482,7 +519,7 @@ async fn the_league_is_the_same_in_the_api_the_page_and_the_xlsx(backend: Backen
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let sheet = book.worksheet_range("Bảng xếp hạng").unwrap();
     assert_eq!(sheet.height(), 1 + k + reasons.len());
-    for (row, u) in sheet.rows().skip(1).zip(units) {
+    for (row, u) in sheet.rows().skip(1).zip(&units) {
         let f = |i: usize| match &row[i] {
             Data::Float(x) => *x,
             Data::Int(x) => *x as f64,

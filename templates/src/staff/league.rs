@@ -117,6 +117,19 @@ pub fn league_page(view: &LeaguePageView) -> Markup {
     let base = format!("/manage/campaigns/{}/league", view.campaign_code);
     let q = format!("lang={}", lang.code());
     let k = view.rows.len();
+    let only = if view.survey_only {
+        "&survey_only=true"
+    } else {
+        ""
+    };
+    // A survey-only league ranks the index itself: shown as a percentage.
+    let fig = |x: f64| {
+        if view.survey_only {
+            format::percent(lang, x)
+        } else {
+            points(lang, x)
+        }
+    };
     let body = html! {
         (Card::new(html! {
             h1 { (if vi { "Bảng xếp hạng chỉ số PAR" } else { "PAR Index league" }) }
@@ -166,8 +179,13 @@ pub fn league_page(view: &LeaguePageView) -> Markup {
                     })
                 }
                 p.actions {
-                    a href={ "/manage/campaigns/" (view.campaign_code) "/league.xlsx?unit_type=" (view.unit_type) "&" (q) } { (if vi { "Tải bảng Excel (.xlsx)" } else { "Download as Excel (.xlsx)" }) }
+                    a href={ "/manage/campaigns/" (view.campaign_code) "/league.xlsx?unit_type=" (view.unit_type) (only) "&" (q) } { (if vi { "Tải bảng Excel (.xlsx)" } else { "Download as Excel (.xlsx)" }) }
                     a href={ "/manage/campaigns/" (view.campaign_code) "/appraisals?" (q) } { (if vi { "Điểm thẩm định" } else { "Appraised points" }) }
+                    @if view.survey_only {
+                        a href={ (base) "?unit_type=" (view.unit_type) "&" (q) } { (if vi { "Xếp hạng theo tổng điểm" } else { "Rank on the total" }) }
+                    } @else {
+                        a href={ (base) "?unit_type=" (view.unit_type) "&survey_only=true&" (q) } { (if vi { "Chỉ xếp hạng theo khảo sát" } else { "Rank on the survey alone" }) }
+                    }
                 }
                 @if view.rows.is_empty() {
                     p { (if vi { "Chưa có đơn vị nào đủ điều kiện xếp hạng." } else { "No unit can be ranked yet." }) }
@@ -197,12 +215,12 @@ pub fn league_page(view: &LeaguePageView) -> Markup {
                                         (r.appraised.map_or_else(|| "–".to_owned(), |a| points(lang, a)))
                                     }
                                     td.num data-label=(if vi { "Điểm khảo sát (khoảng)" } else { "Survey points (interval)" }) {
-                                        (points(lang, r.survey))
+                                        (fig(r.survey))
                                         @if let (Some(l), Some(h)) = (r.survey_low, r.survey_high) {
-                                            " (" (points(lang, l)) "–" (points(lang, h)) ")"
+                                            " (" (fig(l)) "–" (fig(h)) ")"
                                         }
                                     }
-                                    td.num data-label=(if vi { "Tổng điểm" } else { "Total" }) { (points(lang, r.total)) }
+                                    td.num data-label=(if vi { "Tổng điểm" } else { "Total" }) { (fig(r.total)) }
                                     td.num data-label=(if vi { "Chỉ số" } else { "Index" }) { (format::percent(lang, r.index_percent / 100.0)) }
                                     td data-label=(if vi { "Cảnh báo" } else { "Flags" }) {
                                         @if r.flags.is_empty() { "–" } @else {
