@@ -216,6 +216,38 @@ mod tests {
     }
 
     #[test]
+    fn a_rank_always_lies_in_its_interval() {
+        // A small linear congruential generator: many leagues, no dependency.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..500 {
+            let k = 1 + (next() * 20.0) as usize;
+            let units: Vec<Contender> = (0..k)
+                .map(|_| {
+                    let index = next();
+                    Contender {
+                        // Whole points make exact ties frequent.
+                        appraised: (next() * 5.0).round(),
+                        index,
+                        low: index * (1.0 - 0.2 * next()),
+                        high: index + (1.0 - index) * 0.2 * next(),
+                    }
+                })
+                .collect();
+            let placings = rank(&units, 20.0);
+            for p in &placings {
+                assert!(1 <= p.rank_low && p.rank_low <= p.rank, "{p:?}");
+                assert!(p.rank <= p.rank_high && p.rank_high <= k, "{p:?}");
+            }
+        }
+    }
+
+    #[test]
     fn reasons_come_in_the_spec_order() {
         assert_eq!(
             unranked_reason(None, 0, None, false),
