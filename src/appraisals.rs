@@ -48,7 +48,16 @@ pub async fn import(
     let version = appraisals::latest_version(&txn, campaign.id).await? + 1;
     let before = appraisals::current(&txn, campaign.id).await?;
     let new: Vec<appraisals::NewAppraisal> = rows.iter().map(|(_, a)| a.clone()).collect();
-    appraisals::insert(&txn, campaign.id, version, actor, &new).await?;
+    appraisals::insert(&txn, campaign.id, version, actor, &new)
+        .await
+        .map_err(|e| match e {
+            // Another import took this version number first (PostgreSQL at READ
+            // COMMITTED; SQLite's write lock serialises imports).
+            StorageError::Conflict(_) => StorageError::Conflict(
+                "another appraisal file was stored meanwhile: send the file again".into(),
+            ),
+            other => other,
+        })?;
     for (code, a) in &rows {
         audit::record_for_unit(
             &txn,

@@ -27,6 +27,7 @@ use crate::storage::campaigns;
     responses(
         (status = 200, body = Imported),
         (status = 404, body = ErrorBody),
+        (status = 409, description = "another appraisal file was stored at the same moment: send it again", body = ErrorBody),
         (status = 422, description = "every bad line in `details` as {line, column, message}; nothing stored", body = ErrorBody)
     )
 )]
