@@ -7,6 +7,7 @@
 //! `sipas-templates` crate and take plain structs.
 
 pub mod accounts;
+pub mod appraisals;
 pub mod campaigns;
 pub mod citizen;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod desks;
 pub mod exports;
 pub mod frames;
 pub mod http;
+pub mod league;
 pub mod paper;
 pub mod rate_limit;
 pub mod receipts;

@@ -732,3 +732,112 @@ mod tests {
         assert!(errors.iter().all(|e| e.line == 3), "{errors:?}");
     }
 }
+
+/// One line of an appraisal file: a unit's appraised points and, when the file has
+/// further columns, their breakdown by criterion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppraisalLine {
+    pub line: u64,
+    pub unit_code: String,
+    pub points: f64,
+    /// `(column, points)` in the header's order; empty without criterion columns.
+    pub criteria: Vec<(String, f64)>,
+}
+
+/// How far a breakdown's sum may stray from the points (decimal commas typed by hand).
+pub const CRITERIA_SUM_TOLERANCE: f64 = 1e-6;
+
+fn points_value(text: &str) -> Option<f64> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+/// Parses `unit_code,points[,criterion…]`: points are numbers ≥ 0, each criterion
+/// column too, and their sum equals `points` within [`CRITERIA_SUM_TOLERANCE`]; no unit
+/// twice. The maximum of the unit's type is checked by the caller, who knows it.
+pub fn read_appraisals(text: &str) -> (Vec<AppraisalLine>, Problems) {
+    let mut lines = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let required = ["unit_code", "points"];
+    let problems = read_rows(text, &required, &[], None, |row, problems| {
+        let unit_code = row.get("unit_code").to_owned();
+        if unit_code.is_empty() {
+            return problems.push(row.problem(Some("unit_code"), "unit_code is empty"));
+        }
+        let Some(points) = points_value(row.get("points")) else {
+            let message = format!("points {:?} is not a number ≥ 0", row.get("points"));
+            return problems.push(row.problem(Some("points"), message));
+        };
+        let mut names: Vec<(&String, &usize)> = row
+            .columns
+            .iter()
+            .filter(|(name, _)| !required.contains(&name.as_str()))
+            .collect();
+        names.sort_by_key(|(_, i)| **i);
+        let mut criteria = Vec::with_capacity(names.len());
+        let mut bad = false;
+        for (name, _) in names {
+            match points_value(row.get(name)) {
+                Some(v) => criteria.push((name.clone(), v)),
+                None => {
+                    bad = true;
+                    let message = format!("{name} {:?} is not a number ≥ 0", row.get(name));
+                    problems.push(row.problem(Some(name), message));
+                }
+            }
+        }
+        if bad {
+            return;
+        }
+        if !criteria.is_empty() {
+            let sum: f64 = criteria.iter().map(|(_, v)| v).sum();
+            if (sum - points).abs() > CRITERIA_SUM_TOLERANCE {
+                let message =
+                    format!("the criteria add up to {sum}, not to the {points} points given");
+                return problems.push(row.problem(Some("points"), message));
+            }
+        }
+        if !seen.insert(unit_code.clone()) {
+            let message = format!("{unit_code} is given twice");
+            return problems.push(row.problem(Some("unit_code"), message));
+        }
+        lines.push(AppraisalLine {
+            line: row.line,
+            unit_code,
+            points,
+            criteria,
+        });
+    });
+    (lines, problems)
+}
+
+#[cfg(test)]
+mod appraisal_tests {
+    use super::*;
+
+    #[test]
+    fn appraisal_lines_with_a_breakdown() {
+        let (lines, problems) = read_appraisals(
+            "unit_code,points,c1,c2\nA,10.5,4,6.5\nB,3,1,1\nA,1,0.5,0.5\nC,x,1,1\n",
+        );
+        let (errors, _) = problems.into_parts();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(
+            lines[0].criteria,
+            vec![("c1".into(), 4.0), ("c2".into(), 6.5)]
+        );
+        let at: Vec<(u64, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                (3, Some("points")),
+                (4, Some("unit_code")),
+                (5, Some("points"))
+            ]
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table of the `migration` crate.
 
 pub mod api_client;
+pub mod appraisal;
 pub mod audit_event;
 pub mod campaign;
 pub mod frame;

@@ -11,6 +11,7 @@ mod m20261206_000001_round;
 mod m20261206_000005_sessions_since;
 mod m20261207_000001_snapshots;
 mod m20261207_000002_webhooks;
+mod m20261207_000003_appraisals;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_sessions_since::Migration),
             Box::new(m20261207_000001_snapshots::Migration),
             Box::new(m20261207_000002_webhooks::Migration),
+            Box::new(m20261207_000003_appraisals::Migration),
         ]
     }
 }

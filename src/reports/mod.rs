@@ -14,6 +14,7 @@ pub mod audit;
 pub mod change;
 pub mod digest;
 pub mod exports;
+pub mod league;
 pub mod overview;
 pub mod quotas;
 pub mod scores;

@@ -175,6 +175,13 @@ impl CodeBook {
     pub fn floors(&self) -> HashMap<i32, u32> {
         self.units.iter().map(|u| (u.id, u.quota_floor)).collect()
     }
+
+    /// The unit a line names, or a problem in its `unit_code` column (a code of
+    /// another period says which).
+    pub fn unit_row(&self, line: u64, code: &str, problems: &mut Problems) -> Option<&UnitRow> {
+        let id = self.unit(line, code, problems)?;
+        self.units.iter().find(|u| u.id == id)
+    }
 }
 
 /// The codes valid for a campaign: units valid when it starts, and their desks.

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod api_clients;
+pub mod appraisals;
 pub mod audit;
 pub mod campaigns;
 pub mod daily;

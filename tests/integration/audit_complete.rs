@@ -134,6 +134,13 @@ fn cases() -> Vec<Case> {
             Body::Csv("unit_code,service_point_code,population\n18073,,900\nS-NV,,300\n".into()),
             200,
         ),
+        case(
+            "PUT",
+            "/api/v1/campaigns/{campaign}/appraisals",
+            "/api/v1/campaigns/AUDIT-1/appraisals",
+            Body::Csv("unit_code,points,c1,c2\n18073,50,20,30\n".into()),
+            200,
+        ),
         // Audited by the import service's change (H2): `responses.import`.
         case(
             "POST",

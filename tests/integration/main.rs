@@ -21,6 +21,7 @@ mod desks_staff;
 mod exports;
 mod frame_upload;
 mod health;
+mod league;
 mod nodes;
 mod openapi;
 mod overview;

@@ -20,6 +20,7 @@ const SOURCES: &[&str] = &[
     include_str!("../../src/http/staff/auth.rs"),
     include_str!("../../src/http/staff/desks.rs"),
     include_str!("../../src/http/staff/exports.rs"),
+    include_str!("../../src/http/staff/league.rs"),
     include_str!("../../src/http/staff/overview.rs"),
     include_str!("../../src/http/staff/pages.rs"),
     include_str!("../../src/http/staff/posters.rs"),
@@ -36,6 +37,7 @@ const BEFORE_A_SESSION: &[&str] = &["/login"];
 
 /// Forms sent as `multipart/form-data` (file uploads).
 const MULTIPART: &[&str] = &[
+    "/manage/campaigns/{campaign}/appraisals",
     "/manage/campaigns/{campaign}/frame",
     "/manage/campaigns/{campaign}/frame/apply",
     "/manage/campaigns/{campaign}/paper",

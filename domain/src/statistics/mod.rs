@@ -52,6 +52,7 @@ mod change;
 mod confidence;
 mod error;
 mod interval;
+pub mod league;
 mod moments;
 mod score;
 mod shape;

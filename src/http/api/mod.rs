@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod desks;
 mod error;
 pub mod imports;
+pub mod league;
 pub mod openapi;
 pub mod paging;
 pub mod par_schemes;
@@ -65,6 +66,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(webhooks::list_webhooks)
                 .service(webhooks::delete_webhook)
                 .service(webhooks::webhook_deliveries)
+                .service(league::put_appraisals)
+                .service(league::league)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(ApiError::not_found(
                         "no such API endpoint; see /api/v1/openapi.json",

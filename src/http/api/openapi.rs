@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 mod reference;
 
 use super::{
-    ErrorBody, ErrorDetail, campaigns, desks, imports, par_schemes, quotas, receipts, scores,
-    snapshots, units, webhooks,
+    ErrorBody, ErrorDetail, campaigns, desks, imports, league, par_schemes, quotas, receipts,
+    scores, snapshots, units, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -47,12 +47,16 @@ use super::{
         webhooks::list_webhooks,
         webhooks::delete_webhook,
         webhooks::webhook_deliveries,
+        league::put_appraisals,
+        league::league,
     ),
     components(schemas(
         ErrorBody,
         ErrorDetail,
         crate::reports::scores::EstimateDoc,
-        crate::reports::scores::ParPointsDoc
+        crate::reports::scores::ParPointsDoc,
+        crate::reports::league::LeagueUnit,
+        crate::reports::league::UnrankedUnit
     )),
     modifiers(&BearerAuth)
 )]

@@ -8,6 +8,7 @@ mod admin;
 pub mod auth;
 mod desks;
 mod exports;
+mod league;
 mod overview;
 mod pages;
 mod posters;
@@ -61,6 +62,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(posters::zip)
         .service(receipts::page)
         .service(receipts::issue)
+        .service(league::league_export)
+        .service(league::league)
+        .service(league::appraisals_template)
+        .service(league::appraisals_get)
+        .service(league::appraisals_upload)
         .service(uploads::frame_template)
         .service(uploads::frame_apply)
         .service(uploads::frame)

@@ -27,10 +27,10 @@ use crate::paper::{self, KeyedForm, PaperError};
 use crate::storage::{StorageError, campaigns, frames as stored_frames, imports, units};
 
 #[derive(MultipartForm)]
-pub struct Upload {
+pub(super) struct Upload {
     /// Optional so that a form without it is refused as one without its token (403).
-    csrf: Option<Text<String>>,
-    file: Bytes,
+    pub(super) csrf: Option<Text<String>>,
+    pub(super) file: Bytes,
 }
 
 #[derive(MultipartForm)]
@@ -41,7 +41,7 @@ pub struct ApplyForm {
     remove: Option<Text<String>>,
 }
 
-fn refusal(problems: Problems) -> Refusal {
+pub(super) fn refusal(problems: Problems) -> Refusal {
     let (listed, more) = problems.into_parts();
     Refusal {
         unreadable: None,
@@ -58,7 +58,7 @@ fn line_problem(e: LineError) -> LineProblem {
     }
 }
 
-fn unreadable(lang: Lang, e: crate::tabular::TableError) -> Refusal {
+pub(super) fn unreadable(lang: Lang, e: crate::tabular::TableError) -> Refusal {
     let vi = match e {
         crate::tabular::TableError::Empty => "Tệp trống.",
         crate::tabular::TableError::Workbook(_) => "Không đọc được tệp Excel.",

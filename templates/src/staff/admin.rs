@@ -556,6 +556,7 @@ pub fn action_words(lang: Lang, action: &str) -> Option<&'static str> {
         "units.end_structure" => ("Kết thúc cơ cấu đơn vị", "Structure ended"),
         "par_scheme.create" => ("Tạo thang điểm PAR", "PAR scheme created"),
         "par_scheme.replace" => ("Thay thang điểm PAR", "PAR scheme replaced"),
+        "appraisal.import" => ("Nhập điểm thẩm định", "Appraised points imported"),
         _ => return None,
     };
     Some(if vi { v } else { e })

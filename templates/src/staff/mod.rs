@@ -11,6 +11,7 @@ use crate::Lang;
 pub mod desks;
 pub mod digest;
 pub mod form;
+pub mod league;
 pub mod login;
 pub mod overview;
 pub mod posters;

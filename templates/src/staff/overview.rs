@@ -348,6 +348,7 @@ struct Text {
     pace_note: &'static str,
     default_order: &'static str,
     digest: &'static str,
+    league: &'static str,
     change_quota: &'static str,
 }
 
@@ -400,6 +401,7 @@ const VI: Text = Text {
     pace_note: "“Cần có đến hôm nay”: chỉ tiêu chia đều theo số ngày của đợt. “Dự kiến cuối đợt”: số phiếu đến cuối đợt nếu giữ nhịp độ hiện nay. “Còn thiếu”: chỉ tiêu trừ dự kiến.",
     default_order: "Mặc định: đơn vị có nguy cơ trước, thiếu nhiều trước.",
     digest: "Bản tin ngày",
+    league: "Bảng xếp hạng PAR",
     change_quota: "điều chỉnh chỉ tiêu của",
 };
 
@@ -442,6 +444,7 @@ const EN: Text = Text {
     pace_note: "“Expected by today”: the quota spread evenly over the campaign's days. “Projected at the end”: the responses at the end if the pace so far goes on. “Short by”: the quota minus the projection.",
     default_order: "Default: units at risk first, the furthest behind first.",
     digest: "Daily digest",
+    league: "PAR league",
     change_quota: "change the quota of",
 };
 
@@ -547,6 +550,8 @@ pub fn overview_page(view: &OverviewView) -> Markup {
         p.cap {
             (t.as_of) " " (date(view.today)) " · "
             a href={ "/manage/campaigns/" (c.code) "/digest" (q) } { (t.digest) }
+            " · "
+            a href={ "/manage/campaigns/" (c.code) "/league" (q) } { (t.league) }
         }
         (alerts)
         h2 #by-status { (t.by_status) }

@@ -45,7 +45,7 @@ pub struct Refusal {
     pub more: usize,
 }
 
-fn refusal(lang: Lang, r: &Refusal) -> Markup {
+pub(crate) fn refusal(lang: Lang, r: &Refusal) -> Markup {
     let vi = lang == Lang::Vi;
     let total = r.lines.len() + r.more;
     html! {
