@@ -233,9 +233,7 @@ impl CitizenService {
             campaign.rules.min_fill_seconds,
         );
         let comment = field(sipas_templates::survey::FIELD_COMMENT)
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|c| c.chars().take(COMMENT_MAX_CHARS).collect());
+            .and_then(|c| sipas_domain::text::clean_comment(c, COMMENT_MAX_CHARS));
         let response = NewResponse {
             unit_id: place.unit_id,
             service_point_id: place.service_point.id,

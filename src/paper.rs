@@ -255,7 +255,7 @@ pub async fn key(
         current,
         (vec![line], Problems::default()),
         writable,
-        Some(comment.to_owned()).filter(|c| !c.is_empty()),
+        sipas_domain::text::clean_comment(comment, COMMENT_MAX_CHARS),
     )
     .await
     .map(|_| ())

@@ -46,8 +46,23 @@ impl SubmissionQueue {
                             let _ = job.reply.send(Ok(outcome));
                         }
                     }
+                    // One response the database refuses must not undo its neighbours':
+                    // each is tried again in a transaction of its own, so only it fails.
+                    Err(error) if batch.len() > 1 => {
+                        tracing::warn!(%error, size = batch.len(), "a batch failed; storing its responses one by one");
+                        for job in batch.drain(..) {
+                            let outcome = store(&storage, std::slice::from_ref(&job)).await;
+                            let _ = job.reply.send(match outcome {
+                                Ok(mut one) => one.pop().ok_or_else(|| "no outcome".to_owned()),
+                                Err(error) => {
+                                    tracing::error!(%error, "a submission failed");
+                                    Err(error.to_string())
+                                }
+                            });
+                        }
+                    }
                     Err(error) => {
-                        tracing::error!(%error, size = batch.len(), "a batch of submissions failed");
+                        tracing::error!(%error, "a submission failed");
                         for job in batch.drain(..) {
                             let _ = job.reply.send(Err(error.to_string()));
                         }

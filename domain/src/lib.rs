@@ -9,6 +9,7 @@ pub mod quota;
 pub mod reference;
 pub mod screening;
 pub mod statistics;
+pub mod text;
 pub mod token;
 pub mod unit;
 pub mod webhook;

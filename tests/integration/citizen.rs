@@ -15,6 +15,7 @@ backend_tests!(
     honeypot_and_speed_are_flagged_not_dropped,
     receipt_answers_once,
     bad_tokens_get_a_plain_404_page,
+    a_nul_byte_in_one_comment_fails_nobody,
 );
 
 pub async fn open_campaign(app: &TestApp, code: &str, min_fill_seconds: u32) {
@@ -561,4 +562,49 @@ async fn a_body_that_is_not_a_form_gets_a_page() {
     let html = response.text().await.unwrap();
     assert!(html.contains("lang=\"vi\""));
     assert!(stored(&app).await.is_empty());
+}
+
+/// Issue 13, finding 1: PostgreSQL refuses a NUL byte in text, and desk answers share
+/// one commit; one citizen's `%00` used to roll back every answer of its batch.
+async fn a_nul_byte_in_one_comment_fails_nobody(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    let citizens = 24;
+    let posts = (0..citizens).map(|i| {
+        let url = url.clone();
+        async move {
+            // Each citizen is a phone of their own (device limits are per phone).
+            let client = crate::common::client_builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let html = client.get(&url).send().await.unwrap().text().await.unwrap();
+            let mut fields = full_answers("4");
+            let comment = if i == 0 {
+                "Góp\0 ý\u{1} lạ\u{7f}\n dòng hai".to_owned()
+            } else {
+                format!("Người thứ {i}")
+            };
+            fields.push(("comment".into(), comment));
+            for hidden in ["_nonce", "_issued"] {
+                fields.push((hidden.into(), field_value(&html, hidden).unwrap()));
+            }
+            fields.push(("website".into(), String::new()));
+            client.post(&url).form(&fields).send().await.unwrap().status().as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(posts).await;
+    assert_eq!(statuses, vec![303; citizens], "every citizen is thanked");
+    let rows = stored(&app).await;
+    assert_eq!(rows.len(), citizens, "every answer is stored");
+    let odd = rows
+        .iter()
+        .filter_map(|r| r.comment.as_deref())
+        .find(|c| c.starts_with("Góp"))
+        .expect("the odd comment is kept, cleaned");
+    assert_eq!(odd, "Góp ý lạ\n dòng hai", "control characters dropped, the line break kept");
 }
