@@ -143,6 +143,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::http::head_as_get))
+                .wrap(middleware::from_fn(crate::http::refuse_nul))
                 .wrap(middleware::Compress::default())
                 .wrap(TracingLogger::<RequestLine>::new())
                 .app_data(state.clone())

@@ -310,9 +310,15 @@ pub fn read_frame(text: &str) -> (Vec<FrameLine>, Problems) {
             return problems.push(row.problem(Some("unit_code"), "unit_code is empty"));
         }
         let service_point_code = optional(row.get("service_point_code"));
-        let Ok(population) = row.get("population").parse::<u64>() else {
+        let max = crate::quota::MAX_POPULATION;
+        let Some(population) = row
+            .get("population")
+            .parse::<u64>()
+            .ok()
+            .filter(|&n| n <= max)
+        else {
             let message = format!(
-                "population {:?} is not a whole number ≥ 0",
+                "population {:?} is not a whole number from 0 to {max}",
                 row.get("population")
             );
             return problems.push(row.problem(Some("population"), message));
@@ -569,6 +575,15 @@ mod tests {
                 (7, Some("service_point_code")),
             ]
         );
+        let huge = "unit_code,service_point_code,population\n18073,,9223372036854775808\nS-NV,MC,1000000001\nS-NV,MC-2,1000000000\n";
+        let errors = parse_frame(huge).unwrap_err();
+        let (listed, _) = errors.into_parts();
+        let at: Vec<(u64, Option<&str>)> = listed
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        // 2^63 and one over the bound are refused on their lines; the bound itself is not.
+        assert_eq!(at, vec![(2, Some("population")), (3, Some("population"))]);
         let (errors, _) = parse_frame("unit,population\n1,2\n")
             .unwrap_err()
             .into_parts();

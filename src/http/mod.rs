@@ -69,6 +69,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
+/// No unit, campaign, desk or token has a NUL byte in its name, and PostgreSQL refuses
+/// one in any text it is sent, so a path or query holding one (`%00`) is answered as
+/// not found here, before any handler can send it to the database.
+pub async fn refuse_nul(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let uri = req.uri().to_string();
+    let has_nul = |text: &str| text.contains('\0') || text.to_ascii_lowercase().contains("%00");
+    if has_nul(&uri) {
+        let response = not_found(req.request().clone()).await;
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
 /// `HEAD` wherever `GET` is served (RFC 9110 §9.3.2), for every audience: the request
 /// is routed and answered as a `GET`, so status and headers (`Content-Length`, `ETag`)
 /// are the GET's, and the HTTP/1 codec, which noted the request was a `HEAD` when it

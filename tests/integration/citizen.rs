@@ -16,6 +16,7 @@ backend_tests!(
     receipt_answers_once,
     bad_tokens_get_a_plain_404_page,
     a_nul_byte_in_one_comment_fails_nobody,
+    a_nul_byte_in_a_path_is_not_found,
 );
 
 pub async fn open_campaign(app: &TestApp, code: &str, min_fill_seconds: u32) {
@@ -594,7 +595,14 @@ async fn a_nul_byte_in_one_comment_fails_nobody(backend: Backend) {
                 fields.push((hidden.into(), field_value(&html, hidden).unwrap()));
             }
             fields.push(("website".into(), String::new()));
-            client.post(&url).form(&fields).send().await.unwrap().status().as_u16()
+            client
+                .post(&url)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }
     });
     let statuses = futures_util::future::join_all(posts).await;
@@ -606,5 +614,45 @@ async fn a_nul_byte_in_one_comment_fails_nobody(backend: Backend) {
         .filter_map(|r| r.comment.as_deref())
         .find(|c| c.starts_with("Góp"))
         .expect("the odd comment is kept, cleaned");
-    assert_eq!(odd, "Góp ý lạ\n dòng hai", "control characters dropped, the line break kept");
+    assert_eq!(
+        odd, "Góp ý lạ\n dòng hai",
+        "control characters dropped, the line break kept"
+    );
+}
+
+/// Issue 13, finding 1: a NUL byte in a path value reached PostgreSQL (which refuses it)
+/// and answered 500, with no login needed. No resource's name holds one: 404, on every
+/// audience.
+async fn a_nul_byte_in_a_path_is_not_found(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let staff = app.login_as("admin", None).await;
+    for path in [
+        "/posters/%00/18073/MC",
+        "/posters/HT-2026/%00/MC",
+        "/posters/HT-2026/18073/%00",
+        "/s/%00",
+        "/api/v1/campaigns/%00",
+        "/api/v1/campaigns/HT-2026/units/%00",
+        "/api/v1/units/%00",
+        "/manage/campaigns/%00",
+        "/manage/campaigns/HT-2026/units/%00",
+        "/api/v1/campaigns/HT-2026/scores?snapshot=%00",
+    ] {
+        for client in [&app.client, &staff] {
+            let response = client
+                .get(app.url(path))
+                .bearer_auth(&app.read_token)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_client_error(),
+                "{path}: {}",
+                response.status()
+            );
+        }
+    }
 }

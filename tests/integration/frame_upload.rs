@@ -14,6 +14,7 @@ backend_tests!(
     bad_lines_are_listed_and_nothing_changes,
     a_previewed_frame_is_applied_as_previewed,
     an_empty_file_removes_only_when_asked,
+    impossible_frames_change_nothing,
 );
 
 const HEADER: &str = "unit_code,service_point_code,population\n";
@@ -503,4 +504,37 @@ async fn an_empty_file_removes_only_when_asked(backend: Backend) {
     let (frame, quotas) = frame_state(&app, "FR-EMPTY").await;
     assert!(frame.is_empty());
     assert!(quotas.is_empty());
+}
+
+/// Issue 13, finding 5: a header-only file replaced the frame with nothing (every frame
+/// row and quota deleted, 200), and populations near 2^63 wrapped. Both are refused with
+/// their line, and nothing changes.
+async fn impossible_frames_change_nothing(backend: Backend) {
+    let Some(app) = setup(backend, "FR-BAD").await else {
+        return;
+    };
+    let before = frame_state(&app, "FR-BAD").await;
+    assert!(!before.0.is_empty());
+    for (body, line) in [
+        (HEADER.to_owned(), 1),
+        (format!("{HEADER}18073,,9223372036854775808\n"), 2),
+        (
+            format!(
+                "{HEADER}18100,,1\n18073,MC,9223372036854775807\n18073,MC-2,9223372036854775809\n"
+            ),
+            3,
+        ),
+    ] {
+        let response = app
+            .send_csv(
+                reqwest::Method::PUT,
+                "/api/v1/campaigns/FR-BAD/frame",
+                &body,
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{body}");
+        let error: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["details"][0]["line"], line, "{error}");
+        assert_eq!(frame_state(&app, "FR-BAD").await, before, "nothing changed");
+    }
 }
