@@ -188,10 +188,18 @@ impl CitizenService {
         survey: &OpenSurvey,
         form: PostedForm<'_>,
     ) -> Result<Outcome, CitizenError> {
-        if survey.already_answered {
-            return Ok(Outcome::AlreadyAnswered);
-        }
         let field = |name: &str| form.fields.get(name).map(String::as_str);
+        if survey.already_answered {
+            // The citizen's own stored form sent again (a double tap, a reload on a slow
+            // network) is thanked; only another form is told the receipt was used.
+            let nonce = field(sipas_templates::survey::FIELD_NONCE);
+            let own = nonce.is_some() && responses::nonce_stored(self.storage.db(), nonce).await?;
+            return Ok(if own {
+                Outcome::Accepted
+            } else {
+                Outcome::AlreadyAnswered
+            });
+        }
         let parsed = Answers::from_form(&survey.questionnaire, field);
         let nonce = field(sipas_templates::survey::FIELD_NONCE).unwrap_or_default();
         let Ok(issued) = self.keys.verify_form_nonce(nonce) else {

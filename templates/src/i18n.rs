@@ -171,7 +171,7 @@ pub static VI: Text = Text {
     thanks_body: "Câu trả lời của bạn đã được ghi nhận. Ý kiến của bạn giúp cơ quan phục vụ người dân tốt hơn.",
     thanks_close: "Bạn có thể đóng trang này.",
     already_title: "Phiếu này đã được trả lời",
-    already_body: "Mỗi giấy tiếp nhận hồ sơ chỉ dùng để đánh giá một lần, và phiếu của giấy này đã được gửi. Lần gửi này không được lưu.",
+    already_body: "Phiếu đánh giá của giấy tiếp nhận hồ sơ này đã được ghi nhận. Cảm ơn Ông/Bà! Mỗi giấy tiếp nhận chỉ dùng để đánh giá một lần, nên không thể trả lời lại.",
     not_found_title: "Mã khảo sát không hợp lệ hoặc đã hết hạn",
     not_found_body: "Có thể mã QR bị chụp thiếu, đường dẫn bị gõ sai, hoặc đợt khảo sát đã kết thúc.",
     not_found_steps: [
@@ -220,7 +220,7 @@ pub static EN: Text = Text {
     thanks_body: "Your answers have been recorded. They help the office serve people better.",
     thanks_close: "You can close this page.",
     already_title: "This survey has already been answered",
-    already_body: "Each dossier receipt can be used to answer once, and this one has been used. Nothing was saved this time.",
+    already_body: "The answer for this dossier receipt has been received. Thank you! Each receipt can be used to answer once, so it cannot be answered again.",
     not_found_title: "This survey code is not valid or has expired",
     not_found_body: "The QR code may have been scanned only in part, the address mistyped, or the survey may have ended.",
     not_found_steps: [

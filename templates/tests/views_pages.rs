@@ -39,7 +39,11 @@ fn already_answered_page_renders() {
     })
     .into_string();
     assert!(html.contains("<h1>Phiếu này đã được trả lời</h1>"));
-    assert!(html.contains("không được lưu"));
+    assert!(
+        html.contains("đã được ghi nhận"),
+        "the answer is said to be received"
+    );
+    assert!(!html.contains("không được lưu"));
     assert!(html.contains("UBND xã B"));
     let en = already_answered_page(&AlreadyAnsweredPage {
         lang: Lang::En,

@@ -277,10 +277,43 @@ async fn receipt_answers_once(backend: Backend) {
         .unwrap();
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
 
-    assert_eq!(app.answer(&url, &full_answers("3")).await.status(), 303);
-    // The second try, from a freshly loaded form, stores nothing.
+    let form = app.page(&url).await;
+    let mut mine = full_answers("3");
+    for hidden in ["_nonce", "_issued"] {
+        mine.push((hidden.into(), field_value(&form, hidden).unwrap()));
+    }
+    mine.push(("website".into(), String::new()));
+    assert_eq!(
+        app.client
+            .post(&url)
+            .form(&mine)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    // The same form sent again (a double tap, a reload after a slow network): it was
+    // stored, so the citizen is thanked, not told the receipt was used (issue 13, 9).
+    let resent = app.client.post(&url).form(&mine).send().await.unwrap();
+    assert_eq!(resent.status(), 303, "the citizen's own form, resent");
+    assert!(
+        resent.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/thanks")
+    );
+    // Reopening the used link says the answer was received, not that it was lost.
     let page = app.page(&url).await;
     assert!(page.contains("đã được trả lời"), "already answered page");
+    assert!(
+        page.contains("đã được ghi nhận"),
+        "the answer is said to be received"
+    );
+    assert!(
+        !page.contains("không được lưu"),
+        "never 'not saved' on reopening"
+    );
     let mut fields = full_answers("1");
     fields.push(("_nonce".into(), app_nonce(&app).await));
     fields.push(("_issued".into(), "0".into()));
