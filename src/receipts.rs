@@ -54,6 +54,10 @@ pub enum ReceiptError {
         "returned_on {returned_on} is more than {days} days ago: the receipt would already have expired"
     )]
     Expired { returned_on: NaiveDate, days: u32 },
+    /// `returned_on` is after tomorrow: a result is not returned in the future (a day's
+    /// margin covers Vietnam being ahead of UTC).
+    #[error("returned_on {0} is in the future: give the day the result was returned")]
+    InFuture(NaiveDate),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -94,6 +98,9 @@ pub async fn issue(
             .await
             .map_err(|_| ReceiptError::NoDefaultDesk(unit.code.clone()))?,
     };
+    if request.returned_on > Utc::now().date_naive() + chrono::Days::new(1) {
+        return Err(ReceiptError::InFuture(request.returned_on));
+    }
     let days = campaign.rules.receipt_valid_days;
     let expires_at = receipt_expiry(request.returned_on, days).ok_or(ReceiptError::OutOfRange)?;
     if expires_at <= Utc::now() {

@@ -326,6 +326,33 @@ async fn receipt_answers_once(backend: Backend) {
     assert!(rows[0].verified);
     assert_eq!(rows[0].receipt_id, Some(receipts[0].id));
 
+    // A result is not returned in the future (issue 13, finding 8): refused, not stored.
+    for future in [
+        "9999-12-31".to_owned(),
+        (today + chrono::Days::new(2)).to_string(),
+    ] {
+        let body = json!({"dossier_code": "FUTURE-1", "unit_code": "18073", "returned_on": future});
+        let refused = app
+            .post_json("/api/v1/campaigns/HT-2026/receipts", &body)
+            .await;
+        assert_eq!(refused.status(), 422, "{future}");
+        let error: Value = refused.json().await.unwrap();
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("future"),
+            "{error}"
+        );
+    }
+    assert_eq!(
+        entity::receipt::Entity::find()
+            .all(app.storage.db())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // A result returned long ago would already be expired: refused with a reason.
     let old = json!({"dossier_code": "OLD-1", "unit_code": "18073", "returned_on": "2020-01-01"});
     let refused = app

@@ -25,7 +25,8 @@ impl From<ReceiptError> for ApiError {
             ReceiptError::UnknownDesk { .. } => ApiError::not_found(err.to_string()),
             ReceiptError::NoDefaultDesk(_)
             | ReceiptError::OutOfRange
-            | ReceiptError::Expired { .. } => ApiError::unprocessable(err.to_string()),
+            | ReceiptError::Expired { .. }
+            | ReceiptError::InFuture(_) => ApiError::unprocessable(err.to_string()),
             ReceiptError::Storage(e) => e.into(),
         }
     }

@@ -338,6 +338,13 @@ pub async fn issue(
                     )
                 },
             )),
+            Err(ReceiptError::InFuture(_)) => problems.push(problem(
+                "returned-on",
+                tr(
+                    "Ngày trả kết quả ở tương lai: hãy nhập ngày đã trả kết quả.",
+                    "The return date is in the future: give the day the result was returned.",
+                ),
+            )),
             Err(ReceiptError::Storage(e)) => return Err(e.into()),
         }
     }
