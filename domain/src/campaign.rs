@@ -400,6 +400,11 @@ impl CampaignRequest {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
             fail("name", "name must be 1–200 characters".into());
+        } else if let Err(found) = crate::text::refuse_control(&name) {
+            fail("name", format!("the name holds {found}"));
+        }
+        if let Err(found) = crate::text::refuse_control(&self.template) {
+            fail("template", format!("the template holds {found}"));
         }
         if self.ends_on < self.starts_on {
             fail(

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::campaign::Channel;
 use crate::questionnaire::{Answers, AnswersError, Questionnaire, parse_answer};
+use crate::text::refuse_control;
 use crate::unit::UnitRecord;
 
 /// At most this many problems are listed; a file with more is summarised.
@@ -214,8 +215,18 @@ fn read_rows(
         }
     };
     let mut columns = HashMap::new();
+    let mut names = Vec::with_capacity(headers.len());
     for (i, name) in headers.iter().enumerate() {
         let name = name.trim_start_matches('\u{feff}').to_owned();
+        names.push(name.clone());
+        if let Err(found) = refuse_control(&name) {
+            problems.push(LineError::new(
+                header_line,
+                None,
+                format!("column {} of the header holds {found}", i + 1),
+            ));
+            continue;
+        }
         if columns.insert(name.clone(), i).is_some() {
             problems.push(LineError::new(
                 header_line,
@@ -264,6 +275,22 @@ fn read_rows(
             }
             Ok(record) => {
                 let line = record.position().map_or(0, |p| lines.at(p.byte()));
+                // No cell holds a control character: a code with a NUL byte would reach
+                // the database, which refuses it (PostgreSQL) or keeps it (SQLite).
+                let mut clean = true;
+                for (name, cell) in names.iter().zip(record.iter()) {
+                    if let Err(found) = refuse_control(cell) {
+                        clean = false;
+                        problems.push(LineError::new(
+                            line,
+                            Some(name),
+                            format!("{name} holds {found}"),
+                        ));
+                    }
+                }
+                if !clean {
+                    continue;
+                }
                 each(
                     Row {
                         line,
@@ -733,6 +760,32 @@ mod tests {
             province_units("01", Some(bad)),
             Err(ProvinceSetupError::Refused(_))
         ));
+    }
+
+    #[test]
+    fn control_characters_in_cells_are_refused_by_line_and_column() {
+        let text = "unit_code,service_point_code,population\n18073,,1\n18\x0076,,2\n18077,M\u{7}C,x\n\"180\n78\",,3\n";
+        let (errors, _) = parse_frame(text).unwrap_err().into_parts();
+        let at: Vec<(u64, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (3, Some("unit_code")),
+                (4, Some("service_point_code")),
+                (5, Some("unit_code"))
+            ]
+        );
+        assert_eq!(
+            errors[0].message,
+            "unit_code holds a control character (U+0000) at character 3"
+        );
+        let (errors, _) = parse_frame("unit_code,service_point\0,population\n1,,2\n")
+            .unwrap_err()
+            .into_parts();
+        assert_eq!((errors[0].line, errors[0].column.as_deref()), (1, None));
     }
 
     #[test]

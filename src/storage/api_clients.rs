@@ -188,10 +188,15 @@ pub async fn find(db: &impl ConnectionTrait, id_or_name: &str) -> Result<ClientR
     {
         return Ok(found.into());
     }
-    let mut named = api_client::Entity::find()
-        .filter(api_client::Column::Name.eq(id_or_name))
-        .all(db)
-        .await?;
+    let mut named = match super::lookup_key(id_or_name) {
+        Some(key) => {
+            api_client::Entity::find()
+                .filter(api_client::Column::Name.eq(key))
+                .all(db)
+                .await?
+        }
+        None => Vec::new(),
+    };
     // A revoked client of the same name does not make a live one ambiguous.
     if named.len() > 1 {
         named.retain(|m| m.revoked_at.is_none());

@@ -59,11 +59,13 @@ pub async fn by_code(
     db: &impl ConnectionTrait,
     code: &str,
 ) -> Result<CampaignRecord, StorageError> {
+    let not_found = || StorageError::NotFound(format!("campaign {code}"));
+    let key = super::lookup_key(code).ok_or_else(not_found)?;
     let model = campaign::Entity::find()
-        .filter(campaign::Column::Code.eq(code))
+        .filter(campaign::Column::Code.eq(key))
         .one(db)
         .await?
-        .ok_or_else(|| StorageError::NotFound(format!("campaign {code}")))?;
+        .ok_or_else(not_found)?;
     with_template(db, model).await
 }
 

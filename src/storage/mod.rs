@@ -32,6 +32,13 @@ pub use receipts::ReceiptRecord;
 pub use responses::{NewResponse, Submission};
 pub use units::{ServicePointRecord, SurveyPlace, UnitFilter, UnitRow};
 
+/// A code, name or username as a lookup key: `None` when it holds a NUL byte, which no
+/// stored one has and PostgreSQL refuses in any text it is sent, so that such a lookup
+/// is "not found" on every backend, never a database error.
+pub fn lookup_key(text: &str) -> Option<&str> {
+    (!text.contains('\0')).then_some(text)
+}
+
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};

@@ -310,6 +310,9 @@ pub async fn latest_questionnaire_id(
     db: &impl ConnectionTrait,
     code: &str,
 ) -> Result<Option<i32>, StorageError> {
+    let Some(code) = super::lookup_key(code) else {
+        return Ok(None);
+    };
     Ok(questionnaire::Entity::find()
         .filter(questionnaire::Column::Code.eq(code))
         .order_by_desc(questionnaire::Column::Version)

@@ -152,7 +152,9 @@ pub async fn nonce_stored(
     db: &impl ConnectionTrait,
     nonce: Option<&str>,
 ) -> Result<bool, StorageError> {
-    let Some(nonce) = nonce else { return Ok(false) };
+    let Some(nonce) = nonce.and_then(super::lookup_key) else {
+        return Ok(false);
+    };
     Ok(response::Entity::find()
         .select_only()
         .column(response::Column::Id)

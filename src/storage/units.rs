@@ -195,8 +195,11 @@ pub async fn by_code(
     on: Option<NaiveDate>,
 ) -> Result<UnitRow, StorageError> {
     let day = on.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let Some(key) = super::lookup_key(code) else {
+        return Err(StorageError::NotFound(format!("unit {code}")));
+    };
     let periods = unit::Entity::find()
-        .filter(unit::Column::Code.eq(code))
+        .filter(unit::Column::Code.eq(key))
         .order_by_asc(unit::Column::ValidFrom)
         .all(db)
         .await?;
@@ -285,15 +288,16 @@ pub async fn service_point_by_code(
     unit: &UnitRow,
     code: &str,
 ) -> Result<ServicePointRecord, StorageError> {
+    let not_found =
+        || StorageError::NotFound(format!("service point {code} of unit {}", unit.code));
+    let key = super::lookup_key(code).ok_or_else(not_found)?;
     service_point::Entity::find()
         .filter(service_point::Column::UnitId.eq(unit.id))
-        .filter(service_point::Column::Code.eq(code))
+        .filter(service_point::Column::Code.eq(key))
         .one(db)
         .await?
         .map(Into::into)
-        .ok_or_else(|| {
-            StorageError::NotFound(format!("service point {code} of unit {}", unit.code))
-        })
+        .ok_or_else(not_found)
 }
 
 /// A unit's default service point (its Bộ phận Một cửa).

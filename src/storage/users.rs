@@ -127,10 +127,17 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<Option<StaffAccount>, StorageError> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let model = user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
-        .one(db)
-        .await?;
+    let username = username.trim().to_lowercase();
+    // A NUL byte: no such user (the dummy hash below still costs its time).
+    let model = match super::lookup_key(&username) {
+        Some(key) => {
+            user::Entity::find()
+                .filter(user::Column::Username.eq(key))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
     let hash = match &model {
         Some(m) => m.password_hash.clone(),
         None => DUMMY
@@ -190,11 +197,13 @@ pub async fn reset_password(
     username: &str,
 ) -> Result<String, StorageError> {
     let username = username.trim().to_lowercase();
+    let not_found = || StorageError::NotFound(format!("no user {username}"));
+    let key = super::lookup_key(&username).ok_or_else(not_found)?;
     let model = user::Entity::find()
-        .filter(user::Column::Username.eq(&username))
+        .filter(user::Column::Username.eq(key))
         .one(db)
         .await?
-        .ok_or_else(|| StorageError::NotFound(format!("no user {username}")))?;
+        .ok_or_else(not_found)?;
     reset(db, actor, model).await
 }
 
