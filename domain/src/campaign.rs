@@ -1,6 +1,6 @@
 //! Campaigns (survey rounds) and how a response reached us.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::quota::{QuotaMethod, SampleDesign, SampleDesignError};
@@ -312,8 +312,14 @@ pub fn receipt_expiry(
     )
 }
 
-/// A campaign as an API client asks for it, before it is checked.
+/// The years a campaign may run in: a date outside is a typing slip (`9999-12-31`), and
+/// day arithmetic near chrono's limits would overflow.
+pub const CAMPAIGN_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A campaign as an API client asks for it, before it is checked. An unknown field is
+/// refused: a misspelt `confidance` must not silently fall back to the default.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CampaignRequest {
     pub code: String,
     pub name: String,
@@ -405,6 +411,18 @@ impl CampaignRequest {
         }
         if let Err(found) = crate::text::refuse_control(&self.template) {
             fail("template", format!("the template holds {found}"));
+        }
+        for (field, day) in [("starts_on", self.starts_on), ("ends_on", self.ends_on)] {
+            if !CAMPAIGN_YEARS.contains(&day.year()) {
+                fail(
+                    field,
+                    format!(
+                        "{field} {day} is not in the years {}–{}",
+                        CAMPAIGN_YEARS.start(),
+                        CAMPAIGN_YEARS.end()
+                    ),
+                );
+            }
         }
         if self.ends_on < self.starts_on {
             fail(
@@ -567,6 +585,28 @@ mod tests {
         r.confidence = Some(1.0);
         let errors = r.parse().unwrap_err();
         assert_eq!(errors[0].field, "confidence");
+    }
+
+    #[test]
+    fn years_names_and_fields_are_bounded() {
+        let mut r = request();
+        r.starts_on = NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
+        r.ends_on = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        r.name = "Khảo\0sát".into();
+        r.template = "SIPAS\u{1}".into();
+        let fields: Vec<&str> = r.parse().unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["name", "template", "starts_on", "ends_on"]);
+        let mut r = request();
+        r.starts_on = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+        r.ends_on = NaiveDate::from_ymd_opt(2100, 12, 31).unwrap();
+        assert!(r.parse().is_ok());
+        let misspelt = serde_json::json!({"code": "X", "name": "X", "template": "SIPAS-2017",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31", "confidance": 0.99});
+        let error = serde_json::from_value::<CampaignRequest>(misspelt).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `confidance`"),
+            "{error}"
+        );
     }
 
     #[test]

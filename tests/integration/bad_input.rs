@@ -14,6 +14,7 @@ backend_tests!(
     control_characters_in_json_bodies_are_refused_by_field,
     control_characters_in_imported_cells_are_refused_by_line_and_column,
     a_nul_byte_in_a_login_or_a_lookup_is_not_found,
+    unknown_json_fields_and_far_years_are_refused_by_name,
 );
 
 const FRAME_HEADER: &str = "unit_code,service_point_code,population\n";
@@ -280,4 +281,88 @@ async fn a_nul_byte_in_a_login_or_a_lookup_is_not_found(backend: Backend) {
         sipas::storage::users::reset_password(db, "cli", "admin\0").await,
         Err(StorageError::NotFound(_))
     ));
+}
+
+/// Issue 13, finding 8: `confidance` fell back to the default confidence (201), and a
+/// campaign could run until 9999.
+async fn unknown_json_fields_and_far_years_are_refused_by_name(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let post = reqwest::Method::POST;
+    let campaign = json!({"code": "YEARS", "name": "Khảo sát", "template": "SIPAS-2017",
+                          "starts_on": "2026-01-01", "ends_on": "2026-12-31"});
+    let mut misspelt = campaign.clone();
+    misspelt["confidance"] = json!(0.99);
+    let (status, error) = send(&app, post.clone(), "/api/v1/campaigns", misspelt).await;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(fields(&error), ["confidance"], "{error}");
+    let mut far = campaign.clone();
+    far["ends_on"] = json!("9999-12-31");
+    far["starts_on"] = json!("1900-01-01");
+    let (status, error) = send(&app, post.clone(), "/api/v1/campaigns", far).await;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(fields(&error), ["starts_on", "ends_on"], "{error}");
+    let (status, _) = send(&app, post.clone(), "/api/v1/campaigns", campaign).await;
+    assert_eq!(status, 201);
+    for (method, path, body, field) in [
+        (
+            post.clone(),
+            "/api/v1/campaigns/YEARS/receipts",
+            json!({"dossier_code": "D-1", "unit_code": "18073", "returned_on": "2026-03-01",
+                   "service_point": "MC"}),
+            "service_point",
+        ),
+        (
+            post.clone(),
+            "/api/v1/units/18073/service-points",
+            json!({"code": "MC-9", "name": "Một cửa 9", "nmae": "x"}),
+            "nmae",
+        ),
+        (
+            post.clone(),
+            "/api/v1/webhooks",
+            json!({"url": "https://example.org/hook", "secret": "mine"}),
+            "secret",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/par-schemes/NEW-1",
+            json!({"name": "x", "points": {"commune": {"criteria_max_points": 1.0,
+                   "survey_max_points": 1.0, "max_total": 2.0, "bonus": 1.0}}}),
+            "bonus",
+        ),
+    ] {
+        let (status, error) = send(&app, method, path, body.clone()).await;
+        assert_eq!(status, 422, "{path} {body} → {error}");
+        assert_eq!(fields(&error), [field], "{error}");
+    }
+    // The OpenAPI document says so.
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for schema in [
+        "NewCampaignDoc",
+        "NewReceipt",
+        "NewServicePointBody",
+        "NewUnitBody",
+        "RenameBody",
+        "CloseBody",
+        "NewWebhook",
+        "ParSchemeBody",
+        "ParMaxPointsDoc",
+    ] {
+        assert_eq!(
+            doc["components"]["schemas"][schema]["additionalProperties"],
+            json!(false),
+            "{schema}: {}",
+            doc["components"]["schemas"][schema]
+        );
+    }
 }

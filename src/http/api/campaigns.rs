@@ -62,7 +62,8 @@ impl From<CampaignRecord> for Campaign {
 
 /// A new campaign as the API takes it (the domain's `CampaignRequest`; this only
 /// describes it in the OpenAPI document).
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NewCampaignDoc {
     pub code: String,

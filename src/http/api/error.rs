@@ -311,10 +311,26 @@ pub fn json_config() -> actix_web::web::JsonConfig {
                 | JsonPayloadError::OverflowKnownLength { limit, .. } => {
                     ApiError::payload_too_large(limit)
                 }
+                JsonPayloadError::Deserialize(err) => match unknown_field(&err.to_string()) {
+                    // Every request body refuses unknown fields: a misspelt optional
+                    // field would otherwise silently take its default.
+                    Some(field) => ApiError::unprocessable(format!("invalid JSON body: {err}"))
+                        .with_details([serde_json::json!({
+                            "field": field,
+                            "message": format!("unknown field {field}"),
+                        })]),
+                    None => ApiError::unprocessable(format!("invalid JSON body: {err}")),
+                },
                 err => ApiError::unprocessable(format!("invalid JSON body: {err}")),
             }
             .into()
         })
+}
+
+/// The field serde's `deny_unknown_fields` named: "unknown field `confidance`, expected …".
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.split_once("unknown field `")?.1;
+    Some(&rest[..rest.find('`')?])
 }
 
 pub fn query_config() -> actix_web::web::QueryConfig {

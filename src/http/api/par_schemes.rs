@@ -25,6 +25,7 @@ pub struct ParSchemeDoc {
 }
 
 #[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ParMaxPointsDoc {
     /// Points from the appraisal of the criteria.
     pub criteria_max_points: f64,
@@ -34,6 +35,7 @@ pub struct ParMaxPointsDoc {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ParSchemeBody {
     pub name: String,
     /// By unit type code; a type left out earns no points.

@@ -33,6 +33,7 @@ impl From<ReceiptError> for ApiError {
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewReceipt {
     /// The dossier's code in the one-stop system; stored only as a keyed hash.
     pub dossier_code: String,

@@ -103,12 +103,14 @@ impl From<ServicePointRecord> for ServicePoint {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewServicePointBody {
     pub code: String,
     pub name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUnitBody {
     pub code: String,
     pub name: String,
@@ -120,11 +122,13 @@ pub struct NewUnitBody {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RenameBody {
     pub name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CloseBody {
     /// The first day without it: campaigns starting from then no longer see it.
     pub on: NaiveDate,

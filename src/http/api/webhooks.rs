@@ -35,6 +35,7 @@ pub struct CreatedWebhook {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// Absolute `http://` or `https://` URL, at most 2,000 characters.
     pub url: String,
