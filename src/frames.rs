@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sipas_domain::import::{Problems, read_frame};
+use sipas_domain::import::{LineError, Problems, read_frame};
 use sipas_domain::quota::{FrameEntry, unit_populations};
 
 use crate::scores::{ScoreBook, ScoreQuery};
@@ -214,6 +214,10 @@ pub async fn plan(
 /// Applies a frame file in one transaction: parsed, planned against the frame as it is
 /// now (refused as [`FrameError::Stale`] when `expected` names another state, the
 /// digest a preview showed), stored, audited, and the score book settled.
+///
+/// A replacement by a file with no line would delete the whole frame and every quota:
+/// it is refused unless it is a previewed change (`expected` given), whose preview said
+/// that the frame would be empty; a truncated export sent straight is never applied.
 pub async fn apply(
     storage: &Storage,
     scores: &ScoreBook,
@@ -225,6 +229,15 @@ pub async fn apply(
 ) -> Result<FramePlan, FrameError> {
     let campaign = campaigns::by_code(storage.db(), campaign_code).await?;
     let (file, codes) = parse(storage.db(), &campaign, text).await?;
+    if file.is_empty() && mode == FrameMode::Replace && expected.is_none() {
+        let mut none = Problems::default();
+        none.push(LineError::new(
+            1,
+            None,
+            "the file has no data line: nothing was changed (a frame is never emptied by an upload)",
+        ));
+        return Err(FrameError::Refused(none));
+    }
     let txn = storage.write().await?;
     // Read again inside the write transaction: the status may have changed meanwhile.
     let campaign = campaigns::by_code(&txn, campaign_code).await?;

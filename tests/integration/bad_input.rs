@@ -15,6 +15,7 @@ backend_tests!(
     control_characters_in_imported_cells_are_refused_by_line_and_column,
     a_nul_byte_in_a_login_or_a_lookup_is_not_found,
     unknown_json_fields_and_far_years_are_refused_by_name,
+    an_empty_replacement_is_refused_by_the_frame_service,
 );
 
 const FRAME_HEADER: &str = "unit_code,service_point_code,population\n";
@@ -365,4 +366,58 @@ async fn unknown_json_fields_and_far_years_are_refused_by_name(backend: Backend)
             doc["components"]["schemas"][schema]
         );
     }
+}
+
+/// Issue 13, finding 5: the header-only check lived in the API handler only; the
+/// service that applies a frame (used by the API, the dashboard and any later caller)
+/// refuses it itself, unless it is a previewed change.
+async fn an_empty_replacement_is_refused_by_the_frame_service(backend: Backend) {
+    use sipas::frames::{FrameError, FrameMode, apply};
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    create_campaign(&app, json!({"code": "EMPTY-SVC"})).await;
+    let good = format!("{FRAME_HEADER}18073,,120\n18100,,1000\n");
+    let response = app
+        .send_csv(
+            reqwest::Method::PUT,
+            "/api/v1/campaigns/EMPTY-SVC/frame",
+            &good,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let before = frame_state(&app, "EMPTY-SVC").await;
+    for text in [FRAME_HEADER, "unit_code,service_point_code,population"] {
+        let result = apply(
+            &app.storage,
+            &app.scores,
+            "test",
+            "EMPTY-SVC",
+            text,
+            FrameMode::Replace,
+            None,
+        )
+        .await;
+        match result {
+            Err(FrameError::Refused(problems)) => {
+                let (listed, _) = problems.into_parts();
+                assert_eq!(listed.len(), 1, "{text:?}: {listed:?}");
+                assert!(listed[0].line <= 3, "{listed:?}");
+            }
+            other => panic!("{text:?}: {other:?}"),
+        }
+        assert_eq!(frame_state(&app, "EMPTY-SVC").await, before, "{text:?}");
+    }
+    let merged = apply(
+        &app.storage,
+        &app.scores,
+        "test",
+        "EMPTY-SVC",
+        FRAME_HEADER,
+        FrameMode::Merge,
+        None,
+    )
+    .await;
+    assert!(merged.is_ok(), "a merge of nothing changes nothing");
+    assert_eq!(frame_state(&app, "EMPTY-SVC").await, before);
 }

@@ -111,18 +111,7 @@ pub async fn replace_frame(
         campaign.units_on,
     )
     .await?;
-    // A replacement with no line would delete the whole frame and every quota: a
-    // truncated export, not an intent. (The dashboard asks before removing units.)
-    let (lines, problems) = sipas_domain::import::read_frame(&text);
-    if lines.is_empty() && problems.is_empty() {
-        let mut none = Problems::default();
-        none.push(LineError::new(
-            1,
-            None,
-            "the file has no data line: nothing was changed (a frame is never emptied by an upload)",
-        ));
-        return Err(refused(none));
-    }
+    // A file with no line is refused by `frames::apply` itself (never sent a digest here).
     let plan = crate::frames::apply(
         &state.storage,
         &state.scores,
