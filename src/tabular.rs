@@ -41,7 +41,138 @@ pub fn csv_text(bytes: &[u8]) -> Result<String, TableError> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_owned())
 }
 
+/// The most columns a table may use: a response file has about 30, an appraisal file
+/// its criteria. A cell further right is a stray, refused before anything is built.
+pub const MAX_COLUMNS: u32 = 1_000;
+
+/// The most non-empty cells a sheet may hold (100,000 forms of 22 answers, and more).
+pub const MAX_CELLS: usize = 5_000_000;
+
+/// The most a workbook may hold once unpacked: a few megabytes of table compress well,
+/// but not a thousandfold (a "ZIP bomb" would fill the memory before any check).
+pub const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+
 fn workbook_csv(bytes: &[u8]) -> Result<String, TableError> {
+    // calamine may panic on a malformed workbook: the upload is refused, the worker lives.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if bytes.starts_with(b"PK\x03\x04") {
+            check_unpacked_size(bytes)?;
+            if let Ok(book) = calamine::Xlsx::new(Cursor::new(bytes)) {
+                return xlsx_csv(book);
+            }
+        }
+        other_workbook_csv(bytes)
+    }))
+    .unwrap_or_else(|_| {
+        Err(TableError::Workbook(
+            "the workbook is malformed (its reader failed)".into(),
+        ))
+    })
+}
+
+/// Refuses a ZIP container whose entries say they unpack to more than
+/// [`MAX_UNPACKED_BYTES`].
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), TableError> {
+    let broken = |e: zip::result::ZipError| TableError::Workbook(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(broken)?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        // The central directory's size, read without unpacking anything.
+        total = total.saturating_add(archive.by_index_raw(i).map_err(broken)?.size());
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(TableError::Workbook(format!(
+            "the workbook unpacks to {} MB, more than the {} MB a table may take",
+            total / (1024 * 1024),
+            MAX_UNPACKED_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+/// An XLSX workbook's first sheet, read cell by cell: calamine's own range would be
+/// allocated over the sheet's whole extent, billions of cells for one stray cell at
+/// `XFD1048576`; here only the cells that hold something are kept, and a cell past
+/// [`MAX_COLUMNS`] or more than [`MAX_CELLS`] of them refuse the file.
+fn xlsx_csv(mut book: calamine::Xlsx<Cursor<&[u8]>>) -> Result<String, TableError> {
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(TableError::NoSheet)?;
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| TableError::Workbook(e.to_string()))?;
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    while let Some(cell) = reader
+        .next_cell()
+        .map_err(|e| TableError::Workbook(e.to_string()))?
+    {
+        let (row, column) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        if column >= MAX_COLUMNS {
+            return Err(TableError::Workbook(format!(
+                "row {} has a value in column {}; a table has at most {MAX_COLUMNS} columns",
+                u64::from(row) + 1,
+                u64::from(column) + 1
+            )));
+        }
+        if cells.len() >= MAX_CELLS {
+            return Err(TableError::Workbook(format!(
+                "the sheet holds more than {MAX_CELLS} values"
+            )));
+        }
+        cells.push((row, column, text));
+    }
+    cells.sort_by_key(|(row, column, _)| (*row, *column));
+    let mut next_row = 0u32;
+    let mut out = Vec::new();
+    let mut width = 0;
+    let mut i = 0;
+    while i < cells.len() {
+        let row = cells[i].0;
+        // Rows without a value are blank lines, so line n is still row n.
+        out.resize(out.len() + (row - next_row) as usize, b'\n');
+        let mut line: Vec<String> = Vec::new();
+        while i < cells.len() && cells[i].0 == row {
+            let (_, column, text) = std::mem::take(&mut cells[i]);
+            if line.len() <= column as usize {
+                line.resize(column as usize + 1, String::new());
+            }
+            line[column as usize] = text;
+            i += 1;
+        }
+        if width == 0 {
+            width = line.len();
+        }
+        write_row(&mut out, line, width)?;
+        next_row = row + 1;
+    }
+    String::from_utf8(out).map_err(|_| TableError::NotText)
+}
+
+/// One row as a CSV line, at least as wide as the header, so a row whose last cells
+/// are empty still has every field (the importers count them).
+fn write_row(out: &mut Vec<u8>, mut cells: Vec<String>, width: usize) -> Result<(), TableError> {
+    if cells.len() < width {
+        cells.resize(width, String::new());
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    writer.write_record(&cells).map_err(csv_error)?;
+    writer
+        .flush()
+        .map_err(|e| TableError::Workbook(e.to_string()))
+}
+
+/// An XLS or ODS workbook's first sheet (their readers build the whole range; the
+/// formats bound it: 65,536 × 256 cells for XLS).
+fn other_workbook_csv(bytes: &[u8]) -> Result<String, TableError> {
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| TableError::Workbook(e.to_string()))?;
     let range = book
@@ -65,17 +196,7 @@ fn workbook_csv(bytes: &[u8]) -> Result<String, TableError> {
             width = cells.len();
         }
         if !cells.is_empty() {
-            if cells.len() < width {
-                cells.resize(width, String::new());
-            }
-            let mut writer = csv::WriterBuilder::new()
-                .flexible(true)
-                .terminator(csv::Terminator::Any(b'\n'))
-                .from_writer(&mut out);
-            writer.write_record(&cells).map_err(csv_error)?;
-            writer
-                .flush()
-                .map_err(|e| TableError::Workbook(e.to_string()))?;
+            write_row(&mut out, cells, width)?;
         } else {
             // A blank row stays a blank line, so the rows below keep their numbers.
             out.push(b'\n');
@@ -176,6 +297,45 @@ mod tests {
             .into_parts();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [4, 6], "{errors:?}");
+    }
+
+    /// A stray value at Excel's last cell made calamine allocate the whole sheet's
+    /// extent (17 billion cells): the process aborted. Now only values are kept.
+    #[test]
+    fn a_cell_at_a_far_address_is_refused_without_building_the_sheet() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "unit_code").unwrap();
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let started = std::time::Instant::now();
+        match csv_text(&bytes) {
+            Err(TableError::Workbook(m)) => assert!(m.contains("column 16384"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Far down in a used column is only blank lines: line n is still row n.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "unit_code").unwrap();
+        sheet.write_string(0, 2, "population").unwrap();
+        sheet.write_string(1_048_575, 0, "18073").unwrap();
+        let text = csv_text(&book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(text.lines().count(), 1_048_576);
+        assert_eq!(text.lines().last(), Some("18073,,"));
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_beyond_the_bound_is_refused() {
+        let mut bytes = workbook(&[&["unit_code"]], 0);
+        // The central directory says what each entry unpacks to (offset 24 of an
+        // entry's record): a ZIP bomb says gigabytes.
+        let at = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[at + 24..at + 28].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+        match csv_text(&bytes) {
+            Err(TableError::Workbook(m)) => assert!(m.contains("unpacks to"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
