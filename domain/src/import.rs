@@ -178,14 +178,20 @@ impl<'a> LineNumbers<'a> {
         self.line
     }
 
-    /// The line of the header: the first that is not blank.
+    /// The line of the header: the first that is not blank, or line 1 in a file with
+    /// none (no line past the end of the file).
     fn first_nonblank(&self) -> u64 {
+        let is_blank = |l: &[u8]| l.iter().all(|b| b.is_ascii_whitespace());
         let blank = self
             .text
             .split(|&b| b == b'\n')
-            .take_while(|l| l.iter().all(|b| b.is_ascii_whitespace()))
+            .take_while(|l| is_blank(l))
             .count();
-        blank as u64 + 1
+        if blank == self.text.split(|&b| b == b'\n').count() {
+            1
+        } else {
+            blank as u64 + 1
+        }
     }
 }
 
