@@ -345,3 +345,128 @@ mod tests {
         assert!(matches!(csv_text(&bytes), Err(TableError::Workbook(_))));
     }
 }
+
+/// Fuzzing (issue 13): whatever workbook arrives, reading it never panics and never
+/// allocates past the bounds. See docs/fuzzing.md for the long run.
+#[cfg(test)]
+mod fuzz {
+    use std::io::{Read, Write};
+
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    use super::*;
+
+    fn cases(suite: u32) -> Config {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(suite);
+        Config {
+            cases,
+            ..Config::default()
+        }
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("unit_code".to_owned()),
+            Just("population".to_owned()),
+            Just("18073".to_owned()),
+            Just("9223372036854775808".to_owned()),
+            Just("\0".to_owned()),
+            Just("a,\"b\"\n".to_owned()),
+            "\\PC{0,10}",
+            any::<f64>().prop_map(|f| f.to_string()),
+        ]
+    }
+
+    /// A workbook with cells anywhere on the sheet, Excel's last cell included.
+    fn workbook() -> impl Strategy<Value = Vec<u8>> {
+        let position = prop_oneof![
+            8 => (0..20u32, 0..5u16),
+            1 => (0..1_048_576u32, 0..16_384u16),
+        ];
+        proptest::collection::vec((position, value()), 0..12).prop_map(|cells| {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for ((row, column), text) in cells {
+                let _ = match text.parse::<f64>() {
+                    Ok(n) if n.is_finite() => sheet.write_number(row, column, n).map(|_| ()),
+                    _ => sheet.write_string(row, column, &text).map(|_| ()),
+                };
+            }
+            book.save_to_buffer().unwrap_or_default()
+        })
+    }
+
+    /// The workbook with its sheet's XML damaged (stored uncompressed, so the damage is
+    /// what calamine reads, not a CRC error).
+    fn damaged(bytes: &[u8], edits: &[(usize, Vec<u8>, usize)]) -> Vec<u8> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            if name.ends_with(".xml") && (name.contains("sheet") || name.contains("sharedStrings"))
+            {
+                for (at, insert, remove) in edits {
+                    let at = at % (data.len() + 1);
+                    let end = (at + remove).min(data.len());
+                    data.splice(at..end, insert.iter().copied());
+                }
+            }
+            out.start_file(name, stored).unwrap();
+            out.write_all(&data).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    fn xml_bits() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"<c r=\"XFD1048576\"><v>1</v></c>".to_vec()),
+            Just(b"<c r=\"A1048577\" t=\"s\"><v>99999</v></c>".to_vec()),
+            Just(b"<dimension ref=\"A1:XFD1048576\"/>".to_vec()),
+            Just(b"<row r=\"4294967295\">".to_vec()),
+            Just(b"<c r=\"ZZZZZZ1\"><v>1</v></c>".to_vec()),
+            Just(b"</row>".to_vec()),
+            Just(b"<".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b"<si><t>x</t></si>".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(cases(24))]
+
+        #[test]
+        fn any_workbook_is_read_or_refused_never_a_panic(bytes in workbook()) {
+            if let Ok(text) = csv_text(&bytes) {
+                // At most Excel's rows, each no wider than the columns allowed.
+                prop_assert!(text.split('\n').count() <= 1_048_577);
+                let _ = sipas_domain::import::read_frame(&text);
+            }
+        }
+
+        #[test]
+        fn a_damaged_workbook_is_read_or_refused_never_a_panic(
+            bytes in workbook(),
+            edits in proptest::collection::vec((any::<usize>(), xml_bits(), 0..16usize), 1..4),
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..3),
+        ) {
+            let mut bytes = damaged(&bytes, &edits);
+            let _ = csv_text(&bytes);
+            for (at, b) in flips {
+                let i = at % bytes.len();
+                bytes[i] = b;
+            }
+            let _ = csv_text(&bytes);
+        }
+    }
+}
