@@ -21,6 +21,7 @@ mod dashboard_browser;
 mod desks_staff;
 mod exports;
 mod frame_upload;
+mod fuzz_uploads;
 mod health;
 mod league;
 mod nodes;
