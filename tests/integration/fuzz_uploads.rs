@@ -42,6 +42,91 @@ fn uploads_never_fail_and_change_all_or_nothing_postgres() {
     fuzz(Backend::Postgres);
 }
 
+#[test]
+fn citizen_forms_never_fail_postgres() {
+    fuzz_forms(Backend::Postgres);
+}
+
+/// A form field: a criterion, a hidden field, or anything.
+fn form_field() -> impl Strategy<Value = (String, String)> {
+    let q = sipas_domain::reference::questionnaires().remove(0);
+    let codes: Vec<String> = q.criteria().map(|(_, c)| c.code.clone()).collect();
+    let name = prop_oneof![
+        2 => proptest::sample::select(codes),
+        1 => proptest::sample::select(vec![
+            "_nonce".to_owned(), "_issued".to_owned(), "website".to_owned(),
+            "comment".to_owned(), "lang".to_owned(),
+        ]),
+        1 => "\\PC{0,8}",
+    ];
+    (name, mutations::nasty())
+}
+
+/// Citizens' forms, valid answers with random fields over them, and raw bodies of any
+/// bytes: never a 5xx (a NUL byte once failed a whole batch on PostgreSQL).
+fn fuzz_forms(backend: Backend) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some((app, url)) = runtime.block_on(async {
+        let app = spawn_app(backend).await?;
+        create_campaign(&app, json!({"code": "FUZZ-FORM", "min_fill_seconds": 0})).await;
+        let url = crate::citizen::desk_url(&app, "FUZZ-FORM", "18073").await;
+        Some((app, url))
+    }) else {
+        return;
+    };
+    let client = crate::common::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let strategy = (
+        proptest::collection::vec(form_field(), 0..4),
+        proptest::collection::vec(any::<u8>(), 0..200),
+        any::<bool>(),
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(cases(12));
+    let tally = std::cell::RefCell::new(std::collections::BTreeMap::<u16, u64>::new());
+    let result = runner.run(&strategy, |(fields, raw, send_raw)| {
+        let status = runtime.block_on(async {
+            let html = app.page(&url).await;
+            let mut form: Vec<(String, String)> = crate::citizen::full_answers("4");
+            for hidden in ["_nonce", "_issued"] {
+                form.push((
+                    hidden.into(),
+                    crate::common::field_value(&html, hidden).unwrap(),
+                ));
+            }
+            form.push(("website".into(), String::new()));
+            form.extend(fields);
+            let request = client.post(&url);
+            let request = if send_raw {
+                request
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(raw)
+            } else {
+                request.form(&form)
+            };
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            (status, body)
+        });
+        prop_assert!(status.0 < 500, "{}: {}", status.0, status.1);
+        *tally.borrow_mut().entry(status.0).or_default() += 1;
+        Ok(())
+    });
+    eprintln!(
+        "fuzz_forms {backend:?}: forms by status {:?}",
+        tally.borrow()
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
 /// Everything an import may change: the frame, the quotas and the responses.
 type Stored = (
     (Vec<(String, i64)>, Vec<(String, i64)>),
