@@ -79,6 +79,12 @@ impl Application {
             RedisStore::new(settings.redis_url.as_deref())
                 .map_err(|e| anyhow::anyhow!("SIPAS_REDIS_URL is not a valid Redis URL: {e}"))?,
         );
+        // Connect now (bounded), so the first requests find the connection ready; a
+        // Redis that is down only means the in-process fallback until it answers.
+        if redis.is_configured() {
+            let status = redis.status().await;
+            tracing::info!(redis = status.as_str(), "Redis at start");
+        }
         let keys = signing_keys(settings, &storage).await?;
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;

@@ -24,6 +24,7 @@ mod health;
 mod league;
 mod nodes;
 mod openapi;
+mod outage;
 mod overview;
 mod pages;
 mod paper;
