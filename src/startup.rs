@@ -53,7 +53,10 @@ impl Application {
     /// Migrates, seeds the reference data (and the demo campaign when asked), binds the
     /// listener and builds the server; `run_until_stopped` serves.
     pub async fn build(settings: &Settings, demo: bool) -> anyhow::Result<Self> {
-        let storage = Storage::connect(&settings.database_url).await?;
+        let timeout = settings
+            .database_timeout
+            .unwrap_or_else(|| Storage::server_timeout(&settings.database_url));
+        let storage = Storage::connect_with_timeout(&settings.database_url, timeout).await?;
         storage.migrate().await?;
         storage.seed_reference_data().await?;
         let demo_created = if demo {
