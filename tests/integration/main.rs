@@ -11,6 +11,7 @@ mod api_product;
 mod api_units;
 mod audit_complete;
 mod audit_page;
+mod bad_requests;
 mod browser;
 mod change;
 mod citizen;

@@ -164,7 +164,7 @@ fn postgres_address() -> String {
 }
 
 /// The radio buttons checked in a page, as (criterion, value).
-fn checked(html: &str) -> Vec<(String, String)> {
+pub fn checked(html: &str) -> Vec<(String, String)> {
     html.split("<input ")
         .filter(|tag| tag.contains("type=\"radio\"") && tag.contains(" checked"))
         .map(|tag| {
