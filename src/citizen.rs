@@ -25,6 +25,9 @@ use crate::submissions::SubmissionQueue;
 /// How long a desk's place (unit, desk names) is cached. The campaign's status is not
 /// cached here: it comes from the score book's follower, and the write itself checks it.
 const PLACE_TTL: Duration = Duration::from_secs(30);
+/// How long the last place and receipt read from the database are kept, to show the
+/// form again (with the citizen's answers) while the database is out of reach.
+const OUTAGE_TTL: Duration = Duration::from_secs(24 * 3600);
 /// The longest comment kept, in characters (the form's `maxlength`).
 pub const COMMENT_MAX_CHARS: usize = sipas_templates::survey::COMMENT_MAX_CHARS;
 
@@ -81,6 +84,30 @@ pub enum Outcome {
     AlreadyAnswered,
 }
 
+/// The answers a form gives, each criterion's code with its value, whether or not
+/// every question was answered: what a re-shown form keeps checked.
+pub fn answered(
+    questionnaire: &Questionnaire,
+    fields: &HashMap<String, String>,
+) -> Vec<(String, u8)> {
+    let parsed = Answers::from_form(questionnaire, |name| fields.get(name).map(String::as_str));
+    answered_in(questionnaire, &parsed)
+}
+
+fn answered_in(
+    questionnaire: &Questionnaire,
+    parsed: &Result<Answers, sipas_domain::questionnaire::IncompleteForm>,
+) -> Vec<(String, u8)> {
+    match parsed {
+        Ok(answers) => questionnaire
+            .criteria()
+            .zip(answers.values())
+            .map(|((_, c), v)| (c.code.clone(), *v))
+            .collect(),
+        Err(incomplete) => incomplete.answered.clone(),
+    }
+}
+
 pub struct CitizenService {
     storage: Storage,
     keys: SigningKeys,
@@ -92,6 +119,11 @@ pub struct CitizenService {
     /// By desk and campaign revision: renaming or closing a unit or desk bumps every
     /// campaign's revision, so every node stops using what it kept at its next read.
     places: Cache<(i32, i64), Arc<SurveyPlace>>,
+    /// The last place and receipt read, by id, used only when the database is out of
+    /// reach: the form is shown again with the answers kept, and nothing is stored
+    /// until the database answers (the write checks everything again).
+    last_places: Cache<i32, Arc<SurveyPlace>>,
+    last_receipts: Cache<i32, receipts::ReceiptRecord>,
 }
 
 impl CitizenService {
@@ -116,6 +148,14 @@ impl CitizenService {
                 .max_capacity(50_000)
                 .time_to_live(PLACE_TTL)
                 .build(),
+            last_places: Cache::builder()
+                .max_capacity(50_000)
+                .time_to_live(OUTAGE_TTL)
+                .build(),
+            last_receipts: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(OUTAGE_TTL)
+                .build(),
         }
     }
 
@@ -136,7 +176,8 @@ impl CitizenService {
                 service_point_id, ..
             } => (id(service_point_id)?, None),
             SurveyToken::Receipt { receipt_id, .. } => {
-                let receipt = receipts::by_id(self.storage.db(), id(receipt_id)?)
+                let receipt = self
+                    .receipt(id(receipt_id)?)
                     .await?
                     .filter(|r| r.campaign_id == campaign_id)
                     .ok_or(CitizenError::NotFound)?;
@@ -203,15 +244,7 @@ impl CitizenService {
         let parsed = Answers::from_form(&survey.questionnaire, field);
         let nonce = field(sipas_templates::survey::FIELD_NONCE).unwrap_or_default();
         let Ok(issued) = self.keys.verify_form_nonce(nonce) else {
-            let answered = match &parsed {
-                Ok(answers) => survey
-                    .questionnaire
-                    .criteria()
-                    .zip(answers.values())
-                    .map(|((_, c), v)| (c.code.clone(), *v))
-                    .collect(),
-                Err(incomplete) => incomplete.answered.clone(),
-            };
+            let answered = answered_in(&survey.questionnaire, &parsed);
             return Ok(Outcome::StaleForm { answered });
         };
         let answers = match parsed {
@@ -356,13 +389,35 @@ impl CitizenService {
         if let Some(place) = self.places.get(&(service_point_id, revision)).await {
             return Ok(place);
         }
-        let place = units::survey_place(self.storage.db(), service_point_id)
-            .await?
-            .ok_or(CitizenError::NotFound)?;
-        let place = Arc::new(place);
+        let place = match units::survey_place(self.storage.db(), service_point_id).await {
+            Ok(place) => Arc::new(place.ok_or(CitizenError::NotFound)?),
+            Err(error) => {
+                let last = self.last_places.get(&service_point_id).await;
+                return last.ok_or(CitizenError::Storage(error));
+            }
+        };
         self.places
             .insert((service_point_id, revision), place.clone())
             .await;
+        self.last_places
+            .insert(service_point_id, place.clone())
+            .await;
         Ok(place)
+    }
+
+    /// A receipt's row; the last one read while the database is out of reach.
+    async fn receipt(&self, id: i32) -> Result<Option<receipts::ReceiptRecord>, CitizenError> {
+        match receipts::by_id(self.storage.db(), id).await {
+            Ok(found) => {
+                if let Some(receipt) = &found {
+                    self.last_receipts.insert(id, receipt.clone()).await;
+                }
+                Ok(found)
+            }
+            Err(error) => match self.last_receipts.get(&id).await {
+                Some(last) => Ok(Some(last)),
+                None => Err(error.into()),
+            },
+        }
     }
 }

@@ -23,6 +23,9 @@ pub struct Settings {
     /// Behind a reverse proxy, the client address comes from `Forwarded` /
     /// `X-Forwarded-For`; otherwise those headers are ignored (they could be forged).
     pub trust_proxy: bool,
+    /// The longest a server waits for a database connection (`SIPAS_DATABASE_TIMEOUT_MS`);
+    /// `None`: 800 ms on PostgreSQL, 10 s on SQLite (see `Storage::server_timeout`).
+    pub database_timeout: Option<std::time::Duration>,
     /// The webhook worker: its poll interval, first retry delay (Standard Webhooks'
     /// 5 s; `SIPAS_WEBHOOK_FIRST_RETRY_SECONDS`), lease and timeout.
     pub webhooks: crate::webhooks::WorkerSettings,
@@ -77,6 +80,10 @@ impl Settings {
             redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
             rate_limits: crate::rate_limit::RateLimits::default(),
             trust_proxy: lookup("SIPAS_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            database_timeout: lookup("SIPAS_DATABASE_TIMEOUT_MS")
+                .and_then(|ms| ms.trim().parse::<u64>().ok())
+                .filter(|ms| (1..=600_000).contains(ms))
+                .map(std::time::Duration::from_millis),
             webhooks: {
                 let mut webhooks = crate::webhooks::WorkerSettings::default();
                 if let Some(seconds) = lookup("SIPAS_WEBHOOK_FIRST_RETRY_SECONDS")
@@ -181,6 +188,20 @@ mod tests {
             settings(&[("SIPAS_SECRET", "short")]),
             Err(ConfigError::Secret)
         ));
+    }
+
+    #[test]
+    fn the_database_timeout_is_a_setting() {
+        assert_eq!(settings(&[]).unwrap().database_timeout, None);
+        let short = settings(&[("SIPAS_DATABASE_TIMEOUT_MS", "250")]).unwrap();
+        assert_eq!(
+            short.database_timeout,
+            Some(std::time::Duration::from_millis(250))
+        );
+        for bad in ["0", "-5", "soon", "9999999"] {
+            let s = settings(&[("SIPAS_DATABASE_TIMEOUT_MS", bad)]).unwrap();
+            assert_eq!(s.database_timeout, None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,11 +1,18 @@
 //! The optional Redis shared by the nodes of a deployment (rate limits, coordination).
 //! Without it the service runs on in-process equivalents; a Redis outage degrades the
 //! service, it never takes it down.
+//!
+//! One connection manager is shared by every request, every command is bounded by a
+//! short timeout, and a circuit breaker keeps requests off a Redis that failed: after a
+//! failure Redis is skipped for a pause (0.5 s, doubling up to 10 s), then one request
+//! tries it again while the others carry on without it. No request ever waits for
+//! another's attempt to reach Redis.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use redis::aio::ConnectionManager;
-use tokio::sync::Mutex;
+use redis::aio::{ConnectionLike, ConnectionManager};
+use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
 /// What `/healthz` and `/readyz` say about Redis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,12 +32,190 @@ impl RedisStatus {
     }
 }
 
-const TIMEOUT: Duration = Duration::from_millis(500);
+/// The longest a request waits for Redis, to connect or for one command's answer.
+pub const TIMEOUT: Duration = Duration::from_millis(500);
+/// The first pause after a failure, and the longest one.
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+const LONGEST_PAUSE: Duration = Duration::from_secs(10);
 
 pub struct RedisStore {
     client: Option<redis::Client>,
-    /// Created on first success and reused; it reconnects by itself after an outage.
-    manager: Mutex<Option<ConnectionManager>>,
+    breaker: Arc<Breaker>,
+}
+
+/// The shared connection and the breaker's state. Held only for a few instructions,
+/// never across an await.
+#[derive(Default)]
+struct Breaker {
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Default)]
+struct BreakerState {
+    /// Created on the first successful connect and reused; it reconnects by itself.
+    manager: Option<ConnectionManager>,
+    /// After a failure Redis is skipped until then.
+    skip_until: Option<Instant>,
+    /// The next pause, should the next try fail too.
+    pause: Duration,
+    /// One request is trying Redis again; the others do not wait for it.
+    trying: bool,
+}
+
+/// Whether a request may use Redis now.
+enum Gate {
+    /// Closed breaker: use the connection.
+    Pass(ConnectionManager),
+    /// This request tries Redis again (connecting first when there is no connection).
+    Try(Option<ConnectionManager>),
+    /// Redis failed a moment ago, or another request is trying it: do without.
+    Skip,
+}
+
+impl Breaker {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn admit(&self) -> Gate {
+        let mut state = self.lock();
+        let now = Instant::now();
+        if state.skip_until.is_some_and(|until| now < until) || state.trying {
+            return Gate::Skip;
+        }
+        match (&state.manager, state.skip_until) {
+            (Some(manager), None) => Gate::Pass(manager.clone()),
+            (manager, _) => {
+                let manager = manager.clone();
+                state.trying = true;
+                Gate::Try(manager)
+            }
+        }
+    }
+
+    fn succeeded(&self) {
+        let mut state = self.lock();
+        if state.skip_until.take().is_some() {
+            tracing::info!("Redis answers again");
+        }
+        state.pause = FIRST_PAUSE;
+        state.trying = false;
+    }
+
+    fn failed(&self, error: &dyn std::fmt::Display) {
+        let mut state = self.lock();
+        // The first failure of an outage, or a failed try, opens the breaker; requests
+        // that were already under way when it opened change nothing.
+        if state.skip_until.is_some() && !state.trying {
+            return;
+        }
+        let pause = state.pause.max(FIRST_PAUSE);
+        tracing::warn!(%error, pause_ms = pause.as_millis() as u64,
+            "Redis unreachable; in-process fallback until the next try");
+        state.skip_until = Some(Instant::now() + pause);
+        state.pause = (pause * 2).min(LONGEST_PAUSE);
+        state.trying = false;
+    }
+
+    /// A try that ended without a command: let the next request try instead.
+    fn release(&self) {
+        self.lock().trying = false;
+    }
+
+    fn status(&self) -> RedisStatus {
+        let state = self.lock();
+        if state.manager.is_some() && state.skip_until.is_none() {
+            RedisStatus::Up
+        } else {
+            RedisStatus::Down
+        }
+    }
+}
+
+/// Whether an error says Redis is out of reach (rather than refusing one command).
+fn is_outage(error: &RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
+        || error.is_unrecoverable_error()
+}
+
+fn timed_out() -> RedisError {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "Redis did not answer in time").into()
+}
+
+/// The shared connection as one request uses it: every command bounded by
+/// [`TIMEOUT`], and its outcome reported to the breaker.
+pub struct RedisConnection {
+    manager: ConnectionManager,
+    breaker: Arc<Breaker>,
+    /// This request is the one trying Redis again: its first answer decides.
+    trying: bool,
+}
+
+impl RedisConnection {
+    async fn bounded<T>(
+        &mut self,
+        command: impl std::future::Future<Output = RedisResult<T>>,
+    ) -> RedisResult<T> {
+        let result = tokio::time::timeout(TIMEOUT, command)
+            .await
+            .unwrap_or_else(|_| Err(timed_out()));
+        match &result {
+            Err(error) if is_outage(error) => self.breaker.failed(error),
+            _ if self.trying => self.breaker.succeeded(),
+            _ => {}
+        }
+        self.trying = false;
+        result
+    }
+}
+
+impl Drop for RedisConnection {
+    fn drop(&mut self) {
+        if self.trying {
+            self.breaker.release();
+        }
+    }
+}
+
+impl ConnectionLike for RedisConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        Box::pin(async move {
+            let mut manager = self.manager.clone();
+            self.bounded(async move { manager.req_packed_command(cmd).await })
+                .await
+        })
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        Box::pin(async move {
+            let mut manager = self.manager.clone();
+            self.bounded(async move { manager.req_packed_commands(pipeline, offset, count).await })
+                .await
+        })
+    }
+
+    fn get_db(&self) -> i64 {
+        self.manager.get_db()
+    }
+}
+
+/// Releases a try abandoned halfway (the request was dropped while connecting).
+struct TryGuard<'a>(Option<&'a Breaker>);
+
+impl Drop for TryGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(breaker) = self.0 {
+            breaker.release();
+        }
+    }
 }
 
 impl RedisStore {
@@ -40,7 +225,7 @@ impl RedisStore {
         let client = url.map(redis::Client::open).transpose()?;
         Ok(Self {
             client,
-            manager: Mutex::new(None),
+            breaker: Arc::default(),
         })
     }
 
@@ -48,31 +233,50 @@ impl RedisStore {
         self.client.is_some()
     }
 
-    /// A connection if Redis is configured and answers within a short timeout.
-    pub async fn connection(&self) -> Option<ConnectionManager> {
+    /// The shared connection, if Redis is configured and not skipped after a recent
+    /// failure. Waits at most [`TIMEOUT`] (one request connecting); never for another
+    /// request.
+    pub async fn connection(&self) -> Option<RedisConnection> {
         let client = self.client.as_ref()?;
-        let mut guard = self.manager.lock().await;
-        if guard.is_none() {
-            let config = redis::aio::ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(TIMEOUT))
-                .set_response_timeout(Some(TIMEOUT))
-                .set_number_of_retries(1);
-            match tokio::time::timeout(
-                TIMEOUT * 2,
-                ConnectionManager::new_with_config(client.clone(), config),
-            )
-            .await
-            {
-                Ok(Ok(manager)) => *guard = Some(manager),
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "Redis unreachable; using in-process fallback")
+        let (manager, trying) = match self.breaker.admit() {
+            Gate::Skip => return None,
+            Gate::Pass(manager) => (manager, false),
+            Gate::Try(Some(manager)) => (manager, true),
+            Gate::Try(None) => {
+                // Should this request be dropped while connecting, the next one tries.
+                let mut guard = TryGuard(Some(&self.breaker));
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(TIMEOUT))
+                    .set_response_timeout(Some(TIMEOUT))
+                    .set_number_of_retries(1);
+                let connected = tokio::time::timeout(
+                    TIMEOUT,
+                    ConnectionManager::new_with_config(client.clone(), config),
+                )
+                .await
+                .unwrap_or_else(|_| Err(timed_out()));
+                guard.0 = None;
+                match connected {
+                    Ok(manager) => {
+                        self.breaker.lock().manager = Some(manager.clone());
+                        self.breaker.succeeded();
+                        (manager, false)
+                    }
+                    Err(error) => {
+                        self.breaker.failed(&error);
+                        return None;
+                    }
                 }
-                Err(_) => tracing::warn!("Redis connection timed out; using in-process fallback"),
             }
-        }
-        guard.clone()
+        };
+        Some(RedisConnection {
+            manager,
+            breaker: self.breaker.clone(),
+            trying,
+        })
     }
 
+    /// Asks Redis (bounded by [`TIMEOUT`]); `/readyz` and start-up use it.
     pub async fn status(&self) -> RedisStatus {
         if !self.is_configured() {
             return RedisStatus::NotConfigured;
@@ -80,10 +284,20 @@ impl RedisStore {
         let Some(mut connection) = self.connection().await else {
             return RedisStatus::Down;
         };
-        let ping = redis::cmd("PING");
-        match tokio::time::timeout(TIMEOUT, ping.query_async::<String>(&mut connection)).await {
-            Ok(Ok(_)) => RedisStatus::Up,
-            _ => RedisStatus::Down,
+        match redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+        {
+            Ok(_) => RedisStatus::Up,
+            Err(_) => RedisStatus::Down,
         }
+    }
+
+    /// What the last use of Redis showed, without asking it (`/healthz`).
+    pub fn last_known_status(&self) -> RedisStatus {
+        if !self.is_configured() {
+            return RedisStatus::NotConfigured;
+        }
+        self.breaker.status()
     }
 }

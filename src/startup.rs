@@ -53,7 +53,10 @@ impl Application {
     /// Migrates, seeds the reference data (and the demo campaign when asked), binds the
     /// listener and builds the server; `run_until_stopped` serves.
     pub async fn build(settings: &Settings, demo: bool) -> anyhow::Result<Self> {
-        let storage = Storage::connect(&settings.database_url).await?;
+        let timeout = settings
+            .database_timeout
+            .unwrap_or_else(|| Storage::server_timeout(&settings.database_url));
+        let storage = Storage::connect_with_timeout(&settings.database_url, timeout).await?;
         storage.migrate().await?;
         storage.seed_reference_data().await?;
         let demo_created = if demo {
@@ -79,6 +82,12 @@ impl Application {
             RedisStore::new(settings.redis_url.as_deref())
                 .map_err(|e| anyhow::anyhow!("SIPAS_REDIS_URL is not a valid Redis URL: {e}"))?,
         );
+        // Connect now (bounded), so the first requests find the connection ready; a
+        // Redis that is down only means the in-process fallback until it answers.
+        if redis.is_configured() {
+            let status = redis.status().await;
+            tracing::info!(redis = status.as_str(), "Redis at start");
+        }
         let keys = signing_keys(settings, &storage).await?;
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;

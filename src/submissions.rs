@@ -48,7 +48,10 @@ impl SubmissionQueue {
                     }
                     // One response the database refuses must not undo its neighbours':
                     // each is tried again in a transaction of its own, so only it fails.
-                    Err(error) if batch.len() > 1 => {
+                    // (Not when the database is out of reach: that fails them all.)
+                    Err(error)
+                        if batch.len() > 1 && !matches!(error, StorageError::Unavailable(_)) =>
+                    {
                         tracing::warn!(%error, size = batch.len(), "a batch failed; storing its responses one by one");
                         for job in batch.drain(..) {
                             let outcome = store(&storage, std::slice::from_ref(&job)).await;

@@ -1,4 +1,4 @@
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// What can go wrong below the HTTP layer, in terms the layers above can act on.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +22,13 @@ impl From<DbErr> for StorageError {
             _ => match err {
                 DbErr::Conn(e) => Self::Unavailable(e.to_string()),
                 DbErr::ConnectionAcquire(e) => Self::Unavailable(e.to_string()),
+                // A connection lost mid-statement (the server went away): the
+                // database is out of reach, not wrong.
+                DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))
+                    if is_lost_connection(&e) =>
+                {
+                    Self::Unavailable(e.to_string())
+                }
                 other => Self::Database(other),
             },
         }
@@ -38,4 +45,12 @@ where
             sea_orm::TransactionError::Transaction(e) => e.into(),
         }
     }
+}
+
+fn is_lost_connection(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    matches!(
+        error,
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed
+    )
 }

@@ -61,6 +61,23 @@ impl Storage {
     /// created, and the file runs in WAL mode so readers never wait for the writer,
     /// with `synchronous=FULL`: an acknowledged answer survives a power cut too.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        Self::connect_with_timeout(url, Duration::from_secs(10)).await
+    }
+
+    /// The longest a server waits for a connection by default: a citizen or a load
+    /// balancer gets a 503 in under a second when PostgreSQL is gone. SQLite's
+    /// connections are local files, where a wait means the writer lock, not an outage.
+    pub fn server_timeout(url: &str) -> Duration {
+        if sqlite_path(url).is_some() || url.starts_with("sqlite:") {
+            Duration::from_secs(10)
+        } else {
+            Duration::from_millis(800)
+        }
+    }
+
+    /// [`Storage::connect`] with `timeout` as the longest wait to get (or open) a
+    /// connection from the pool.
+    pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, StorageError> {
         if let Some(path) = sqlite_path(url)
             && let Some(dir) = std::path::Path::new(path).parent()
             && !dir.as_os_str().is_empty()
@@ -72,8 +89,9 @@ impl Storage {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10))
+            // sea-orm maps both to the pool's acquire timeout.
+            .connect_timeout(timeout)
+            .acquire_timeout(timeout)
             .max_connections(if sqlite_path(url).is_some() { 8 } else { 16 })
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

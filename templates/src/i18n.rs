@@ -141,6 +141,12 @@ pub struct Text {
     pub rate_limited: &'static str,
     /// The campaign is not taking answers.
     pub closed: &'static str,
+    /// The database is out of reach: nothing was stored, the answers are kept.
+    pub unavailable: &'static str,
+    /// A posted form over the size limit.
+    pub form_too_large: &'static str,
+    /// A posted body that is not a form at all.
+    pub form_unreadable: &'static str,
 }
 
 /// Vietnamese.
@@ -190,6 +196,9 @@ pub static VI: Text = Text {
     all_no_opinion: "Bạn đã chọn \u{201c}Không có ý kiến\u{201d} cho tất cả các câu. Xin đánh giá ít nhất một câu để phiếu được tính.",
     rate_limited: "Có quá nhiều phiếu được gửi từ thiết bị hoặc quầy này trong ít phút qua. Xin thử lại sau 10 phút.",
     closed: "Đợt khảo sát này hiện không nhận phiếu. Cảm ơn bạn đã quan tâm.",
+    unavailable: "Hệ thống tạm thời chưa lưu được phiếu của bạn. Các câu trả lời vẫn được giữ nguyên bên dưới; xin bấm \u{201c}Gửi đánh giá\u{201d} lại sau ít phút. Phiếu chỉ được tính một lần.",
+    form_too_large: "Phiếu gửi lên quá lớn nên không đọc được (có thể phần góp ý quá dài). Xin quay lại phiếu, rút ngắn góp ý rồi gửi lại.",
+    form_unreadable: "Không đọc được phiếu gửi lên. Xin quay lại phiếu và gửi lại.",
 };
 
 /// English.
@@ -239,6 +248,9 @@ pub static EN: Text = Text {
     all_no_opinion: "You chose \u{201c}No opinion\u{201d} for every question. Please rate at least one question so that your answers count.",
     rate_limited: "Too many answers were sent from this device or desk in the last few minutes. Please try again in 10 minutes.",
     closed: "This survey is not taking answers at the moment. Thank you for your interest.",
+    unavailable: "We could not save your answers just now. They are kept below: please press \u{201c}Send my answers\u{201d} again in a few minutes. They will be counted once.",
+    form_too_large: "The form sent was too large to read (the comment may be too long). Please go back to the form, shorten the comment and send it again.",
+    form_unreadable: "The form sent could not be read. Please go back to the form and send it again.",
 };
 
 /// A campaign's status (`draft`, `open`, `closed`, `published`) in words; an unknown

@@ -249,6 +249,12 @@ pub async fn json_errors(
     actix_web::Error,
 > {
     use actix_web::http::header;
+    if let Some(error) = unsupported_json_type(&req) {
+        let (req, _) = req.into_parts();
+        return Ok(
+            actix_web::dev::ServiceResponse::new(req, error.error_response()).map_into_right_body(),
+        );
+    }
     let method = req.method().clone();
     let response = next.call(req).await?;
     // A 404 for a path the document describes, asked with a method it does not list
@@ -292,6 +298,23 @@ pub async fn json_errors(
         }
     }
     Ok(actix_web::dev::ServiceResponse::new(req, replaced).map_into_right_body())
+}
+
+/// JSON is `application/json` or an `application/…+json` type (RFC 6839); a body sent
+/// as `text/json` or `text/…+json` is refused with 415 before anything reads it, so a
+/// client learns its header is wrong rather than having it guessed right by chance.
+fn unsupported_json_type(req: &actix_web::dev::ServiceRequest) -> Option<ApiError> {
+    use actix_web::HttpMessage;
+    use actix_web::mime;
+    let mime = req.mime_type().ok().flatten()?;
+    let json = mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON);
+    (json && mime.type_() != mime::APPLICATION).then(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("`Content-Type: {mime}` is not taken: send JSON as `application/json`"),
+        )
+    })
 }
 
 /// Turns actix's own refusals (bad JSON, bad query string, bad path) into the

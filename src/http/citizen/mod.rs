@@ -27,7 +27,13 @@ pub(crate) fn failure(err: CitizenError, lang: Lang, path: String) -> HttpRespon
         }
         CitizenError::Storage(e) => {
             tracing::error!(error = %e, "citizen path failed");
-            survey::error(StatusCode::SERVICE_UNAVAILABLE, lang, Some(path), None)
+            let mut response =
+                survey::error(StatusCode::SERVICE_UNAVAILABLE, lang, Some(path), None);
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                survey::RETRY_AFTER_OUTAGE.into(),
+            );
+            response
         }
     }
 }

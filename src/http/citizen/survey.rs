@@ -13,10 +13,14 @@ use sipas_templates::{
 };
 
 use super::failure;
-use crate::citizen::{OpenSurvey, Outcome, PostedForm};
+use crate::citizen::{CitizenError, OpenSurvey, Outcome, PostedForm};
 use crate::http::{AppState, client_address, html_page, qr_image, survey_url};
 
 const DEVICE_COOKIE: &str = "sipas_device";
+/// Seconds a citizen is asked to wait (`Retry-After`): a database outage is usually
+/// short; a rate limit's window is ten minutes (the page says so too).
+pub(super) const RETRY_AFTER_OUTAGE: u32 = 30;
+const RETRY_AFTER_LIMITED: u32 = 600;
 
 #[derive(Deserialize)]
 pub struct LangQuery {
@@ -174,10 +178,6 @@ pub async fn submit_form(
         device: device.as_ref().map(|c| c.value()),
         address: client_address(&req, state.trust_proxy),
     };
-    let outcome = match state.citizen.submit(&survey, posted).await {
-        Ok(o) => o,
-        Err(e) => return failure(e, lang, path),
-    };
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let issued_at = field(sipas_templates::survey::FIELD_ISSUED_AT)
         .parse()
@@ -187,6 +187,34 @@ pub async fn submit_form(
         view.answers = answers.into_iter().collect::<BTreeMap<_, _>>();
         view.comment = field(sipas_templates::survey::FIELD_COMMENT);
         view
+    };
+    // The same form shown again with every answer and the same nonce: sent again, it is
+    // stored once, whatever became of this attempt.
+    let again = |status: StatusCode, notice: &str, retry_after: u32| {
+        let answered = crate::citizen::answered(&survey.questionnaire, &form);
+        let mut view = keep(
+            answered,
+            field(sipas_templates::survey::FIELD_NONCE),
+            issued_at,
+        );
+        view.notice = Some(notice.to_owned());
+        let mut response = render_form(status, &view);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+        response
+    };
+    let outcome = match state.citizen.submit(&survey, posted).await {
+        Ok(o) => o,
+        Err(CitizenError::Storage(error)) => {
+            tracing::error!(%error, "a citizen's form could not be stored; shown again with its answers");
+            return again(
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.text().unavailable,
+                RETRY_AFTER_OUTAGE,
+            );
+        }
+        Err(e) => return failure(e, lang, path),
     };
     match outcome {
         Outcome::Accepted => HttpResponse::SeeOther()
@@ -213,11 +241,10 @@ pub async fn submit_form(
             view.notice = Some(lang.text().stale_form.to_owned());
             render_form(StatusCode::UNPROCESSABLE_ENTITY, &view)
         }
-        Outcome::RateLimited => error(
+        Outcome::RateLimited => again(
             StatusCode::TOO_MANY_REQUESTS,
-            lang,
-            Some(path.clone()),
-            Some(lang.text().rate_limited),
+            lang.text().rate_limited,
+            RETRY_AFTER_LIMITED,
         ),
         Outcome::AlreadyAnswered => already_answered(&survey, lang, path),
     }
@@ -274,12 +301,31 @@ pub async fn token_qr(
         .unwrap_or_else(|| not_found(Lang::Vi, None))
 }
 
-/// Refusals of the form body itself (not form-encoded, too large) as a page.
+/// The largest form taken: 22 answers and a comment of the longest kept, even with
+/// every character percent-encoded, fit well within it.
+pub const FORM_MAX_BYTES: usize = 32 * 1024;
+
+/// Refusals of the form body itself as a page that says what happened and leads back
+/// to the form: 413 for a form over the limit, 400 for a body that is not a form.
 pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
-        .limit(32 * 1024)
-        .error_handler(|err, _| {
-            let response = error(StatusCode::BAD_REQUEST, Lang::Vi, None, None);
+        .limit(FORM_MAX_BYTES)
+        .error_handler(|err, req| {
+            use actix_web::error::UrlencodedError;
+            let lang = Lang::from_query(
+                web::Query::<LangQuery>::from_query(req.query_string())
+                    .ok()
+                    .and_then(|q| q.into_inner().lang)
+                    .as_deref(),
+            );
+            let path = Some(req.path().to_owned());
+            let (status, message) = match &err {
+                UrlencodedError::Overflow { .. } => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, lang.text().form_too_large)
+                }
+                _ => (StatusCode::BAD_REQUEST, lang.text().form_unreadable),
+            };
+            let response = error(status, lang, path, Some(message));
             actix_web::error::InternalError::from_response(err, response).into()
         })
 }

@@ -210,6 +210,11 @@ pub struct AppOptions {
     pub rate_limits: Option<sipas::rate_limit::RateLimits>,
     /// The webhook worker's settings (e.g. a short first retry).
     pub webhooks: Option<sipas::webhooks::WorkerSettings>,
+    /// A Redis of the test's own (one refused or hung), instead of the shared one.
+    pub redis_url: Option<String>,
+    /// The node reaches PostgreSQL through this local port (a test's own proxy that it
+    /// can cut); the test's own connections still go straight to the server.
+    pub postgres_port: Option<u16>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -223,7 +228,10 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
     } else {
         None
     };
-    let mut settings = settings(&database.url, redis);
+    let mut settings = settings(&database.url, redis.or(options.redis_url));
+    if let Some(port) = options.postgres_port {
+        settings.database_url = via_port(&database.url, port);
+    }
     if let Some(limits) = options.rate_limits {
         settings.rate_limits = limits;
     }
@@ -234,7 +242,13 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let storage = app.storage.clone();
+    let storage = if options.postgres_port.is_some() {
+        Storage::connect(&database.url)
+            .await
+            .expect("direct connection")
+    } else {
+        app.storage.clone()
+    };
     let scores = app.scores.clone();
     tokio::spawn(app.run_until_stopped());
     let token = |name: &'static str, scopes: &'static [Scope]| {
@@ -263,6 +277,19 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
             .unwrap(),
         database,
     })
+}
+
+/// A PostgreSQL URL with its host and port replaced by `127.0.0.1:{port}`.
+pub fn via_port(url: &str, port: u16) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (user, rest) = rest.rsplit_once('@').map_or(("", rest), |(u, r)| (u, r));
+    let path = rest.find('/').map_or("", |at| &rest[at..]);
+    let user = if user.is_empty() {
+        String::new()
+    } else {
+        format!("{user}@")
+    };
+    format!("{scheme}://{user}127.0.0.1:{port}{path}")
 }
 
 impl TestApp {

@@ -1,0 +1,259 @@
+//! Issue 13, findings 2 and 3: a Redis or PostgreSQL outage degrades the service and
+//! answers fast; it never takes the node out nor loses a citizen's answers.
+
+use std::time::{Duration, Instant};
+
+use crate::citizen::{desk_url, full_answers, open_campaign};
+use crate::common::{AppOptions, Backend, TestApp, spawn_app_with};
+
+/// A local port with nothing listening: connections are refused at once.
+fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A listener that accepts connections and never answers (a hung server); it holds
+/// them for as long as the test runs.
+async fn hung_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    port
+}
+
+async fn timed_get(app: &TestApp, path: &str) -> (u16, Duration) {
+    let started = Instant::now();
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    (response.status().as_u16(), started.elapsed())
+}
+
+async fn stored_count(app: &TestApp) -> usize {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    entity::response::Entity::find()
+        .count(app.storage.db())
+        .await
+        .unwrap() as usize
+}
+
+/// A node whose Redis refuses or hangs keeps answering desk submissions and health
+/// checks at once (they used to queue on the reconnecting client: about a second per
+/// submission with a hung Redis, and as long for `/healthz` and `/readyz`).
+async fn a_redis_outage_keeps_the_node_fast(redis_port: u16) {
+    let options = AppOptions {
+        redis_url: Some(format!("redis://127.0.0.1:{redis_port}")),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(Backend::Sqlite, options).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    for path in ["/healthz", "/readyz"] {
+        let (status, took) = timed_get(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(took < Duration::from_millis(1500), "{path} took {took:?}");
+    }
+    let started = Instant::now();
+    let answers = full_answers("4");
+    let submissions = (0..20).map(|_| app.answer(&url, &answers));
+    for response in futures_util::future::join_all(submissions).await {
+        assert_eq!(response.status(), 303);
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(6),
+        "20 submissions took {took:?}"
+    );
+    assert_eq!(stored_count(&app).await, 20);
+    let body: serde_json::Value = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["redis"], "down (in-process fallback)");
+}
+
+#[tokio::test]
+async fn a_refused_redis_keeps_the_node_fast() {
+    a_redis_outage_keeps_the_node_fast(refused_port()).await;
+}
+
+#[tokio::test]
+async fn a_hung_redis_keeps_the_node_fast() {
+    a_redis_outage_keeps_the_node_fast(hung_port().await).await;
+}
+
+/// A TCP proxy in front of PostgreSQL that a test cuts (every connection closed, new
+/// ones refused, as when the server is stopped) and restores on the same port, without
+/// touching the shared server.
+struct Proxy {
+    port: u16,
+    upstream: String,
+    /// The accepting task and every connection's task.
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = Self {
+            port: listener.local_addr().unwrap().port(),
+            upstream,
+            tasks: Default::default(),
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let (upstream, tasks) = (self.upstream.clone(), self.tasks.clone());
+        let accepting = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                tasks.lock().unwrap().push(task);
+            }
+        });
+        self.tasks.lock().unwrap().push(accepting);
+    }
+
+    /// Closes every connection through the proxy and stops listening.
+    fn cut(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+
+    async fn restore(&self) {
+        let address = format!("127.0.0.1:{}", self.port);
+        let listener = loop {
+            match tokio::net::TcpListener::bind(&address).await {
+                Ok(listener) => break listener,
+                // The aborted listener may take a moment to be dropped.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        self.serve(listener);
+    }
+}
+
+/// `host:port` of the test PostgreSQL server.
+fn postgres_address() -> String {
+    let url = crate::common::postgres_admin_url();
+    let rest = url.split_once("://").unwrap().1;
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap();
+    if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:5432")
+    }
+}
+
+/// The radio buttons checked in a page, as (criterion, value).
+pub fn checked(html: &str) -> Vec<(String, String)> {
+    html.split("<input ")
+        .filter(|tag| tag.contains("type=\"radio\"") && tag.contains(" checked"))
+        .map(|tag| {
+            let attr = |name: &str| {
+                let value = tag.split(&format!("{name}=\"")).nth(1).unwrap();
+                value[..value.find('"').unwrap()].to_owned()
+            };
+            (attr("name"), attr("value"))
+        })
+        .collect()
+}
+
+/// Issue 13, finding 3: when PostgreSQL goes away, a citizen's form answers 503 in
+/// under a second (it used to wait for the 10 s pool timeout), shown again with every
+/// answer, the comment and the same nonce; sent again once the database is back, it is
+/// stored exactly once. `/readyz` says 503 as fast.
+#[tokio::test]
+async fn a_postgres_outage_keeps_the_citizens_answers() {
+    if crate::common::TestDatabase::create(Backend::Postgres)
+        .await
+        .is_none()
+    {
+        return;
+    }
+    let proxy = Proxy::start(postgres_address()).await;
+    let options = AppOptions {
+        postgres_port: Some(proxy.port),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(Backend::Postgres, options).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    let form = app.page(&url).await;
+    let nonce = crate::common::field_value(&form, "_nonce").unwrap();
+    let mut fields = full_answers("4");
+    fields[0].1 = "5".into();
+    fields[1].1 = "0".into();
+    fields.push(("comment".into(), "Cán bộ tận tình".into()));
+    fields.push(("_nonce".into(), nonce.clone()));
+    fields.push((
+        "_issued".into(),
+        crate::common::field_value(&form, "_issued").unwrap(),
+    ));
+    fields.push(("website".into(), String::new()));
+
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let response = app.client.post(&url).form(&fields).send().await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(response.status(), 503);
+    assert!(took < Duration::from_secs(3), "the 503 took {took:?}");
+    assert!(response.headers().contains_key("retry-after"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("chưa lưu được phiếu"), "the page says why");
+    assert_eq!(crate::common::field_value(&page, "_nonce"), Some(nonce));
+    let mut kept = checked(&page);
+    kept.sort();
+    let mut sent: Vec<(String, String)> = full_answers("4");
+    sent[0].1 = "5".into();
+    sent[1].1 = "0".into();
+    sent.sort();
+    assert_eq!(kept, sent, "every answer is checked again");
+    assert!(page.contains("Cán bộ tận tình"), "the comment is kept");
+
+    let started = Instant::now();
+    let (status, _) = timed_get(&app, "/readyz").await;
+    assert_eq!(status, 503);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let (status, _) = timed_get(&app, "/healthz").await;
+    assert_eq!(status, 200);
+
+    // The database is back: the re-shown form, sent as it is, is stored once.
+    proxy.restore().await;
+    let mut again: Vec<(String, String)> = checked(&page);
+    for name in ["_nonce", "_issued", "comment"] {
+        let value = if name == "comment" {
+            "Cán bộ tận tình".to_owned()
+        } else {
+            crate::common::field_value(&page, name).unwrap()
+        };
+        again.push((name.into(), value));
+    }
+    again.push(("website".into(), String::new()));
+    for _ in 0..2 {
+        let response = app.client.post(&url).form(&again).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+    }
+    assert_eq!(stored_count(&app).await, 1);
+}
