@@ -440,7 +440,8 @@ impl TestApp {
     }
 
     /// Answers the survey at `url` as a browser would: loads the form, then posts
-    /// `answers` with the form's hidden fields.
+    /// `answers` with the form's hidden fields and, as another citizen's phone each
+    /// time, a fresh device cookie (without one, the tight cookieless limit applies).
     pub async fn answer(&self, url: &str, answers: &[(String, String)]) -> reqwest::Response {
         let html = self.page(url).await;
         let mut fields: Vec<(String, String)> = answers.to_vec();
@@ -448,7 +449,13 @@ impl TestApp {
             fields.push((hidden.into(), field_value(&html, hidden).expect(hidden)));
         }
         fields.push(("website".into(), String::new()));
-        self.client.post(url).form(&fields).send().await.unwrap()
+        self.client
+            .post(url)
+            .header("cookie", fresh_device())
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -470,6 +477,11 @@ macro_rules! backend_tests {
             }
         )*
     };
+}
+
+/// A `Cookie` header of a new phone's device cookie.
+pub fn fresh_device() -> String {
+    format!("sipas_device={}", uuid::Uuid::new_v4().simple())
 }
 
 /// The value of a form field in a page, e.g. the hidden `_nonce`.
