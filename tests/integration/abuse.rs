@@ -182,3 +182,124 @@ async fn rate_limits_apply_without_the_device_cookie() {
         [303]
     );
 }
+
+/// An app behind a "proxy" (the tests' own address, trusted) with these limits.
+async fn behind_a_proxy(limits: RateLimits, redis: bool) -> Option<(TestApp, String)> {
+    let options = AppOptions {
+        redis,
+        rate_limits: Some(limits),
+        trusted_proxies: Some("127.0.0.1/32, ::1"),
+        ..Default::default()
+    };
+    let app = spawn_app_with(Backend::Sqlite, options).await?;
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    Some((app, url))
+}
+
+/// Posts one loaded form `times` times as forwarded for `forwarded` (a new phone each
+/// time); the statuses.
+async fn post_forwarded(app: &TestApp, url: &str, forwarded: &str, times: usize) -> Vec<u16> {
+    let html = app.page(url).await;
+    let mut fields: HashMap<String, String> = full_answers("4").into_iter().collect();
+    fields.insert("_nonce".into(), field_value(&html, "_nonce").unwrap());
+    let mut statuses = Vec::new();
+    for _ in 0..times {
+        let response = app
+            .client
+            .post(url)
+            .header("x-forwarded-for", forwarded)
+            .header("cookie", crate::common::fresh_device())
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+/// Two addresses sending junk as fast as they can do not lock real citizens out of
+/// the desk: the first is held to its own limit, the second to its share.
+async fn two_abusers_do_not_lock_out_citizens(redis: bool) {
+    let limits = RateLimits {
+        per_address: per_hour(20),
+        per_desk: per_hour(40),
+        desk_share: per_hour(3),
+        desk_share_from: 20,
+        ..RateLimits::default()
+    };
+    let Some((app, url)) = behind_a_proxy(limits, redis).await else {
+        return;
+    };
+    let first = post_forwarded(&app, &url, "203.0.113.1", 60).await;
+    let second = post_forwarded(&app, &url, "203.0.113.2", 60).await;
+    assert_eq!(first.iter().filter(|s| **s == 303).count(), 20);
+    assert_eq!(second.iter().filter(|s| **s == 303).count(), 3);
+    for citizen in 0..10 {
+        let address = format!("198.51.100.{citizen}");
+        assert_eq!(
+            post_forwarded(&app, &url, &address, 1).await,
+            [303],
+            "citizen {citizen}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rate_limits_two_abusers_do_not_lock_out_citizens_in_process() {
+    two_abusers_do_not_lock_out_citizens(false).await;
+}
+
+#[tokio::test]
+async fn rate_limits_two_abusers_do_not_lock_out_citizens_in_redis() {
+    two_abusers_do_not_lock_out_citizens(true).await;
+}
+
+/// A client's own `X-Forwarded-For` entries, on the left of what our proxy appended,
+/// do not move it to another bucket.
+#[tokio::test]
+async fn trusted_proxies_a_spoofed_leftmost_address_keeps_the_bucket() {
+    let limits = RateLimits {
+        per_address: per_hour(3),
+        ..RateLimits::default()
+    };
+    let Some((app, url)) = behind_a_proxy(limits, false).await else {
+        return;
+    };
+    let mut statuses = Vec::new();
+    for spoof in ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"] {
+        let forwarded = format!("{spoof}, 203.0.113.5");
+        statuses.extend(post_forwarded(&app, &url, &forwarded, 1).await);
+    }
+    assert_eq!(statuses, [303, 303, 303, 429, 429]);
+    // Another client behind the same proxy has its own bucket.
+    assert_eq!(post_forwarded(&app, &url, "203.0.113.6", 1).await, [303]);
+}
+
+/// An IPv6 client may take any address of its /64: the /64 is one bucket.
+#[tokio::test]
+async fn trusted_proxies_ipv6_addresses_in_one_64_share_a_bucket() {
+    let limits = RateLimits {
+        per_address: per_hour(3),
+        ..RateLimits::default()
+    };
+    let Some((app, url)) = behind_a_proxy(limits, false).await else {
+        return;
+    };
+    let mut statuses = Vec::new();
+    for forwarded in [
+        "2001:db8:1:2::1",
+        "2001:db8:1:2::2",
+        "2001:db8:1:2:abcd::3",
+        "2001:db8:1:2:ffff:ffff:ffff:ffff",
+    ] {
+        statuses.extend(post_forwarded(&app, &url, forwarded, 1).await);
+    }
+    assert_eq!(statuses, [303, 303, 303, 429]);
+    assert_eq!(
+        post_forwarded(&app, &url, "2001:db8:1:3::1", 1).await,
+        [303],
+        "the next /64 is another client"
+    );
+}

@@ -172,7 +172,7 @@ pub async fn submit_form(
         fields: &form,
         language: lang.code(),
         device: device.as_ref().map(|c| c.value()),
-        address: client_address(&req, state.trust_proxy),
+        address: client_address(&req, &state.trusted_proxies),
     };
     let outcome = match state.citizen.submit(&survey, posted).await {
         Ok(o) => o,

@@ -137,7 +137,7 @@ pub async fn login_post(
         return login_form(&state, StatusCode::FORBIDDEN, view);
     }
     view.csrf = form.csrf.clone();
-    let address = client_address(&req, state.trust_proxy).unwrap_or_default();
+    let address = client_address(&req, &state.trusted_proxies).unwrap_or_default();
     let checks = [
         Check::new(format!("login:user:{}", view.username), PER_ACCOUNT),
         Check::new(format!("login:addr:{address}"), PER_ADDRESS),

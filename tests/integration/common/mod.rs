@@ -210,6 +210,8 @@ pub struct AppOptions {
     pub rate_limits: Option<sipas::rate_limit::RateLimits>,
     /// The webhook worker's settings (e.g. a short first retry).
     pub webhooks: Option<sipas::webhooks::WorkerSettings>,
+    /// `SIPAS_TRUSTED_PROXIES`, e.g. `127.0.0.1` to send `X-Forwarded-For` as a proxy.
+    pub trusted_proxies: Option<&'static str>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -229,6 +231,10 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
     }
     if let Some(webhooks) = options.webhooks {
         settings.webhooks = webhooks;
+    }
+    if let Some(proxies) = options.trusted_proxies {
+        settings.trusted_proxies =
+            sipas_domain::network::TrustedProxies::parse(proxies).expect("proxies");
     }
     let app = Application::build(&settings, options.demo)
         .await
