@@ -13,7 +13,7 @@ use sipas_domain::questionnaire::{Answers, Questionnaire};
 use sipas_domain::screening::screen;
 use sipas_domain::token::{SigningKeys, SurveyToken};
 
-use crate::rate_limit::{RateLimiter, RateLimits};
+use crate::rate_limit::{Check, RateLimiter, RateLimits};
 use crate::redis_store::RedisStore;
 use crate::scores::ScoreBook;
 use crate::storage::{
@@ -357,17 +357,26 @@ impl CitizenService {
         form: &PostedForm<'_>,
     ) -> bool {
         let limits = self.limits;
-        let mut checks = vec![(
-            format!("desk:{}:{}", campaign.id, place.service_point.id),
-            limits.per_desk,
-        )];
+        let desk = format!("desk:{}:{}", campaign.id, place.service_point.id);
+        let mut checks = vec![Check::new(desk.clone(), limits.per_desk)];
         if let Some(address) = &form.address {
-            let key = format!("addr:{}", self.address_hash(address, Utc::now()));
-            checks.push((key, limits.per_address));
+            let address = self.address_hash(address, Utc::now());
+            checks.push(Check::new(format!("addr:{address}"), limits.per_address));
+            // Past the threshold, each address adds only its share to the desk.
+            checks.push(
+                Check::new(format!("share:{desk}:{address}"), limits.desk_share)
+                    .from(0, limits.desk_share_from),
+            );
+            if form.device.is_none() {
+                checks.push(Check::new(
+                    format!("nodev:{address}"),
+                    limits.without_device,
+                ));
+            }
         }
         if let Some(device) = form.device {
             let key = format!("dev:{}", self.keys.keyed_hash("device", device.as_bytes()));
-            checks.push((key, limits.per_device));
+            checks.push(Check::new(key, limits.per_device));
         }
         self.limiter.allow(&self.redis, &checks).await
     }

@@ -20,12 +20,12 @@ pub struct Settings {
     /// Prefix of every Redis key, so deployments (and tests) can share one Redis.
     pub redis_prefix: String,
     pub rate_limits: crate::rate_limit::RateLimits,
-    /// Behind a reverse proxy, the client address comes from `Forwarded` /
-    /// `X-Forwarded-For`; otherwise those headers are ignored (they could be forged).
-    pub trust_proxy: bool,
     /// The longest a server waits for a database connection (`SIPAS_DATABASE_TIMEOUT_MS`);
     /// `None`: 800 ms on PostgreSQL, 10 s on SQLite (see `Storage::server_timeout`).
     pub database_timeout: Option<std::time::Duration>,
+    /// The reverse proxies whose `X-Forwarded-For` entries are believed; a request
+    /// from anywhere else is its own client, whatever its headers say.
+    pub trusted_proxies: sipas_domain::network::TrustedProxies,
     /// The webhook worker: its poll interval, first retry delay (Standard Webhooks'
     /// 5 s; `SIPAS_WEBHOOK_FIRST_RETRY_SECONDS`), lease and timeout.
     pub webhooks: crate::webhooks::WorkerSettings,
@@ -39,6 +39,13 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("SIPAS_SECRET must be at least 16 characters")]
     Secret,
+    #[error(
+        "SIPAS_TRUST_PROXY is no longer read: list your reverse proxies' addresses in \
+         SIPAS_TRUSTED_PROXIES instead (comma-separated, e.g. 10.0.0.0/8,127.0.0.1)"
+    )]
+    TrustProxyRetired,
+    #[error("SIPAS_TRUSTED_PROXIES: {0}")]
+    TrustedProxies(#[from] sipas_domain::network::CidrError),
 }
 
 impl Settings {
@@ -58,6 +65,14 @@ impl Settings {
         {
             return Err(ConfigError::PublicUrl(url.clone()));
         }
+        // The old switch believed the leftmost, client-written address; refusing to
+        // start is safer than silently trusting no proxy or every one.
+        if lookup("SIPAS_TRUST_PROXY").is_some() {
+            return Err(ConfigError::TrustProxyRetired);
+        }
+        let trusted_proxies = sipas_domain::network::TrustedProxies::parse(
+            &lookup("SIPAS_TRUSTED_PROXIES").unwrap_or_default(),
+        )?;
         let secret = lookup("SIPAS_SECRET");
         if secret.as_ref().is_some_and(|s| s.len() < 16) {
             return Err(ConfigError::Secret);
@@ -79,11 +94,11 @@ impl Settings {
                 .unwrap_or_default(),
             redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
             rate_limits: crate::rate_limit::RateLimits::default(),
-            trust_proxy: lookup("SIPAS_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
             database_timeout: lookup("SIPAS_DATABASE_TIMEOUT_MS")
                 .and_then(|ms| ms.trim().parse::<u64>().ok())
                 .filter(|ms| (1..=600_000).contains(ms))
                 .map(std::time::Duration::from_millis),
+            trusted_proxies,
             webhooks: {
                 let mut webhooks = crate::webhooks::WorkerSettings::default();
                 if let Some(seconds) = lookup("SIPAS_WEBHOOK_FIRST_RETRY_SECONDS")
@@ -202,6 +217,21 @@ mod tests {
             let s = settings(&[("SIPAS_DATABASE_TIMEOUT_MS", bad)]).unwrap();
             assert_eq!(s.database_timeout, None, "{bad}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_address_blocks() {
+        assert!(settings(&[]).unwrap().trusted_proxies.is_empty());
+        let s = settings(&[("SIPAS_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        assert!(s.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+        assert!(matches!(
+            settings(&[("SIPAS_TRUSTED_PROXIES", "10.0.0.0/8,lb")]),
+            Err(ConfigError::TrustedProxies(_))
+        ));
+        // The retired switch stops the start, naming its replacement.
+        let retired = settings(&[("SIPAS_TRUST_PROXY", "1")]).unwrap_err();
+        assert!(matches!(retired, ConfigError::TrustProxyRetired));
+        assert!(retired.to_string().contains("SIPAS_TRUSTED_PROXIES"));
     }
 
     #[test]

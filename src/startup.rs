@@ -140,7 +140,7 @@ impl Application {
             keys: keys.clone(),
             documents,
             public_url: base_url.clone(),
-            trust_proxy: settings.trust_proxy,
+            trusted_proxies: settings.trusted_proxies.clone(),
             sessions: crate::sessions::SessionStore::new(
                 storage.clone(),
                 redis.clone(),

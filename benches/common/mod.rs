@@ -39,6 +39,9 @@ pub fn settings(database_url: &str, redis_url: Option<String>) -> Settings {
         per_device: open,
         per_address: open,
         per_desk: open,
+        without_device: open,
+        desk_share: open,
+        desk_share_from: u32::MAX,
     };
     settings
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod campaign;
 pub mod import;
+pub mod network;
 pub mod questionnaire;
 pub mod quota;
 pub mod reference;

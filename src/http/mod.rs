@@ -40,23 +40,29 @@ pub struct AppState {
     pub documents: crate::reports::DocumentCache,
     /// Base URL for links and QR codes, without a trailing slash.
     pub public_url: String,
-    /// Take the client address from proxy headers (`SIPAS_TRUST_PROXY`).
-    pub trust_proxy: bool,
+    /// Whose `X-Forwarded-For` is believed (`SIPAS_TRUSTED_PROXIES`).
+    pub trusted_proxies: sipas_domain::network::TrustedProxies,
     /// Staff sessions, known to every node.
     pub sessions: crate::sessions::SessionStore,
     /// Login attempts per account and per address, counted across nodes.
     pub login_limiter: crate::rate_limit::RateLimiter,
 }
 
-/// The client's address: the peer, or what a trusted reverse proxy says it forwarded.
-pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
-    if trust_proxy {
-        let info = req.connection_info();
-        if let Some(forwarded) = info.realip_remote_addr() {
-            return Some(forwarded.to_owned());
-        }
-    }
-    req.peer_addr().map(|a| a.ip().to_string())
+/// The client's network as rate limits count it: the peer, or the address our
+/// trusted proxies say they received the request from; an IPv6 client by its /64.
+pub fn client_address(
+    req: &HttpRequest,
+    proxies: &sipas_domain::network::TrustedProxies,
+) -> Option<String> {
+    let peer = req.peer_addr()?.ip();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(sipas_domain::network::limited_network(
+        proxies.client(peer, &forwarded),
+    ))
 }
 
 /// Every route of the service, audience by audience.

@@ -24,6 +24,7 @@ async fn a_rate_limited_citizen_keeps_the_answers() {
             per_device: limit(1),
             per_address: limit(1000),
             per_desk: limit(1000),
+            ..RateLimits::default()
         }),
         ..Default::default()
     };

@@ -455,6 +455,7 @@ fn tight_limits() -> RateLimits {
             max: 1000,
             window: minute,
         },
+        ..RateLimits::default()
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod abuse;
 mod admin_tokens;
 mod admin_users;
 mod api_auth;

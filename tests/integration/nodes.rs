@@ -287,9 +287,18 @@ async fn the_same_form_sent_to_both_nodes_is_counted_once(backend: Backend) {
         // One form, loaded once, sent to both nodes at the same moment (a retry through
         // the load balancer, a double tap).
         let fields = loaded_form(&a, &url_a).await;
+        let device = crate::common::fresh_device();
         let (first, second) = tokio::join!(
-            a.client.post(&url_a).form(&fields).send(),
-            a.client.post(&url_b).form(&fields).send()
+            a.client
+                .post(&url_a)
+                .header("cookie", &device)
+                .form(&fields)
+                .send(),
+            a.client
+                .post(&url_b)
+                .header("cookie", &device)
+                .form(&fields)
+                .send()
         );
         assert_eq!(first.unwrap().status(), 303);
         assert_eq!(second.unwrap().status(), 303);

@@ -176,7 +176,7 @@ pub async fn submit_form(
         fields: &form,
         language: lang.code(),
         device: device.as_ref().map(|c| c.value()),
-        address: client_address(&req, state.trust_proxy),
+        address: client_address(&req, &state.trusted_proxies),
     };
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let issued_at = field(sipas_templates::survey::FIELD_ISSUED_AT)

@@ -15,7 +15,7 @@ use super::LangQuery;
 use super::auth::{Staff, removed_session_cookie, session_cookie};
 use super::{StaffError, staff_page};
 use crate::http::{AppState, client_address, html_page};
-use crate::rate_limit::Limit;
+use crate::rate_limit::{Check, Limit};
 use crate::storage::users;
 
 /// The cookie that pairs the login form with its browser (double submit), so another
@@ -137,10 +137,10 @@ pub async fn login_post(
         return login_form(&state, StatusCode::FORBIDDEN, view);
     }
     view.csrf = form.csrf.clone();
-    let address = client_address(&req, state.trust_proxy).unwrap_or_default();
+    let address = client_address(&req, &state.trusted_proxies).unwrap_or_default();
     let checks = [
-        (format!("login:user:{}", view.username), PER_ACCOUNT),
-        (format!("login:addr:{address}"), PER_ADDRESS),
+        Check::new(format!("login:user:{}", view.username), PER_ACCOUNT),
+        Check::new(format!("login:addr:{address}"), PER_ADDRESS),
     ];
     if !state.login_limiter.allow(&state.redis, &checks).await {
         tracing::warn!(user = %view.username, "login attempts throttled");
@@ -241,7 +241,7 @@ pub async fn password_post(
     let mut view = password_view(&staff, Lang::from_query(form.lang.as_deref()));
     let username = &staff.account.username;
     // The current password is guessable here too: the same limit as the login's.
-    let checks = [(format!("login:user:{username}"), PER_ACCOUNT)];
+    let checks = [Check::new(format!("login:user:{username}"), PER_ACCOUNT)];
     if !state.login_limiter.allow(&state.redis, &checks).await {
         view.errors.push(PasswordError::Throttled);
         return Ok(

@@ -215,6 +215,8 @@ pub struct AppOptions {
     /// The node reaches PostgreSQL through this local port (a test's own proxy that it
     /// can cut); the test's own connections still go straight to the server.
     pub postgres_port: Option<u16>,
+    /// `SIPAS_TRUSTED_PROXIES`, e.g. `127.0.0.1` to send `X-Forwarded-For` as a proxy.
+    pub trusted_proxies: Option<&'static str>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -237,6 +239,10 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
     }
     if let Some(webhooks) = options.webhooks {
         settings.webhooks = webhooks;
+    }
+    if let Some(proxies) = options.trusted_proxies {
+        settings.trusted_proxies =
+            sipas_domain::network::TrustedProxies::parse(proxies).expect("proxies");
     }
     let app = Application::build(&settings, options.demo)
         .await
@@ -467,7 +473,8 @@ impl TestApp {
     }
 
     /// Answers the survey at `url` as a browser would: loads the form, then posts
-    /// `answers` with the form's hidden fields.
+    /// `answers` with the form's hidden fields and, as another citizen's phone each
+    /// time, a fresh device cookie (without one, the tight cookieless limit applies).
     pub async fn answer(&self, url: &str, answers: &[(String, String)]) -> reqwest::Response {
         let html = self.page(url).await;
         let mut fields: Vec<(String, String)> = answers.to_vec();
@@ -475,7 +482,13 @@ impl TestApp {
             fields.push((hidden.into(), field_value(&html, hidden).expect(hidden)));
         }
         fields.push(("website".into(), String::new()));
-        self.client.post(url).form(&fields).send().await.unwrap()
+        self.client
+            .post(url)
+            .header("cookie", fresh_device())
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -497,6 +510,11 @@ macro_rules! backend_tests {
             }
         )*
     };
+}
+
+/// A `Cookie` header of a new phone's device cookie.
+pub fn fresh_device() -> String {
+    format!("sipas_device={}", uuid::Uuid::new_v4().simple())
 }
 
 /// The value of a form field in a page, e.g. the hidden `_nonce`.
