@@ -48,6 +48,18 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain: prints OK and the number of entries, or the
+    /// first entry that was edited, deleted or slipped in, and exits non-zero.
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -137,6 +149,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Recompute => recompute(&settings).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => verify_audit(&settings).await,
         Command::Units {
             command:
                 UnitsCommand::Import {
@@ -378,6 +393,34 @@ async fn import_units(
             ))
         }
         Err(SetupError::Storage(e)) => Err(e.into()),
+    }
+}
+
+async fn verify_audit(settings: &Settings) -> anyhow::Result<()> {
+    use crate::storage::audit::{self, ChainReport};
+    let storage = Storage::connect(&settings.database_url).await?;
+    storage.migrate().await?;
+    match audit::verify(&storage).await? {
+        ChainReport::Intact { entries } => {
+            println!("OK: the audit log's {entries} entries are intact.");
+            Ok(())
+        }
+        ChainReport::Broken(broken) => {
+            println!("BROKEN at entry {}: {broken}", broken.seq());
+            Err(anyhow::anyhow!(
+                "the audit log was changed outside the application"
+            ))
+        }
+        ChainReport::Unchained { ids } => {
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+            println!(
+                "BROKEN: entries with no place in the chain (ids {}): written outside the application",
+                ids.join(", ")
+            );
+            Err(anyhow::anyhow!(
+                "the audit log was changed outside the application"
+            ))
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! the web layer convert to and from these types at their edges.
 
 pub mod access;
+pub mod audit;
 pub mod campaign;
 pub mod import;
 pub mod network;

@@ -13,6 +13,12 @@ pub struct Model {
     pub detail: String,
     /// The unit the change is about, when it is about one.
     pub unit_id: Option<i32>,
+    /// The entry's place in the hash chain (1, 2, …): `sipas_domain::audit`.
+    pub seq: Option<i64>,
+    /// The hash of the entry before it.
+    pub prev_hash: Option<String>,
+    /// SHA-256 over `prev_hash` and this entry's fields.
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 
 pub mod api_client;
 pub mod appraisal;
+pub mod audit_chain;
 pub mod audit_event;
 pub mod campaign;
 pub mod frame;

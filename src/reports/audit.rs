@@ -179,6 +179,9 @@ mod tests {
             subject: "lan".into(),
             detail: detail.to_string(),
             unit_id: Some(3),
+            seq: Some(1),
+            prev_hash: None,
+            hash: None,
         }
     }
 

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::api_client;
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 use sipas_domain::access::{Principal, Scope};
@@ -33,7 +34,7 @@ fn scope_text(scopes: &[Scope]) -> String {
 /// Creates a client and returns it with its token: the only time the token exists in
 /// clear. Run it in a transaction: the audit entry goes with it.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     name: &str,
     scopes: &[Scope],
@@ -215,7 +216,7 @@ pub async fn find(db: &impl ConnectionTrait, id_or_name: &str) -> Result<ClientR
 /// Revokes a client's token at once (its next request is refused), audited. Revoking
 /// one already revoked is a conflict, and changes nothing.
 pub async fn revoke(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     client_id: i32,
 ) -> Result<ClientRow, StorageError> {

@@ -1,45 +1,162 @@
-//! The append-only audit log: who changed what, and when.
+//! The append-only audit log: who changed what, and when, each entry chained to the
+//! one before it by its hash so an edit or a deletion afterwards shows.
 
-use entity::audit_event;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use entity::{audit_chain, audit_event};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait};
+use sipas_domain::audit as chain;
 
 use super::StorageError;
 
 /// Appends one event inside the caller's transaction, so the log and the change it
-/// records commit together or not at all. A change of a value puts
+/// records commit together or not at all (the type asks for a transaction, so no
+/// caller can append outside one). A change of a value puts
 /// `{"before": …, "after": …}` in `detail`: the audit page shows the two side by side.
 pub async fn record(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     actor: &str,
     action: &str,
     subject: &str,
     detail: serde_json::Value,
 ) -> Result<(), StorageError> {
-    record_for_unit(db, actor, action, subject, None, detail).await
+    record_for_unit(txn, actor, action, subject, None, detail).await
 }
 
 /// [`record`] for a change about one unit (its desks, quota, frame line, paper forms):
 /// the audit page finds it by the unit.
+///
+/// The entry is chained to the one before it (`sipas_domain::audit`): the chain's head
+/// row is locked first (`FOR UPDATE` on PostgreSQL; an SQLite write transaction holds
+/// the database's lock already), so appends from several nodes take turns until their
+/// transactions end, and a rolled-back change leaves neither its entry nor a gap.
 pub async fn record_for_unit(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     actor: &str,
     action: &str,
     subject: &str,
     unit_id: Option<i32>,
     detail: serde_json::Value,
 ) -> Result<(), StorageError> {
+    use sea_orm::QuerySelect;
+    let mut head_query = audit_chain::Entity::find_by_id(HEAD);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        head_query = head_query.lock_exclusive();
+    }
+    let head = head_query
+        .one(txn)
+        .await?
+        .ok_or_else(|| StorageError::NotFound("the audit chain's head".into()))?;
+    // Both databases keep microseconds; the hash covers what is kept.
+    let at = chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros())
+        .unwrap_or_default();
+    let detail = detail.to_string();
+    let seq = head.seq + 1;
+    let hash = chain::entry_hash(
+        &head.hash,
+        &chain::Entry {
+            seq,
+            at_micros: at.timestamp_micros(),
+            actor,
+            action,
+            subject,
+            detail: &detail,
+            unit_id,
+        },
+    );
     audit_event::Entity::insert(audit_event::ActiveModel {
-        at: Set(chrono::Utc::now()),
+        at: Set(at),
         actor: Set(actor.to_owned()),
         action: Set(action.to_owned()),
         subject: Set(subject.to_owned()),
-        detail: Set(detail.to_string()),
+        detail: Set(detail),
         unit_id: Set(unit_id),
+        seq: Set(Some(seq)),
+        prev_hash: Set(Some(head.hash)),
+        hash: Set(Some(hash.clone())),
         ..Default::default()
     })
-    .exec_without_returning(db)
+    .exec_without_returning(txn)
+    .await?;
+    audit_chain::Entity::update(audit_chain::ActiveModel {
+        id: Set(HEAD),
+        seq: Set(seq),
+        hash: Set(hash),
+    })
+    .exec(txn)
     .await?;
     Ok(())
+}
+
+/// The id of the chain head's only row.
+const HEAD: i32 = 1;
+
+/// What `sipas audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainReport {
+    /// Every entry links to the one before it and the head names the last: this many.
+    Intact { entries: u64 },
+    /// The first link that does not hold.
+    Broken(chain::Break),
+    /// Entries outside the chain (no sequence number): written around the application.
+    Unchained { ids: Vec<i64> },
+}
+
+/// Walks the whole chain in sequence order, a page at a time (constant memory), in one
+/// read snapshot so appends meanwhile do not count as breaks.
+pub async fn verify(storage: &super::Storage) -> Result<ChainReport, StorageError> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    const PAGE: u64 = 5_000;
+    let txn = storage.read_snapshot().await?;
+    let head = audit_chain::Entity::find_by_id(HEAD)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StorageError::NotFound("the audit chain's head".into()))?;
+    let unchained: Vec<i64> = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::Id)
+        .filter(audit_event::Column::Seq.is_null())
+        .order_by_asc(audit_event::Column::Id)
+        .limit(20)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if !unchained.is_empty() {
+        return Ok(ChainReport::Unchained { ids: unchained });
+    }
+    let mut walker = chain::Walker::default();
+    let mut after = 0i64;
+    loop {
+        let rows = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.gt(after))
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(PAGE)
+            .all(&txn)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq.unwrap_or(i64::MAX);
+        for row in &rows {
+            walker.step(&chain::StoredEntry {
+                entry: chain::Entry {
+                    seq: row.seq.unwrap_or_default(),
+                    at_micros: row.at.timestamp_micros(),
+                    actor: &row.actor,
+                    action: &row.action,
+                    subject: &row.subject,
+                    detail: &row.detail,
+                    unit_id: row.unit_id,
+                },
+                prev_hash: row.prev_hash.as_deref(),
+                hash: row.hash.as_deref(),
+            });
+        }
+        if (rows.len() as u64) < PAGE {
+            break;
+        }
+    }
+    txn.rollback().await?;
+    Ok(match walker.finish((head.seq, &head.hash)) {
+        Ok(entries) => ChainReport::Intact { entries },
+        Err(broken) => ChainReport::Broken(broken),
+    })
 }
 
 /// Every event, oldest first.

@@ -7,7 +7,8 @@ use chrono::{NaiveDate, Utc};
 use entity::{campaign, questionnaire};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use sipas_domain::campaign::{CampaignRules, CampaignStatus, NewCampaign};
@@ -92,7 +93,7 @@ pub async fn revisions(db: &impl ConnectionTrait) -> Result<HashMap<i32, i64>, S
 /// Creates a campaign on the newest version of its questionnaire template, with its
 /// audit entry.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     new: &NewCampaign,
     is_demo: bool,
@@ -177,7 +178,7 @@ pub async fn create(
 /// The update only applies if the status is still the one read, so two managers acting
 /// at once cannot both succeed from the same state.
 pub async fn transition(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     campaign: &CampaignRecord,
     to: CampaignStatus,
@@ -278,7 +279,7 @@ pub async fn has_data_on(
 /// Ties a campaign to the structure valid on `on` instead of its first day, with its
 /// audit entry.
 pub async fn pin_units_on(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     campaign: &CampaignRecord,
     on: NaiveDate,

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use entity::{frame, quota};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use sipas_domain::quota::{FrameEntry, unit_populations};
 
@@ -25,7 +26,7 @@ pub struct FrameReplaced {
 /// overridden (`floors`: each unit's quota floor by unit id). Run it in a transaction:
 /// a failure leaves the old frame, its quotas and the revision in place.
 pub async fn replace(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     campaign: &CampaignRecord,
     entries: &[FrameEntry],

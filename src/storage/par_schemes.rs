@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use entity::{campaign, par_points, par_scheme, unit_type};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use sipas_domain::campaign::CampaignStatus;
 use sipas_domain::unit::{ParMaxPoints, ParScheme};
@@ -77,7 +78,7 @@ pub async fn codes(db: &impl ConnectionTrait) -> Result<Vec<String>, StorageErro
 /// campaign that has taken answers never change under it. Returns whether it was
 /// created.
 pub async fn put(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     scheme: &ParScheme,
 ) -> Result<bool, StorageError> {

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use entity::{frame, quota};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter,
 };
 use sipas_domain::quota::QuotaOverride;
 
@@ -120,7 +120,7 @@ fn snapshot(target: Option<u64>, overridden: Option<&Override>) -> serde_json::V
 /// after) and the campaign's new revision. Only a unit in the frame (one with a
 /// computed quota) or already overridden has a quota to override.
 pub async fn set_override(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     campaign: &CampaignRecord,
     unit: &UnitRow,
@@ -181,7 +181,7 @@ pub async fn set_override(
 /// left the frame meanwhile), with its audit entry (`quota.override_undone`) and the
 /// campaign's new revision.
 pub async fn undo_override(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     campaign: &CampaignRecord,
     unit: &UnitRow,

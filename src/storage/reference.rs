@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use entity::{questionnaire, questionnaire_criterion, questionnaire_element, unit, unit_type};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use sipas_domain::questionnaire::{Bilingual, Criterion, Element, Questionnaire};
 use sipas_domain::reference;
@@ -56,10 +57,7 @@ impl Storage {
 /// Adds whatever reference data is missing, in the caller's transaction: unit types,
 /// the shipped PAR schemes, the questionnaires, and (as `units` says) both Hà Tĩnh
 /// structures with their default desks and the crosswalk between them.
-pub async fn seed(
-    txn: &impl ConnectionTrait,
-    units: SeedUnits,
-) -> Result<SeedReport, StorageError> {
+pub async fn seed(txn: &DatabaseTransaction, units: SeedUnits) -> Result<SeedReport, StorageError> {
     let mut report = SeedReport::default();
 
     let mut type_ids: HashMap<String, i32> = unit_type::Entity::find()
@@ -201,7 +199,7 @@ const SEED_ACTOR: &str = "seed";
 /// that starts after the end but has data on those units ran on that structure: it is
 /// pinned to it (`units_on`, the day before the end), so its figures stay as they were.
 async fn end_structure(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     structure: &str,
     unit_ids: &[i32],
     end: chrono::NaiveDate,

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entity::response;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, sea_query::OnConflict,
 };
 use sipas_domain::campaign::Channel;
 use sipas_domain::questionnaire::Answers;
@@ -168,7 +168,7 @@ pub async fn nonce_stored(
 /// Imports paper or interviewer forms, all or nothing, in the caller's transaction,
 /// with its audit entry; refused unless the campaign is open.
 pub async fn import(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     campaign: &CampaignRecord,
     responses: &[NewResponse],
@@ -235,7 +235,7 @@ pub async fn stored_serials(
 /// for one form keyed on the dashboard); refused unless the campaign is open. A serial
 /// stored meanwhile (by another node) fails on the unique index: [`StorageError::Conflict`].
 pub async fn store_forms(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     action: &str,
     campaign: &CampaignRecord,

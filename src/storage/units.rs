@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use entity::{service_point, unit, unit_succession, unit_type};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 use sipas_domain::campaign::CampaignStatus;
 use sipas_domain::import::{LineError, Problems, ProvinceSetupError, UnitLine, province_units};
@@ -317,7 +318,7 @@ pub async fn default_service_point(
 /// Adds a one-stop desk to a unit, with its audit entry; codes are unique within the
 /// unit.
 pub async fn create_service_point(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     unit: &UnitRow,
     new: &NewServicePoint,
@@ -451,7 +452,7 @@ fn overlapping(periods: &[unit::Model], from: NaiveDate) -> Option<&unit::Model>
 /// A change to units or desks, in the caller's transaction: its audit entry, and every
 /// campaign's revision bumped so every node describes its units again.
 async fn recorded(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     action: &str,
     subject: &str,
@@ -463,7 +464,7 @@ async fn recorded(
 
 /// [`recorded`] for a change of one unit: the audit page finds it by that unit.
 async fn recorded_for_unit(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     action: &str,
     subject: &str,
@@ -532,7 +533,7 @@ pub struct UnitsImported {
 /// one that differs is refused with its line, as are unknown unit types and parents.
 /// A parent is a unit of the import (in any order) or one valid on `valid_from`.
 pub async fn import(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     subject: &str,
     valid_from: NaiveDate,
@@ -733,7 +734,7 @@ pub async fn import(
 
 /// Creates one unit valid from `valid_from`, with its default desk and audit entry.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     unit: &UnitRecord,
     valid_from: NaiveDate,
@@ -797,7 +798,7 @@ pub async fn create(
 
 /// Renames one period of a unit (the others keep their names), with its audit entry.
 pub async fn rename(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     unit: &UnitRow,
     name: &str,
@@ -830,7 +831,7 @@ pub async fn rename(
 /// earlier ones keep it. Its children valid beyond that date would hang from nothing,
 /// so they must be closed first.
 pub async fn close(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     code: &str,
     on: NaiveDate,
@@ -934,7 +935,7 @@ pub async fn add_succession(
 
 /// Renames a desk, with its audit entry.
 pub async fn rename_service_point(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     unit: &UnitRow,
     point: &ServicePointRecord,
@@ -966,7 +967,7 @@ pub async fn rename_service_point(
 /// Closes a desk from a date: its QR codes stop taking answers then. A unit's own
 /// Bộ phận Một cửa closes only with the unit.
 pub async fn close_service_point(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     unit: &UnitRow,
     point: &ServicePointRecord,

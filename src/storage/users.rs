@@ -7,8 +7,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash}
 use entity::{unit, user};
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 use sipas_domain::access::{NewPassword, NewUser, Principal, Role};
@@ -157,7 +157,7 @@ pub async fn authenticate(
 /// Sets a user's password (audited); returns the new credential, so the session that
 /// changed it can go on while every other one ends.
 pub async fn set_password(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     user_id: i32,
     password: &NewPassword,
@@ -192,7 +192,7 @@ pub async fn set_password(
 
 /// Gives a user a new generated password (an operator's reset), returned once.
 pub async fn reset_password(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     username: &str,
 ) -> Result<String, StorageError> {
@@ -210,7 +210,7 @@ pub async fn reset_password(
 /// [`reset_password`] of the account with this id (enabled or not). Every session
 /// opened with the old password ends: its credential no longer matches.
 pub async fn reset_password_of(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     user_id: i32,
 ) -> Result<(String, String), StorageError> {
@@ -223,7 +223,7 @@ pub async fn reset_password_of(
 }
 
 async fn reset(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     model: user::Model,
 ) -> Result<String, StorageError> {
@@ -270,7 +270,7 @@ async fn scope_unit(db: &impl ConnectionTrait, code: &str) -> Result<i32, Storag
 /// Creates a staff account with a generated password, returned once (only its hash is
 /// stored), with its audit entry. The scope names a unit as it is today.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     new: &NewUser,
 ) -> Result<String, StorageError> {
@@ -397,7 +397,7 @@ pub async fn enabled_admins(db: &impl ConnectionTrait) -> Result<u64, StorageErr
 /// disabled account cannot log in, and its sessions stop at their next request on
 /// every node (the session's account is read on each one). The caller checks who may.
 pub async fn set_disabled(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     user_id: i32,
     disabled: bool,
@@ -432,7 +432,7 @@ pub async fn set_disabled(
 /// Stores an account with a generated password and its audit entry; the password is
 /// returned once (only its hash is kept).
 async fn insert(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &str,
     new: &NewUser,
     unit_id: Option<i32>,
@@ -475,7 +475,7 @@ async fn insert(
 /// returns it, so the operator can log in once and change it; later starts get None.
 /// Run it in a write transaction, so two nodes starting at once create one admin.
 pub async fn ensure_first_admin(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
 ) -> Result<Option<(String, String)>, StorageError> {
     if user::Entity::find().count(txn).await? > 0 {
         return Ok(None);

@@ -10,6 +10,7 @@ mod api_auth;
 mod api_campaigns;
 mod api_product;
 mod api_units;
+mod audit_chain;
 mod audit_complete;
 mod audit_page;
 mod bad_input;

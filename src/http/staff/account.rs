@@ -155,14 +155,18 @@ pub async fn login_post(
     };
     let key = state.sessions.open(account.id, &account.credential).await?;
     tracing::info!(user = %account.username, "logged in");
+    let txn = state.storage.write().await?;
     crate::storage::audit::record(
-        state.storage.db(),
+        &txn,
         &account.username,
         "user.login",
         &account.username,
         serde_json::json!({}),
     )
     .await?;
+    txn.commit()
+        .await
+        .map_err(crate::storage::StorageError::from)?;
     let mut used = Cookie::build(LOGIN_COOKIE, "").path("/login").finish();
     used.make_removal();
     Ok(HttpResponse::SeeOther()
@@ -270,7 +274,12 @@ pub async fn password_post(
                 .body(password_page(&view).into_string()));
         }
     };
-    let credential = users::set_password(state.storage.db(), username, staff.user_id, &new).await?;
+    // The new password and its audit entry commit together.
+    let txn = state.storage.write().await?;
+    let credential = users::set_password(&txn, username, staff.user_id, &new).await?;
+    txn.commit()
+        .await
+        .map_err(crate::storage::StorageError::from)?;
     // Every session opened with the old password is over (their credential no longer
     // matches), so failing to remove this one's record leaves nothing open.
     if let Err(error) = state.sessions.close(&staff.session).await {
