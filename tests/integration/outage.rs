@@ -257,3 +257,39 @@ async fn a_postgres_outage_keeps_the_citizens_answers() {
     }
     assert_eq!(stored_count(&app).await, 1);
 }
+
+/// The breaker closes again: once Redis answers after an outage, it is used again
+/// (within the longest pause, 10 s), and while it is out every use is skipped fast.
+#[tokio::test]
+async fn redis_is_used_again_when_it_comes_back() {
+    use sipas::redis_store::{RedisStatus, RedisStore};
+    let Some(url) = crate::common::redis_url().await else {
+        return;
+    };
+    let upstream = url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = Proxy::start(upstream).await;
+    let store = RedisStore::new(Some(&format!("redis://127.0.0.1:{}", proxy.port))).unwrap();
+    assert_eq!(store.status().await, RedisStatus::Up);
+
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    for _ in 0..50 {
+        assert_eq!(store.status().await, RedisStatus::Down);
+    }
+    // At most one try waits (0.5 s); the rest are skipped at once.
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "50 checks took {took:?}");
+    assert_eq!(store.last_known_status(), RedisStatus::Down);
+
+    proxy.restore().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while store.status().await != RedisStatus::Up {
+        assert!(Instant::now() < deadline, "Redis never used again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(store.last_known_status(), RedisStatus::Up);
+}
