@@ -199,6 +199,9 @@ async fn a_postgres_outage_keeps_the_citizens_answers() {
     };
     open_campaign(&app, "HT-2026", 0).await;
     let url = desk_url(&app, "HT-2026", "18073").await;
+    // A desk whose form this node never drew (it came from another node).
+    let other_desk = desk_url(&app, "HT-2026", "18100").await;
+    let other_nonce = crate::common::field_value(&app.page(&url).await, "_nonce").unwrap();
     let form = app.page(&url).await;
     let nonce = crate::common::field_value(&form, "_nonce").unwrap();
     let mut fields = full_answers("4");
@@ -239,6 +242,24 @@ async fn a_postgres_outage_keeps_the_citizens_answers() {
     let (status, _) = timed_get(&app, "/healthz").await;
     assert_eq!(status, 200);
 
+    // That form cannot be drawn here now; what was sent is kept in the page.
+    let mut other_fields = full_answers("2");
+    other_fields.push(("_nonce".into(), other_nonce.clone()));
+    let response = app
+        .client
+        .post(&other_desk)
+        .form(&other_fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let resend_page = response.text().await.unwrap();
+    let mut resend = hidden_fields(&resend_page);
+    resend.sort();
+    other_fields.sort();
+    assert_eq!(resend, other_fields, "every field is kept to be sent again");
+
     // The database is back: the re-shown form, sent as it is, is stored once.
     proxy.restore().await;
     let mut again: Vec<(String, String)> = checked(&page);
@@ -256,6 +277,29 @@ async fn a_postgres_outage_keeps_the_citizens_answers() {
         assert_eq!(response.status(), 303);
     }
     assert_eq!(stored_count(&app).await, 1);
+    let response = app
+        .client
+        .post(&other_desk)
+        .form(&resend)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(stored_count(&app).await, 2);
+}
+
+/// The hidden inputs of a page, as (name, value).
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input ")
+        .filter(|tag| tag.starts_with("type=\"hidden\""))
+        .map(|tag| {
+            let attr = |name: &str| {
+                let value = tag.split(&format!("{name}=\"")).nth(1).unwrap();
+                value[..value.find('"').unwrap()].to_owned()
+            };
+            (attr("name"), attr("value"))
+        })
+        .collect()
 }
 
 /// The breaker closes again: once Redis answers after an outage, it is used again
