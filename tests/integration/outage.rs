@@ -280,6 +280,18 @@ async fn a_postgres_outage_keeps_the_citizens_answers() {
     assert!(started.elapsed() < Duration::from_secs(3));
     let (status, _) = timed_get(&app, "/healthz").await;
     assert_eq!(status, 200);
+    // The API says the same, as fast, in its own shape.
+    let started = Instant::now();
+    let response = app
+        .get("/api/v1/campaigns", &app.read_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
 
     // That form cannot be drawn here now; what was sent is kept in the page.
     let mut other_fields = full_answers("2");
