@@ -293,8 +293,18 @@ impl CitizenService {
         let stored = match response.receipt_id {
             None => self.queue.submit(campaign, response).await?,
             Some(receipt_id) => {
-                self.submit_with_receipt(campaign, receipt_id, &response)
-                    .await?
+                // Bounded like the desks' group commit (see submissions.rs).
+                let bound = self.storage.timeout() * 2 + Duration::from_secs(3);
+                tokio::time::timeout(
+                    bound,
+                    self.submit_with_receipt(campaign, receipt_id, &response),
+                )
+                .await
+                .unwrap_or_else(|_| {
+                    Err(StorageError::Unavailable(format!(
+                        "the database did not answer within {bound:?}"
+                    )))
+                })?
             }
         };
         Ok(match stored {

@@ -301,3 +301,50 @@ impl RedisStore {
         self.breaker.status()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pause(breaker: &Breaker) -> Duration {
+        breaker.lock().pause
+    }
+
+    #[test]
+    fn pauses_double_up_to_ten_seconds_and_reset_on_success() {
+        let breaker = Breaker::default();
+        let error = "refused";
+        breaker.failed(&error);
+        assert!(matches!(breaker.admit(), Gate::Skip));
+        assert_eq!(pause(&breaker), Duration::from_secs(1));
+        // Requests that were under way when it opened do not lengthen the pause.
+        breaker.failed(&error);
+        breaker.failed(&error);
+        assert_eq!(pause(&breaker), Duration::from_secs(1));
+        // Each failed try doubles it, up to 10 s.
+        for expected in [2, 4, 8, 10, 10] {
+            breaker.lock().trying = true;
+            breaker.failed(&error);
+            assert_eq!(pause(&breaker), Duration::from_secs(expected));
+        }
+        breaker.lock().trying = true;
+        breaker.succeeded();
+        assert_eq!(pause(&breaker), FIRST_PAUSE);
+        assert!(breaker.lock().skip_until.is_none());
+    }
+
+    #[test]
+    fn one_request_tries_while_the_others_go_on() {
+        let breaker = Breaker::default();
+        // No connection yet: the first request tries, the next ones do not wait.
+        assert!(matches!(breaker.admit(), Gate::Try(None)));
+        assert!(matches!(breaker.admit(), Gate::Skip));
+        breaker.release();
+        assert!(matches!(breaker.admit(), Gate::Try(None)));
+        breaker.failed(&"timed out");
+        assert!(matches!(breaker.admit(), Gate::Skip));
+        breaker.lock().skip_until = Some(Instant::now());
+        assert!(matches!(breaker.admit(), Gate::Try(None)));
+        assert!(matches!(breaker.admit(), Gate::Skip));
+    }
+}

@@ -3,6 +3,8 @@
 //! (and, on SQLite, writers never queue on the database lock). Each citizen is answered
 //! only after the transaction holding their response has committed.
 
+use std::time::Duration;
+
 use tokio::sync::{mpsc, oneshot};
 
 use crate::storage::{CampaignRecord, NewResponse, Storage, StorageError, Submission, responses};
@@ -22,14 +24,28 @@ pub struct SubmissionQueue {
 }
 
 /// Stores one batch in one transaction; each job's outcome, or the error that undid
-/// the whole batch.
+/// the whole batch. A database that stops answering mid-transaction (a network that
+/// drops packets rather than the connection) would hold the single writer, and every
+/// citizen behind it, for minutes: the batch is given up after a bound, its citizens
+/// are told to send again, and their nonces make the resend count once whether or not
+/// the commit landed.
 async fn store(storage: &Storage, batch: &[Job]) -> Result<Vec<Submission>, StorageError> {
+    let bound = storage.timeout() * 2 + Duration::from_secs(3);
     let pairs: Vec<(&CampaignRecord, &NewResponse)> =
         batch.iter().map(|j| (&j.campaign, &j.response)).collect();
-    let txn = storage.write().await?;
-    let outcomes = responses::store_batch(&txn, &pairs).await?;
-    txn.commit().await?;
-    Ok(outcomes)
+    let write = async {
+        let txn = storage.write().await?;
+        let outcomes = responses::store_batch(&txn, &pairs).await?;
+        txn.commit().await?;
+        Ok(outcomes)
+    };
+    tokio::time::timeout(bound, write)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StorageError::Unavailable(format!(
+                "the database did not answer within {bound:?}"
+            )))
+        })
 }
 
 impl SubmissionQueue {

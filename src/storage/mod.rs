@@ -54,6 +54,8 @@ use sea_orm::{
 #[derive(Clone, Debug)]
 pub struct Storage {
     db: DatabaseConnection,
+    /// The longest wait for a connection from the pool.
+    timeout: Duration,
 }
 
 impl Storage {
@@ -100,7 +102,7 @@ impl Storage {
                     .foreign_keys(true)
             });
         let db = Database::connect(options).await?;
-        Ok(Self { db })
+        Ok(Self { db, timeout })
     }
 
     /// Brings the schema up to date. Nodes starting at once take turns: the first
@@ -117,6 +119,11 @@ impl Storage {
     pub async fn ping(&self) -> Result<(), StorageError> {
         self.db.ping().await?;
         Ok(())
+    }
+
+    /// The longest wait for a connection (`SIPAS_DATABASE_TIMEOUT_MS` on a server).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -180,6 +180,7 @@ fn main() {
             message: None,
             retry_href: Some(path.clone()),
             reference: Some("req-7f3a2c".into()),
+            resend: Vec::new(),
         })
         .into_string(),
     );

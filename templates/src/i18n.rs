@@ -143,6 +143,9 @@ pub struct Text {
     pub closed: &'static str,
     /// The database is out of reach: nothing was stored, the answers are kept.
     pub unavailable: &'static str,
+    /// The same, when the form could not be drawn again: the answers are kept in the
+    /// page, to be sent again with its button.
+    pub unavailable_resend: &'static str,
     /// A posted form over the size limit.
     pub form_too_large: &'static str,
     /// A posted body that is not a form at all.
@@ -197,6 +200,7 @@ pub static VI: Text = Text {
     rate_limited: "Có quá nhiều phiếu được gửi từ thiết bị hoặc quầy này trong ít phút qua. Xin thử lại sau 10 phút.",
     closed: "Đợt khảo sát này hiện không nhận phiếu. Cảm ơn bạn đã quan tâm.",
     unavailable: "Hệ thống tạm thời chưa lưu được phiếu của bạn. Các câu trả lời vẫn được giữ nguyên bên dưới; xin bấm \u{201c}Gửi đánh giá\u{201d} lại sau ít phút. Phiếu chỉ được tính một lần.",
+    unavailable_resend: "Hệ thống tạm thời chưa lưu được phiếu của bạn. Các câu trả lời vẫn được giữ trong trang này: xin bấm \u{201c}Thử lại\u{201d} sau ít phút. Phiếu chỉ được tính một lần.",
     form_too_large: "Phiếu gửi lên quá lớn nên không đọc được (có thể phần góp ý quá dài). Xin quay lại phiếu, rút ngắn góp ý rồi gửi lại.",
     form_unreadable: "Không đọc được phiếu gửi lên. Xin quay lại phiếu và gửi lại.",
 };
@@ -249,6 +253,7 @@ pub static EN: Text = Text {
     rate_limited: "Too many answers were sent from this device or desk in the last few minutes. Please try again in 10 minutes.",
     closed: "This survey is not taking answers at the moment. Thank you for your interest.",
     unavailable: "We could not save your answers just now. They are kept below: please press \u{201c}Send my answers\u{201d} again in a few minutes. They will be counted once.",
+    unavailable_resend: "We could not save your answers just now. They are kept in this page: please press \u{201c}Try again\u{201d} in a few minutes. They will be counted once.",
     form_too_large: "The form sent was too large to read (the comment may be too long). Please go back to the form, shorten the comment and send it again.",
     form_unreadable: "The form sent could not be read. Please go back to the form and send it again.",
 };

@@ -45,6 +45,10 @@ pub struct ErrorPage {
     pub retry_href: Option<String>,
     /// A request id the citizen can quote to staff.
     pub reference: Option<String>,
+    /// A posted form to send again as it was (its fields as hidden inputs, posted to
+    /// `retry_href`), in place of the retry link: what a citizen answered survives a
+    /// failure that came before the form could be shown again.
+    pub resend: Vec<(String, String)>,
 }
 
 fn where_line(unit: Option<&str>, desk: Option<&str>) -> Markup {
@@ -135,7 +139,14 @@ pub fn error_page(v: &ErrorPage) -> Markup {
             (Card::toned(Tone::Err, html! {
                 h1 { (t.error_title) }
                 p { (v.message.as_deref().unwrap_or(t.error_body)) }
-                @if let Some(href) = &v.retry_href {
+                @if let (Some(href), false) = (&v.retry_href, v.resend.is_empty()) {
+                    form method="post" action=(href) {
+                        @for (name, value) in &v.resend {
+                            input type="hidden" name=(name) value=(value);
+                        }
+                        button type="submit" { (t.error_retry) }
+                    }
+                } @else if let Some(href) = &v.retry_href {
                     p { a href=(href) { (t.error_retry) } }
                 }
                 @if let Some(reference) = &v.reference {

@@ -86,6 +86,7 @@ fn error_page_renders() {
         message: Some("Too <many> requests".into()),
         retry_href: Some("/s/T?lang=en".into()),
         reference: Some("req-1".into()),
+        resend: Vec::new(),
     })
     .into_string();
     assert!(html.contains(r#"<html lang="en">"#));

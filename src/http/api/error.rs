@@ -156,6 +156,10 @@ impl ResponseError for ApiError {
         if let Some(allow) = &self.allow {
             response.insert_header((actix_web::http::header::ALLOW, allow.clone()));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // The database is out of reach: usually for moments.
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "30"));
+        }
         response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),

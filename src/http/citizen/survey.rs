@@ -59,6 +59,7 @@ pub(super) fn error(
         path,
         message: message.map(str::to_owned),
         reference: None,
+        resend: Vec::new(),
     });
     citizen_page(status).body(page.into_string())
 }
@@ -167,9 +168,33 @@ pub async fn submit_form(
     query: web::Query<LangQuery>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let (lang, path, survey) = match open(&state, &token, &query).await {
-        Ok(opened) => opened,
-        Err(page) => return page,
+    let (lang, path) = (query.lang(), survey_path(&token));
+    let survey = match state.citizen.open(&token).await {
+        Ok(survey) => survey,
+        // Nothing of this desk or receipt seen lately and the database out of reach:
+        // the form cannot be drawn, but what was sent is kept, to be sent again as is.
+        Err(CitizenError::Storage(error)) => {
+            tracing::error!(%error, "a citizen's form could not be opened; kept to be sent again");
+            let page = sipas_templates::error_page(&ErrorPage {
+                lang,
+                retry_href: Some(match lang {
+                    Lang::Vi => path.clone(),
+                    Lang::En => format!("{path}?lang=en"),
+                }),
+                path: Some(path),
+                message: Some(lang.text().unavailable_resend.to_owned()),
+                resend: form.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                ..Default::default()
+            });
+            let mut response =
+                citizen_page(StatusCode::SERVICE_UNAVAILABLE).body(page.into_string());
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(RETRY_AFTER_OUTAGE),
+            );
+            return response;
+        }
+        Err(e) => return failure(e, lang, path),
     };
     let device = req.cookie(DEVICE_COOKIE);
     let posted = PostedForm {

@@ -264,6 +264,11 @@ impl actix_web::ResponseError for StaffError {
             lang: Lang::Vi,
             ..Default::default()
         });
-        html_page(status).body(page.into_string())
+        let mut response = html_page(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // The database is out of reach: usually for moments.
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "30"));
+        }
+        response.body(page.into_string())
     }
 }
