@@ -5,6 +5,7 @@ pub mod appraisal;
 pub mod audit_event;
 pub mod campaign;
 pub mod frame;
+pub mod kiosk;
 pub mod par_points;
 pub mod par_scheme;
 pub mod questionnaire;

@@ -12,6 +12,7 @@ mod m20261206_000005_sessions_since;
 mod m20261207_000001_snapshots;
 mod m20261207_000002_webhooks;
 mod m20261207_000003_appraisals;
+mod m20261208_000010_kiosks;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_snapshots::Migration),
             Box::new(m20261207_000002_webhooks::Migration),
             Box::new(m20261207_000003_appraisals::Migration),
+            Box::new(m20261208_000010_kiosks::Migration),
         ]
     }
 }
