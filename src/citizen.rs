@@ -17,7 +17,7 @@ use crate::rate_limit::{Check, RateLimiter, RateLimits};
 use crate::redis_store::RedisStore;
 use crate::scores::ScoreBook;
 use crate::storage::{
-    CampaignRecord, NewResponse, Storage, StorageError, Submission, SurveyPlace, campaigns,
+    CampaignRecord, NewResponse, Storage, StorageError, Submission, SurveyPlace, campaigns, kiosks,
     receipts, responses, units,
 };
 use crate::submissions::SubmissionQueue;
@@ -39,6 +39,9 @@ pub enum CitizenError {
     /// The campaign is not taking answers (draft or closed).
     #[error("campaign {0} is not open")]
     Closed(String),
+    /// A kiosk link a manager has regenerated or revoked since.
+    #[error("kiosk link revoked")]
+    KioskRevoked,
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -53,6 +56,8 @@ pub struct OpenSurvey {
     pub receipt_id: Option<i32>,
     /// A receipt that was already used: show "already answered", store nothing.
     pub already_answered: bool,
+    /// Opened through the desk's kiosk link, on its shared tablet.
+    pub kiosk: bool,
 }
 
 /// A posted form, as the handler read it.
@@ -187,6 +192,45 @@ impl CitizenService {
                 (receipt.service_point_id, Some(receipt))
             }
         };
+        self.open_place(verified, (campaign_id, service_point_id), receipt)
+            .await
+    }
+
+    /// Resolves a kiosk link's token: `NotFound` for an unknown one, `KioskRevoked`
+    /// for one a manager has withdrawn.
+    pub async fn open_kiosk(&self, token: &str) -> Result<OpenSurvey, CitizenError> {
+        // Only hashes of well-formed tokens are looked up.
+        let well_formed = token.len() == 43
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !well_formed {
+            return Err(CitizenError::NotFound);
+        }
+        let hash = crate::kiosks::token_hash(token);
+        let kiosk = kiosks::by_token_hash(self.storage.db(), &hash)
+            .await?
+            .ok_or(CitizenError::NotFound)?;
+        if kiosk.revoked_at.is_some() {
+            return Err(CitizenError::KioskRevoked);
+        }
+        let verified = SurveyToken::Desk {
+            campaign_id: i64::from(kiosk.campaign_id),
+            service_point_id: i64::from(kiosk.service_point_id),
+        };
+        let mut survey = self
+            .open_place(verified, (kiosk.campaign_id, kiosk.service_point_id), None)
+            .await?;
+        survey.kiosk = true;
+        Ok(survey)
+    }
+
+    async fn open_place(
+        &self,
+        verified: SurveyToken,
+        (campaign_id, service_point_id): (i32, i32),
+        receipt: Option<crate::storage::ReceiptRecord>,
+    ) -> Result<OpenSurvey, CitizenError> {
         let current = match self.scores.state(campaign_id) {
             Some(current) => current,
             // A campaign created a moment ago on another node: one follower read.
@@ -216,6 +260,7 @@ impl CitizenService {
             questionnaire: current.description.questionnaire.clone(),
             already_answered: receipt.as_ref().is_some_and(|r| r.answered_at.is_some()),
             receipt_id: receipt.map(|r| r.id),
+            kiosk: false,
         })
     }
 
@@ -259,11 +304,17 @@ impl CitizenService {
         let place = &survey.place;
         let campaign = &survey.campaign;
         let channel = match survey.token {
+            _ if survey.kiosk => Channel::Kiosk,
             SurveyToken::Desk { .. } => Channel::DeskQr,
             SurveyToken::Receipt { .. } => Channel::ReceiptQr,
         };
-        // A receipt answers once anyway; limits guard the open desk path.
-        if channel == Channel::DeskQr && !self.within_limits(campaign, place, &form).await {
+        // A receipt answers once anyway; limits guard the open desk path and kiosks.
+        let within = match channel {
+            Channel::DeskQr => self.within_limits(campaign, place, &form).await,
+            Channel::Kiosk => self.within_kiosk_limits(campaign, place, &form).await,
+            _ => true,
+        };
+        if !within {
             return Ok(Outcome::RateLimited);
         }
         let now = Utc::now();
@@ -388,6 +439,30 @@ impl CitizenService {
             let key = format!("dev:{}", self.keys.keyed_hash("device", device.as_bytes()));
             checks.push(Check::new(key, limits.per_device));
         }
+        self.limiter.allow(&self.redis, &checks).await
+    }
+
+    /// A shared tablet answers for one citizen after another: it is limited per desk
+    /// and per tablet (its cookie, else its address), not per device.
+    async fn within_kiosk_limits(
+        &self,
+        campaign: &CampaignRecord,
+        place: &SurveyPlace,
+        form: &PostedForm<'_>,
+    ) -> bool {
+        let limits = self.limits;
+        let tablet = match (form.device, &form.address) {
+            (Some(cookie), _) => self.keys.keyed_hash("tablet", cookie.as_bytes()),
+            (None, Some(address)) => format!("addr:{}", self.address_hash(address, Utc::now())),
+            (None, None) => "unknown".to_owned(),
+        };
+        let checks = [
+            Check::new(
+                format!("kiosk:{}:{}", campaign.id, place.service_point.id),
+                limits.per_kiosk,
+            ),
+            Check::new(format!("tablet:{tablet}"), limits.per_tablet),
+        ];
         self.limiter.allow(&self.redis, &checks).await
     }
 

@@ -17,6 +17,7 @@ pub mod desks;
 pub mod exports;
 pub mod frames;
 pub mod http;
+pub mod kiosks;
 pub mod league;
 pub mod paper;
 pub mod rate_limit;

@@ -29,6 +29,10 @@ pub struct RateLimits {
     /// What one address may add to a desk's bucket once it holds `desk_share_from`.
     pub desk_share: Limit,
     pub desk_share_from: u32,
+    /// A desk's kiosk link, all its tablets together.
+    pub per_kiosk: Limit,
+    /// One kiosk tablet (its cookie).
+    pub per_tablet: Limit,
 }
 
 impl Default for RateLimits {
@@ -45,6 +49,8 @@ impl Default for RateLimits {
             without_device: limit(10),
             desk_share: limit(20),
             desk_share_from: 300,
+            per_kiosk: limit(600),
+            per_tablet: limit(120),
         }
     }
 }

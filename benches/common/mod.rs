@@ -42,6 +42,8 @@ pub fn settings(database_url: &str, redis_url: Option<String>) -> Settings {
         without_device: open,
         desk_share: open,
         desk_share_from: u32::MAX,
+        per_kiosk: open,
+        per_tablet: open,
     };
     settings
 }

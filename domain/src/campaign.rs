@@ -143,7 +143,8 @@ impl std::fmt::Display for TransitionError {
     }
 }
 
-/// How a response reached the service. Only a receipt QR proves the citizen was served.
+/// How a response reached the service. Only a receipt QR proves the citizen was served;
+/// a kiosk is a desk's shared tablet, answered at the desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -151,14 +152,16 @@ pub enum Channel {
     ReceiptQr,
     Paper,
     Interviewer,
+    Kiosk,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [
+    pub const ALL: [Channel; 5] = [
         Channel::DeskQr,
         Channel::ReceiptQr,
         Channel::Paper,
         Channel::Interviewer,
+        Channel::Kiosk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +170,7 @@ impl Channel {
             Self::ReceiptQr => "receipt_qr",
             Self::Paper => "paper",
             Self::Interviewer => "interviewer",
+            Self::Kiosk => "kiosk",
         }
     }
 
@@ -175,9 +179,10 @@ impl Channel {
     }
 
     /// Whether a response by this channel is verified: a receipt token proves a served
-    /// dossier; paper and interviewer forms are collected by survey staff.
+    /// dossier; paper and interviewer forms are collected by survey staff. Anyone at
+    /// the desk may answer its QR code or its kiosk.
     pub fn is_verified(self) -> bool {
-        !matches!(self, Self::DeskQr)
+        !matches!(self, Self::DeskQr | Self::Kiosk)
     }
 }
 
@@ -232,13 +237,15 @@ impl Channels {
     pub fn parse_list(text: &str) -> Result<Self, String> {
         if text.trim().is_empty() {
             return Err(
-                "no channel given; use desk_qr, receipt_qr, paper or interviewer".to_owned(),
+                "no channel given; use desk_qr, receipt_qr, paper, interviewer or kiosk".to_owned(),
             );
         }
         let mut chosen = Vec::new();
         for name in text.split(',').map(str::trim) {
             chosen.push(Channel::parse(name).ok_or_else(|| {
-                format!("unknown channel {name:?}; use desk_qr, receipt_qr, paper or interviewer")
+                format!(
+                    "unknown channel {name:?}; use desk_qr, receipt_qr, paper, interviewer or kiosk"
+                )
             })?);
         }
         Ok(Self::only(chosen))
@@ -624,6 +631,7 @@ mod tests {
             assert_eq!(Channel::parse(c.as_str()), Some(c));
         }
         assert!(!Channel::DeskQr.is_verified());
+        assert!(!Channel::Kiosk.is_verified());
         assert!(Channel::ReceiptQr.is_verified());
         assert_eq!(Channel::parse("email"), None);
     }
@@ -742,7 +750,7 @@ mod tests {
     fn channel_sets() {
         let all = Channels::all();
         assert!(Channel::ALL.into_iter().all(|c| all.contains(c)));
-        assert_eq!(all.bits(), 0b1111);
+        assert_eq!(all.bits(), 0b11111);
         assert_eq!(Channels::official(true), all);
         let verified = Channels::official(false);
         assert!(!verified.contains(Channel::DeskQr));
@@ -759,12 +767,12 @@ mod tests {
             Channels::only([Channel::ReceiptQr, Channel::Paper])
         );
         assert_eq!(
-            Channels::parse_list("desk_qr,receipt_qr,paper,interviewer").unwrap(),
+            Channels::parse_list("desk_qr,receipt_qr,paper,interviewer,kiosk").unwrap(),
             Channels::all()
         );
         assert_eq!(
             Channels::parse_list("paper,x").unwrap_err(),
-            "unknown channel \"x\"; use desk_qr, receipt_qr, paper or interviewer"
+            "unknown channel \"x\"; use desk_qr, receipt_qr, paper, interviewer or kiosk"
         );
         assert!(Channels::parse_list("").is_err());
         assert!(Channels::parse_list("  ").is_err());

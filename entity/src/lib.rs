@@ -6,6 +6,7 @@ pub mod audit_chain;
 pub mod audit_event;
 pub mod campaign;
 pub mod frame;
+pub mod kiosk;
 pub mod par_points;
 pub mod par_scheme;
 pub mod questionnaire;

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod follow;
 pub mod frames;
 pub mod imports;
+pub mod kiosks;
 pub mod par_schemes;
 pub mod quotas;
 pub mod receipts;

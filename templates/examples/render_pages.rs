@@ -139,6 +139,7 @@ fn main() {
             unit_name: Some("UBND phường Nam Hà".into()),
             service_point_name: Some("Bộ phận Một cửa – quầy số 2".into()),
             demo: false,
+            next_form: None,
         })
         .into_string(),
     );

@@ -118,6 +118,10 @@ pub struct Text {
     pub thanks_title: &'static str,
     pub thanks_body: &'static str,
     pub thanks_close: &'static str,
+    /// On a desk's shared tablet (kiosk), instead of "close this page".
+    pub kiosk_next: &'static str,
+    /// A kiosk link that a manager regenerated or revoked.
+    pub kiosk_revoked: &'static str,
     pub already_title: &'static str,
     pub already_body: &'static str,
     pub not_found_title: &'static str,
@@ -179,6 +183,8 @@ pub static VI: Text = Text {
     thanks_title: "Cảm ơn bạn đã đánh giá",
     thanks_body: "Câu trả lời của bạn đã được ghi nhận. Ý kiến của bạn giúp cơ quan phục vụ người dân tốt hơn.",
     thanks_close: "Bạn có thể đóng trang này.",
+    kiosk_next: "Phiếu mới cho người tiếp theo sẽ hiện sau vài giây.",
+    kiosk_revoked: "Liên kết máy tính bảng này đã bị thu hồi. Xin cán bộ quản lý mở liên kết mới của quầy.",
     already_title: "Phiếu này đã được trả lời",
     already_body: "Phiếu đánh giá của giấy tiếp nhận hồ sơ này đã được ghi nhận. Cảm ơn Ông/Bà! Mỗi giấy tiếp nhận chỉ dùng để đánh giá một lần, nên không thể trả lời lại.",
     not_found_title: "Mã khảo sát không hợp lệ hoặc đã hết hạn",
@@ -232,6 +238,8 @@ pub static EN: Text = Text {
     thanks_title: "Thank you for your answers",
     thanks_body: "Your answers have been recorded. They help the office serve people better.",
     thanks_close: "You can close this page.",
+    kiosk_next: "A new form for the next person appears in a few seconds.",
+    kiosk_revoked: "This tablet link has been withdrawn. Please ask a manager to open the desk's new link.",
     already_title: "This survey has already been answered",
     already_body: "The answer for this dossier receipt has been received. Thank you! Each receipt can be used to answer once, so it cannot be answered again.",
     not_found_title: "This survey code is not valid or has expired",

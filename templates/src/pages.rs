@@ -16,6 +16,8 @@ pub struct ThanksPage {
     pub unit_name: Option<String>,
     pub service_point_name: Option<String>,
     pub demo: bool,
+    /// On a desk's shared tablet: the fresh form the page returns to.
+    pub next_form: Option<String>,
 }
 
 /// A receipt token that has already been used: nothing was stored this time.
@@ -75,7 +77,11 @@ pub fn thanks_page(v: &ThanksPage) -> Markup {
                 (where_line(v.unit_name.as_deref(), v.service_point_name.as_deref()))
                 h1 { (t.thanks_title) }
                 p { (t.thanks_body) }
-                p { (t.thanks_close) }
+                @if let Some(next) = &v.next_form {
+                    p { a href=(next) { (t.kiosk_next) } }
+                } @else {
+                    p { (t.thanks_close) }
+                }
             }))
         },
     )

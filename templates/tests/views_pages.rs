@@ -10,6 +10,7 @@ fn thanks_page_renders() {
         unit_name: Some("UBND <xã> A".into()),
         service_point_name: Some("Quầy 1".into()),
         demo: true,
+        next_form: None,
     })
     .into_string();
     assert!(html.contains(r#"<html lang="vi">"#));
@@ -27,6 +28,16 @@ fn thanks_page_renders() {
     assert!(en.contains(r#"<html lang="en">"#));
     assert!(en.contains("Thank you"));
     assert!(!en.contains("?lang="), "no switch without a path");
+
+    // On a desk's tablet, the page leads to the next person's form.
+    let kiosk = thanks_page(&ThanksPage {
+        lang: Lang::Vi,
+        next_form: Some("/k/T".into()),
+        ..Default::default()
+    })
+    .into_string();
+    assert!(kiosk.contains(r#"href="/k/T""#) && kiosk.contains("người tiếp theo"));
+    assert!(!kiosk.contains("đóng trang này"));
 }
 
 #[test]

@@ -278,10 +278,12 @@ async fn a_nul_byte_in_a_login_or_a_lookup_is_not_found(backend: Backend) {
             .unwrap()
             .is_none()
     );
+    let txn = sea_orm::TransactionTrait::begin(db).await.unwrap();
     assert!(matches!(
-        sipas::storage::users::reset_password(db, "cli", "admin\0").await,
+        sipas::storage::users::reset_password(&txn, "cli", "admin\0").await,
         Err(StorageError::NotFound(_))
     ));
+    txn.rollback().await.unwrap();
 }
 
 /// Issue 13, finding 8: `confidance` fell back to the default confidence (201), and a

@@ -26,6 +26,7 @@ mod exports;
 mod frame_upload;
 mod fuzz_uploads;
 mod health;
+mod kiosk;
 mod league;
 mod nodes;
 mod openapi;

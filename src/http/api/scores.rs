@@ -29,7 +29,7 @@ pub struct ScoresParams {
     /// `agresti-coull`, `wilson-cc`.
     pub method: Option<String>,
     /// Only responses of these channels (comma-separated: `desk_qr`, `receipt_qr`,
-    /// `paper`, `interviewer`); default the campaign's official choice.
+    /// `paper`, `interviewer`, `kiosk`); default the campaign's official choice.
     pub channel: Option<String>,
     /// Include every unit's elements and criteria in the list.
     pub detail: Option<bool>,

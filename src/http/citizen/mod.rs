@@ -2,6 +2,7 @@
 //! thank-you page, and a receipt token's own QR code. Every failure is a page in plain
 //! Vietnamese (or English), never a bare server error.
 
+pub mod kiosk;
 pub mod survey;
 
 use actix_web::http::StatusCode;
@@ -15,7 +16,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(survey::show_form)
         .service(survey::submit_form)
         .service(survey::thanks)
-        .service(survey::token_qr);
+        .service(survey::token_qr)
+        .service(kiosk::show_form)
+        .service(kiosk::submit_form)
+        .service(kiosk::thanks);
 }
 
 /// This audience's conversion of errors: a failure on the citizen path becomes a page.
@@ -25,6 +29,12 @@ pub(crate) fn failure(err: CitizenError, lang: Lang, path: String) -> HttpRespon
         CitizenError::Closed(_) => {
             survey::error(StatusCode::GONE, lang, None, Some(lang.text().closed))
         }
+        CitizenError::KioskRevoked => survey::error(
+            StatusCode::GONE,
+            lang,
+            None,
+            Some(lang.text().kiosk_revoked),
+        ),
         CitizenError::Storage(e) => {
             tracing::error!(error = %e, "citizen path failed");
             let mut response =

@@ -28,13 +28,13 @@ pub struct LangQuery {
 }
 
 impl LangQuery {
-    fn lang(&self) -> Lang {
+    pub(super) fn lang(&self) -> Lang {
         Lang::from_query(self.lang.as_deref())
     }
 }
 
 /// The citizen pages carry a token in their URL and take no outside resource.
-fn citizen_page(status: StatusCode) -> HttpResponseBuilder {
+pub(super) fn citizen_page(status: StatusCode) -> HttpResponseBuilder {
     html_page(status)
 }
 
@@ -78,7 +78,7 @@ async fn open(
     }
 }
 
-fn form_view(
+pub(super) fn form_view(
     survey: &OpenSurvey,
     lang: Lang,
     path: String,
@@ -121,7 +121,7 @@ fn form_view(
     }
 }
 
-fn render_form(status: StatusCode, view: &SurveyForm) -> HttpResponse {
+pub(super) fn render_form(status: StatusCode, view: &SurveyForm) -> HttpResponse {
     citizen_page(status)
         // History navigation may reuse the page (and its nonce); a fresh visit asks again.
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
@@ -197,18 +197,37 @@ pub async fn submit_form(
         Err(e) => return failure(e, lang, path),
     };
     let device = req.cookie(DEVICE_COOKIE);
+    answer(
+        &req,
+        &state,
+        (lang, path, &survey),
+        &form,
+        device.as_ref().map(|c| c.value()),
+    )
+    .await
+}
+
+/// A posted form of a survey opened at `path`, by a device known by this cookie value:
+/// stored and thanked, or the form again with what was wrong.
+pub(super) async fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    (lang, path, survey): (Lang, String, &OpenSurvey),
+    form: &HashMap<String, String>,
+    device: Option<&str>,
+) -> HttpResponse {
     let posted = PostedForm {
-        fields: &form,
+        fields: form,
         language: lang.code(),
-        device: device.as_ref().map(|c| c.value()),
-        address: client_address(&req, &state.trusted_proxies),
+        device,
+        address: client_address(req, &state.trusted_proxies),
     };
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let issued_at = field(sipas_templates::survey::FIELD_ISSUED_AT)
         .parse()
         .unwrap_or(0);
     let keep = |answers: Vec<(String, u8)>, nonce: String, issued_at: i64| {
-        let mut view = form_view(&survey, lang, path.clone(), nonce, issued_at);
+        let mut view = form_view(survey, lang, path.clone(), nonce, issued_at);
         view.answers = answers.into_iter().collect::<BTreeMap<_, _>>();
         view.comment = field(sipas_templates::survey::FIELD_COMMENT);
         view
@@ -229,7 +248,7 @@ pub async fn submit_form(
             .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
         response
     };
-    let outcome = match state.citizen.submit(&survey, posted).await {
+    let outcome = match state.citizen.submit(survey, posted).await {
         Ok(o) => o,
         Err(CitizenError::Storage(error)) => {
             tracing::error!(%error, "a citizen's form could not be stored; shown again with its answers");
@@ -271,7 +290,7 @@ pub async fn submit_form(
             lang.text().rate_limited,
             RETRY_AFTER_LIMITED,
         ),
-        Outcome::AlreadyAnswered => already_answered(&survey, lang, path),
+        Outcome::AlreadyAnswered => already_answered(survey, lang, path),
     }
 }
 
@@ -301,6 +320,7 @@ pub async fn thanks(
         unit_name: Some(survey.place.unit_name.clone()),
         service_point_name: Some(survey.place.service_point.name.clone()),
         demo: survey.campaign.is_demo,
+        next_form: None,
     });
     citizen_page(StatusCode::OK).body(page.into_string())
 }

@@ -55,9 +55,32 @@ async fn render(
     failed: Option<FailedForm>,
     done: Option<DeskDone>,
 ) -> Result<HttpResponse, StaffError> {
+    render_page(state, staff, (campaign, unit), lang, (failed, done), None).await
+}
+
+/// The page, with a refused form or the last success, and a kiosk link just made.
+async fn render_page(
+    state: &AppState,
+    staff: &Staff,
+    (campaign, unit): (&CampaignRecord, &UnitRow),
+    lang: Lang,
+    (failed, done): (Option<FailedForm>, Option<DeskDone>),
+    kiosk_link: Option<String>,
+) -> Result<HttpResponse, StaffError> {
     let today = today();
-    let desks = units::service_points(state.storage.db(), unit.id)
-        .await?
+    let points = units::service_points(state.storage.db(), unit.id).await?;
+    let live = crate::storage::kiosks::live_desks(
+        state.storage.db(),
+        campaign.id,
+        points.iter().map(|d| d.id),
+    )
+    .await?;
+    let kiosks = points
+        .iter()
+        .filter(|d| live.contains(&d.id))
+        .map(|d| d.code.clone())
+        .collect();
+    let desks = points
         .into_iter()
         .map(|d| DeskLine {
             open: d.is_open_on(today),
@@ -88,6 +111,8 @@ async fn render(
         failed,
         done,
         demo: campaign.is_demo,
+        kiosks,
+        kiosk_link,
     };
     Ok(staff_page(status).body(desks_page(&view).into_string()))
 }
@@ -116,6 +141,7 @@ pub async fn page(
         Some("added") => Some(DeskDone::Added(desk)),
         Some("renamed") => Some(DeskDone::Renamed(desk)),
         Some("closed") => Some(DeskDone::Closed(desk)),
+        Some("kiosk-revoked") => Some(DeskDone::KioskRevoked(desk)),
         _ => None,
     };
     render(&state, &staff, (&campaign, &unit), lang, None, done).await
@@ -365,4 +391,91 @@ pub async fn close(
         problems,
     };
     render(&state, &staff, (&campaign, &unit), lang, Some(failed), None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct KioskForm {
+    #[serde(default)]
+    csrf: String,
+    lang: Option<String>,
+}
+
+/// The campaign, unit and open desk of a kiosk form, if the member may change the
+/// unit's desks and the campaign still takes answers.
+async fn kiosk_desk(
+    state: &AppState,
+    staff: &Staff,
+    (campaign, unit, desk): (&str, &str, &str),
+) -> Result<(CampaignRecord, UnitRow, crate::storage::ServicePointRecord), StaffError> {
+    let (campaign, unit) = writable(state, staff, campaign, unit).await?;
+    let desk = units::service_point_by_code(state.storage.db(), &unit, desk).await?;
+    let takes_answers = matches!(
+        campaign.status,
+        CampaignStatus::Draft | CampaignStatus::Open
+    );
+    if !desk.is_open_on(today()) || !takes_answers {
+        return Err(StaffError::NotFound);
+    }
+    Ok((campaign, unit, desk))
+}
+
+/// Makes the desk's kiosk link (a new one, if it had one), and shows it this once.
+#[post("/manage/campaigns/{campaign}/units/{unit}/desks/{desk}/kiosk")]
+pub async fn kiosk_enable(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    form: Option<web::Form<KioskForm>>,
+) -> Result<HttpResponse, StaffError> {
+    let form = form.map_or_else(KioskForm::default, web::Form::into_inner);
+    staff.check_csrf(&state, &form.csrf)?;
+    let lang = Lang::from_query(form.lang.as_deref());
+    let (campaign, unit, desk) = path.into_inner();
+    let (campaign, unit, desk) = kiosk_desk(&state, &staff, (&campaign, &unit, &desk)).await?;
+    let token = crate::kiosks::enable(
+        &state.storage,
+        &staff.account.username,
+        (&campaign, &unit, &desk),
+    )
+    .await?;
+    let link = format!("{}{}", state.public_url, crate::kiosks::kiosk_path(&token));
+    // Shown in this response, not after a redirect: the link is in no URL nor log.
+    let done = Some(DeskDone::KioskEnabled(desk.code.clone()));
+    render_page(
+        &state,
+        &staff,
+        (&campaign, &unit),
+        lang,
+        (None, done),
+        Some(link),
+    )
+    .await
+}
+
+/// Withdraws the desk's kiosk link: its tablet gets a "withdrawn" page.
+#[post("/manage/campaigns/{campaign}/units/{unit}/desks/{desk}/kiosk/revoke")]
+pub async fn kiosk_revoke(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    form: Option<web::Form<KioskForm>>,
+) -> Result<HttpResponse, StaffError> {
+    let form = form.map_or_else(KioskForm::default, web::Form::into_inner);
+    staff.check_csrf(&state, &form.csrf)?;
+    let lang = Lang::from_query(form.lang.as_deref());
+    let (campaign, unit, desk) = path.into_inner();
+    let (campaign, unit, desk) = kiosk_desk(&state, &staff, (&campaign, &unit, &desk)).await?;
+    crate::kiosks::revoke(
+        &state.storage,
+        &staff.account.username,
+        (&campaign, &unit, &desk),
+    )
+    .await?;
+    Ok(done(
+        &campaign.code,
+        &unit.code,
+        lang,
+        "kiosk-revoked",
+        &desk.code,
+    ))
 }

@@ -57,6 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(desks::add)
         .service(desks::rename)
         .service(desks::close)
+        .service(desks::kiosk_enable)
+        .service(desks::kiosk_revoke)
         .service(posters::chooser)
         .service(posters::print)
         .service(posters::zip)

@@ -549,6 +549,12 @@ pub fn action_words(lang: Lang, action: &str) -> Option<&'static str> {
         "service_point.create" => ("Thêm quầy tiếp nhận", "Desk added"),
         "service_point.rename" => ("Đổi tên quầy tiếp nhận", "Desk renamed"),
         "service_point.close" => ("Đóng quầy tiếp nhận", "Desk closed"),
+        "kiosk.enable" => ("Bật chế độ kiosk của quầy", "Desk kiosk enabled"),
+        "kiosk.regenerate" => ("Tạo lại liên kết kiosk của quầy", "Desk kiosk link renewed"),
+        "kiosk.revoke" => (
+            "Thu hồi liên kết kiosk của quầy",
+            "Desk kiosk link withdrawn",
+        ),
         "unit.create" => ("Thêm đơn vị", "Unit created"),
         "unit.rename" => ("Đổi tên đơn vị", "Unit renamed"),
         "unit.close" => ("Giải thể đơn vị", "Unit closed"),

@@ -23,6 +23,8 @@ static DESKS_CSS: LazyLock<String> = LazyLock::new(|| {
         ".desk-actions summary{display:inline-block;min-height:44px;padding:.5rem 0;cursor:pointer;color:#0b57a4;font-weight:600}",
         ".desk-actions form{margin:.5rem 0 1rem;padding:.75rem;border:1px solid #d5d8dc;border-radius:6px}",
         ".state-closed{font-weight:600}",
+        ".kiosk{margin:.5rem 0 0}.kiosk form.inline{display:inline-block;margin:0 .5rem .25rem 0}",
+        ".kiosk-link{word-break:break-all}",
     ]
     .concat()
 });
@@ -64,6 +66,8 @@ pub enum DeskDone {
     Added(String),
     Renamed(String),
     Closed(String),
+    KioskEnabled(String),
+    KioskRevoked(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -81,6 +85,10 @@ pub struct DesksView {
     pub failed: Option<FailedForm>,
     pub done: Option<DeskDone>,
     pub demo: bool,
+    /// Codes of the desks with a live kiosk link in this campaign.
+    pub kiosks: Vec<String>,
+    /// A kiosk link just made: shown this once (only its hash is kept).
+    pub kiosk_link: Option<String>,
 }
 
 /// The page's path.
@@ -186,6 +194,9 @@ pub fn desks_page(view: &DesksView) -> Markup {
                     } @else if d.open {
                         (tr("Đợt khảo sát đã kết thúc.", "The campaign has ended."))
                     } @else { "–" }
+                    @if d.open && view.posters {
+                        (kiosk_forms(view, d))
+                    }
                     @if d.open && !d.is_default {
                         (actions(view, d))
                     }
@@ -206,6 +217,10 @@ pub fn desks_page(view: &DesksView) -> Markup {
         (DeskDone::Renamed(c), false) => format!("Desk {c} renamed."),
         (DeskDone::Closed(c), true) => format!("Đã đặt ngày đóng quầy {c}."),
         (DeskDone::Closed(c), false) => format!("Desk {c} is set to close."),
+        (DeskDone::KioskEnabled(c), true) => format!("Đã tạo liên kết máy tính bảng (kiosk) cho quầy {c}; liên kết cũ, nếu có, không còn dùng được."),
+        (DeskDone::KioskEnabled(c), false) => format!("A tablet (kiosk) link was made for desk {c}; its earlier link, if any, no longer works."),
+        (DeskDone::KioskRevoked(c), true) => format!("Đã thu hồi liên kết máy tính bảng của quầy {c}."),
+        (DeskDone::KioskRevoked(c), false) => format!("The tablet link of desk {c} was withdrawn."),
     });
     let title = format!("{} {} — SIPAS", tr("Quầy của", "Desks of"), view.unit_name);
     let body = html! {
@@ -213,7 +228,16 @@ pub fn desks_page(view: &DesksView) -> Markup {
         h1 { (tr("Các quầy của ", "Desks of ")) (view.unit_name) }
         p.cap { (view.campaign_name) " · " (tr("mã đơn vị ", "unit code ")) (view.unit_code) }
         @if let Some(done) = done {
-            (Card::toned(Tone::Ok, html! { p.cap role="status" { span aria-hidden="true" { "✔ " } (done) } }))
+            (Card::toned(Tone::Ok, html! {
+                p.cap role="status" { span aria-hidden="true" { "✔ " } (done) }
+                @if let Some(link) = &view.kiosk_link {
+                    p { (tr(
+                        "Mở liên kết này trên máy tính bảng của quầy. Liên kết chỉ hiện một lần; nếu mất, hãy tạo liên kết mới.",
+                        "Open this link on the desk's tablet. It is shown only this once; if it is lost, make a new one.",
+                    )) }
+                    p { a.kiosk-link href=(link) { (link) } }
+                }
+            }))
         }
         (ErrorSummary { lang, problems: all_problems })
         section aria-labelledby="list" {
@@ -264,6 +288,38 @@ pub fn desks_page(view: &DesksView) -> Markup {
         &view.nav,
         body,
     )
+}
+
+/// The kiosk link's buttons of one desk: make one (or a new one), withdraw it.
+fn kiosk_forms(view: &DesksView, d: &DeskLine) -> Markup {
+    let vi = view.lang == Lang::Vi;
+    let tr = |a: &'static str, b: &'static str| if vi { a } else { b };
+    let here = format!(
+        "{}/{}/kiosk",
+        path(&view.campaign_code, &view.unit_code),
+        d.code
+    );
+    let live = view.kiosks.contains(&d.code);
+    html! {
+        div.kiosk {
+            @if live { small { (tr("Máy tính bảng (kiosk): đang bật. ", "Tablet (kiosk): on. ")) } }
+            form.inline method="post" action=(here) {
+                input type="hidden" name="csrf" value=(view.nav.csrf);
+                input type="hidden" name="lang" value=(view.lang.code());
+                button type="submit" {
+                    @if live { (tr("Tạo liên kết kiosk mới", "New kiosk link")) }
+                    @else { (tr("Bật chế độ kiosk", "Enable kiosk mode")) }
+                }
+            }
+            @if live {
+                form.inline method="post" action={ (here) "/revoke" } {
+                    input type="hidden" name="csrf" value=(view.nav.csrf);
+                    input type="hidden" name="lang" value=(view.lang.code());
+                    button type="submit" { (tr("Thu hồi", "Withdraw")) }
+                }
+            }
+        }
+    }
 }
 
 /// The rename and close forms of one desk, folded in a `details` (open when one of them
@@ -384,6 +440,23 @@ mod tests {
         assert!(html.contains("Đã đóng") && html.contains("01/03/2026"));
         assert!(html.contains(r#"value="2026-03-05""#));
         assert!(!html.contains(r#"aria-invalid="true""#));
+        // Every open desk, the one-stop desk too, may get a kiosk link.
+        assert!(html.contains(r#"action="/manage/campaigns/HT-2026/units/18073/desks/MC/kiosk""#));
+        assert!(!html.contains("/desks/Q2/kiosk") && !html.contains("/kiosk/revoke"));
+    }
+
+    #[test]
+    fn a_new_kiosk_link_is_shown_once_with_its_withdraw_button() {
+        let mut v = view();
+        v.kiosks = vec!["Q1".into()];
+        v.done = Some(DeskDone::KioskEnabled("Q1".into()));
+        v.kiosk_link = Some("https://ks.example.vn/k/abc".into());
+        let html = desks_page(&v).into_string();
+        assert!(html.contains(r#"href="https://ks.example.vn/k/abc""#));
+        assert!(
+            html.contains("/desks/Q1/kiosk/revoke") && !html.contains("/desks/MC/kiosk/revoke")
+        );
+        assert!(html.contains("Tạo liên kết kiosk mới"));
     }
 
     #[test]

@@ -149,9 +149,9 @@ fn label(lang: Lang, field: &str) -> &str {
         }
         "count_unverified" => {
             if vi {
-                "Tính cả phiếu quét mã QR tại quầy"
+                "Tính cả phiếu quét mã QR và máy tính bảng tại quầy"
             } else {
-                "Count desk QR responses"
+                "Count desk QR and desk tablet responses"
             }
         }
         "min_fill_seconds" => {

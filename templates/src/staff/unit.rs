@@ -141,7 +141,7 @@ pub struct WeekPoint {
 /// One channel's responses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelRow {
-    /// `desk_qr`, `receipt_qr`, `paper`, `interviewer`.
+    /// `desk_qr`, `receipt_qr`, `paper`, `interviewer`, `kiosk`.
     pub channel: String,
     /// Counted (not flagged).
     pub counted: u64,
@@ -359,10 +359,12 @@ pub fn channel_label(lang: Lang, channel: &str) -> &str {
         (Lang::Vi, "receipt_qr") => "Mã QR trên giấy tiếp nhận",
         (Lang::Vi, "paper") => "Phiếu giấy",
         (Lang::Vi, "interviewer") => "Phỏng vấn trực tiếp",
+        (Lang::Vi, "kiosk") => "Máy tính bảng tại quầy",
         (Lang::En, "desk_qr") => "Desk QR code",
         (Lang::En, "receipt_qr") => "Receipt QR code",
         (Lang::En, "paper") => "Paper form",
         (Lang::En, "interviewer") => "Interviewer",
+        (Lang::En, "kiosk") => "Desk tablet (kiosk)",
         (_, other) => other,
     }
 }

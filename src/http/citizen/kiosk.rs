@@ -1,0 +1,107 @@
+//! A desk's shared tablet (kiosk mode): the desk's form at `/k/{token}`, and after each
+//! answer a thank-you page that returns to a fresh form by itself (a `Refresh` header,
+//! no JavaScript). The tablet is known by its own cookie, scoped to `/k/`.
+
+use std::collections::HashMap;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use sipas_templates::{Lang, ThanksPage};
+
+use super::failure;
+use super::survey::{LangQuery, answer, citizen_page, form_view, render_form};
+use crate::citizen::OpenSurvey;
+use crate::http::AppState;
+use crate::kiosks::kiosk_path;
+
+const TABLET_COOKIE: &str = "sipas_tablet";
+/// Seconds the thank-you page stays before the next person's form.
+const NEXT_FORM_SECONDS: u32 = 5;
+
+async fn open(
+    state: &AppState,
+    token: &str,
+    query: &LangQuery,
+) -> Result<(Lang, String, OpenSurvey), HttpResponse> {
+    let (lang, path) = (query.lang(), kiosk_path(token));
+    match state.citizen.open_kiosk(token).await {
+        Ok(survey) => Ok((lang, path, survey)),
+        Err(e) => Err(failure(e, lang, path)),
+    }
+}
+
+#[get("/k/{token}")]
+pub async fn show_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> HttpResponse {
+    let (lang, path, survey) = match open(&state, &token, &query).await {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    let now = chrono::Utc::now().timestamp();
+    let view = form_view(&survey, lang, path, state.citizen.new_nonce(), now);
+    let mut response = render_form(StatusCode::OK, &view);
+    if req.cookie(TABLET_COOKIE).is_none() {
+        let tablet = state.keys.keyed_hash("tablet-id", view.nonce.as_bytes());
+        let cookie = Cookie::build(TABLET_COOKIE, tablet[..32].to_owned())
+            .path("/k/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = response.add_cookie(&cookie);
+    }
+    response
+}
+
+#[post("/k/{token}")]
+pub async fn submit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let (lang, path, survey) = match open(&state, &token, &query).await {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    let tablet = req.cookie(TABLET_COOKIE);
+    answer(
+        &req,
+        &state,
+        (lang, path, &survey),
+        &form,
+        tablet.as_ref().map(|c| c.value()),
+    )
+    .await
+}
+
+#[get("/k/{token}/thanks")]
+pub async fn thanks(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> HttpResponse {
+    let (lang, path, survey) = match open(&state, &token, &query).await {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    let next = sipas_templates::layout::lang_href(&path, lang);
+    let page = sipas_templates::thanks_page(&ThanksPage {
+        lang,
+        path: Some(format!("{path}/thanks")),
+        unit_name: Some(survey.place.unit_name.clone()),
+        service_point_name: Some(survey.place.service_point.name.clone()),
+        demo: survey.campaign.is_demo,
+        next_form: Some(next.clone()),
+    });
+    citizen_page(StatusCode::OK)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Refresh", format!("{NEXT_FORM_SECONDS}; url={next}")))
+        .body(page.into_string())
+}
