@@ -178,7 +178,7 @@ pub struct ActivityFold {
     /// Counted responses of official channels, by Vietnamese day.
     days: BTreeMap<NaiveDate, u64>,
     /// Counted and flagged responses, by channel (in `Channel::ALL` order).
-    channels: [(u64, u64); 4],
+    channels: [(u64, u64); Channel::ALL.len()],
     reasons: BTreeMap<String, u64>,
     /// The week's counted responses of official channels, by week (0: the campaign's
     /// first) and desk.
@@ -197,7 +197,7 @@ impl ActivityFold {
             official,
             starts_on,
             days: BTreeMap::new(),
-            channels: [(0, 0); 4],
+            channels: [(0, 0); Channel::ALL.len()],
             reasons: BTreeMap::new(),
             weeks: BTreeMap::new(),
             values: Vec::new(),

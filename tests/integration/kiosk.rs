@@ -99,6 +99,21 @@ async fn kiosk_a_tablet_answers_one_citizen_after_another(backend: Backend) {
         .unwrap();
     assert_eq!(stored.len(), 30);
     assert!(stored.iter().all(|r| r.channel == "kiosk"), "channel kiosk");
+    // The unit's page counts them under their own channel.
+    app.settle().await;
+    let unit_page = manager
+        .get(app.url(&format!("/manage/campaigns/{CAMPAIGN}/units/{OWN}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unit_page.status(), 200);
+    assert!(
+        unit_page
+            .text()
+            .await
+            .unwrap()
+            .contains("Máy tính bảng tại quầy")
+    );
 }
 
 /// A renewed link retires the old one, a withdrawn link stops: the tablet is told so
