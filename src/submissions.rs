@@ -82,6 +82,14 @@ impl SubmissionQueue {
                     }
                     Err(error) => {
                         tracing::error!(%error, "a submission failed");
+                        // The database is out of reach: those who queued meanwhile have
+                        // waited as long as this batch; they hear the same now rather
+                        // than wait once more (each keeps the form to send again).
+                        if matches!(error, StorageError::Unavailable(_)) {
+                            while let Ok(job) = queue.try_recv() {
+                                batch.push(job);
+                            }
+                        }
                         for job in batch.drain(..) {
                             let _ = job.reply.send(Err(error.to_string()));
                         }

@@ -208,6 +208,18 @@ fn sqlite_path(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_server_waits_briefly_for_postgres() {
+        use std::time::Duration;
+        let timeout = super::Storage::server_timeout;
+        assert_eq!(timeout("postgres://x@y/z"), Duration::from_millis(800));
+        assert_eq!(
+            timeout("sqlite://data/sipas.db?mode=rwc"),
+            Duration::from_secs(10)
+        );
+        assert_eq!(timeout("sqlite::memory:"), Duration::from_secs(10));
+    }
+
+    #[test]
     fn finds_sqlite_file_paths() {
         assert_eq!(
             super::sqlite_path("sqlite://data/sipas.db?mode=rwc"),

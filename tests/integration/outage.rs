@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 use crate::citizen::{desk_url, full_answers, open_campaign};
 use crate::common::{AppOptions, Backend, TestApp, spawn_app_with};
 
+/// The server's default wait for a PostgreSQL connection.
+const PRODUCTION_TIMEOUT: Duration = Duration::from_millis(800);
+
 /// A local port with nothing listening: connections are refused at once.
 fn refused_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -231,6 +234,7 @@ async fn a_postgres_outage_keeps_the_citizens_answers() {
     let proxy = Proxy::start(postgres_address()).await;
     let options = AppOptions {
         postgres_port: Some(proxy.port),
+        database_timeout: Some(PRODUCTION_TIMEOUT),
         ..Default::default()
     };
     let Some(app) = spawn_app_with(Backend::Postgres, options).await else {
@@ -404,6 +408,7 @@ async fn a_hung_postgres_is_bounded() {
     let proxy = Proxy::start(postgres_address()).await;
     let options = AppOptions {
         postgres_port: Some(proxy.port),
+        database_timeout: Some(PRODUCTION_TIMEOUT),
         ..Default::default()
     };
     let Some(app) = spawn_app_with(Backend::Postgres, options).await else {
@@ -471,7 +476,11 @@ async fn a_hung_postgres_is_bounded() {
 #[tokio::test]
 async fn a_held_write_is_bounded() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let Some(app) = spawn_app_with(Backend::Postgres, AppOptions::default()).await else {
+    let options = AppOptions {
+        database_timeout: Some(PRODUCTION_TIMEOUT),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(Backend::Postgres, options).await else {
         return;
     };
     open_campaign(&app, "HT-2026", 0).await;
