@@ -235,7 +235,7 @@ pub(super) async fn answer(
     // The same form shown again with every answer and the same nonce: sent again, it is
     // stored once, whatever became of this attempt.
     let again = |status: StatusCode, notice: &str, retry_after: u32| {
-        let answered = crate::citizen::answered(&survey.questionnaire, &form);
+        let answered = crate::citizen::answered(&survey.questionnaire, form);
         let mut view = keep(
             answered,
             field(sipas_templates::survey::FIELD_NONCE),
