@@ -106,7 +106,8 @@ impl NewUser {
             ));
         }
         let display_name = display_name.map(str::trim).unwrap_or(&username).to_owned();
-        if display_name.chars().count() > 200 || display_name.chars().any(char::is_control) {
+        if display_name.chars().count() > 200 || crate::text::refuse_control(&display_name).is_err()
+        {
             errors.push(FieldError::new(
                 "display_name",
                 "the name must be at most 200 characters without control characters",

@@ -262,7 +262,7 @@ impl DossierCode {
     pub fn parse(text: &str) -> Result<DossierCode, FieldError> {
         let code = text.trim();
         let length = code.chars().count();
-        if !(1..=100).contains(&length) || code.chars().any(char::is_control) {
+        if !(1..=100).contains(&length) || crate::text::refuse_control(code).is_err() {
             return Err(FieldError {
                 field: "dossier_code",
                 message: "dossier_code must be 1–100 characters without control characters".into(),

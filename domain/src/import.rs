@@ -69,8 +69,8 @@ pub fn parse_serial(value: &str) -> Result<Option<String>, String> {
             "serial {value:?} is longer than {MAX_SERIAL_CHARS} characters"
         ));
     }
-    if value.chars().any(char::is_control) {
-        return Err(format!("serial {value:?} holds a control character"));
+    if let Err(found) = refuse_control(value) {
+        return Err(format!("serial {value:?} holds {found}"));
     }
     Ok(Some(value.to_owned()))
 }

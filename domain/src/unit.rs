@@ -113,7 +113,7 @@ fn checked_code(code: &str, errors: &mut Vec<FieldError>) {
 fn checked_name(name: &str, errors: &mut Vec<FieldError>) -> String {
     let name = name.trim();
     let length = name.chars().count();
-    if !(1..=200).contains(&length) || name.chars().any(char::is_control) {
+    if !(1..=200).contains(&length) || crate::text::refuse_control(name).is_err() {
         errors.push(FieldError::new(
             "name",
             "name must be 1–200 characters without control characters",

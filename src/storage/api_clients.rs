@@ -40,7 +40,7 @@ pub async fn create(
     scopes: &[Scope],
 ) -> Result<(Principal, String), StorageError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().any(char::is_control) {
+    if name.is_empty() || sipas_domain::text::refuse_control(name).is_err() {
         return Err(StorageError::Invalid(
             "a client needs a name without control characters".into(),
         ));

@@ -382,7 +382,7 @@ pub async fn create_token(
         .filter_map(|(on, s)| on.then_some(s))
         .collect();
     let mut errors = Vec::new();
-    if form.name.trim().is_empty() || form.name.chars().any(char::is_control) {
+    if form.name.trim().is_empty() || sipas_domain::text::refuse_control(&form.name).is_err() {
         errors.push(FieldError::new(
             "name",
             "a token needs a name without control characters",
