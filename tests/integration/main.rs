@@ -22,6 +22,7 @@ mod desks_staff;
 mod exports;
 mod frame_upload;
 mod health;
+mod keys;
 mod league;
 mod nodes;
 mod openapi;

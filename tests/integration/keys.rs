@@ -1,0 +1,143 @@
+//! Keys apart from data: a production start needs its key from outside the database,
+//! keeps the first admin password out of the log, and the request log never holds a
+//! survey or receipt token.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::common::{Backend, TestDatabase};
+
+fn sipas(database_url: &str, dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sipas"));
+    command
+        .current_dir(dir)
+        .env("SIPAS_DATABASE_URL", database_url)
+        .env_remove("SIPAS_REDIS_URL")
+        .env_remove("SIPAS_SECRET")
+        .env_remove("SIPAS_SECRET_FILE")
+        .env("RUST_LOG", "info");
+    command
+}
+
+#[tokio::test]
+async fn production_refuses_to_start_without_a_key_from_outside_the_database() {
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = sipas(&db.url, dir.path())
+        .args(["serve"])
+        .env("SIPAS_ENV", "production")
+        .env("SIPAS_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SIPAS_SECRET") && stderr.contains("SIPAS_SECRET_FILE"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn production_keeps_the_first_password_and_tokens_out_of_the_log() {
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "production-secret-0123456789\n").unwrap();
+    let mut child = sipas(&db.url, dir.path())
+        .args(["serve", "--demo"])
+        .env("SIPAS_ENV", "production")
+        .env("SIPAS_SECRET_FILE", &secret_file)
+        .env("SIPAS_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen: Vec<String> = Vec::new();
+    let mut wait_for = |needle: &str| -> String {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+        }
+        panic!("never printed {needle:?}; got:\n{}", seen.join("\n"));
+    };
+    let running = wait_for("SIPAS is running");
+    let url = running
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let survey = wait_for("Khảo sát người dân");
+    let survey_url = survey.split_whitespace().last().unwrap().to_owned();
+    let token = survey_url.rsplit('/').next().unwrap().to_owned();
+    let first = wait_for("First start");
+
+    // The password is in a file only its owner reads, and the log names the file.
+    let file = dir.path().join("sipas-first-admin-password");
+    assert!(first.contains("sipas-first-admin-password"), "{first}");
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    assert!(password.len() >= 12);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // Installs the process's TLS provider, which reqwest needs to build any client.
+    let _ = sipas::webhooks::http_client(Duration::from_secs(5));
+    let client = crate::common::client_builder().build().unwrap();
+    // A survey token in a path is logged as [token], and a receipt's likewise.
+    for path in [
+        format!("/s/{token}"),
+        format!("/s/{token}/thanks"),
+        "/s/EAEFAk0xYzZ0cmVjZWlwdA/thanks".to_owned(),
+    ] {
+        let response = client.get(format!("{url}{path}")).send().await.unwrap();
+        assert!(response.status().as_u16() < 500, "{path}");
+    }
+    let marker = client
+        .get(format!("{url}/readyz?end"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(marker.status(), 200);
+    let last = wait_for("/readyz");
+    assert!(last.contains("status=200"), "{last}");
+    // (The start banner prints the demo desk's public poster link on purpose.)
+    let requests: Vec<&String> = seen.iter().filter(|l| l.contains("request{")).collect();
+    let log = requests
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(log.contains("/s/[token]/thanks"), "{log}");
+    for secret in [token.as_str(), "EAEFAk0xYzZ0cmVjZWlwdA"] {
+        assert!(
+            !log.contains(secret),
+            "{secret:?} in the request log:\n{log}"
+        );
+    }
+    let all = seen.join("\n");
+    assert!(
+        !all.contains(&password),
+        "the first password is in the log:\n{all}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
