@@ -144,6 +144,7 @@ impl Application {
             App::new()
                 .wrap(middleware::from_fn(crate::http::head_as_get))
                 .wrap(middleware::from_fn(crate::http::refuse_nul))
+                .wrap(middleware::from_fn(crate::http::security_headers))
                 .wrap(middleware::Compress::default())
                 .wrap(TracingLogger::<RequestLine>::new())
                 .app_data(state.clone())

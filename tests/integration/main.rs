@@ -21,6 +21,7 @@ mod dashboard_browser;
 mod desks_staff;
 mod exports;
 mod frame_upload;
+mod headers;
 mod health;
 mod keys;
 mod league;
