@@ -92,6 +92,8 @@ pub struct CitizenService {
     /// By desk and campaign revision: renaming or closing a unit or desk bumps every
     /// campaign's revision, so every node stops using what it kept at its next read.
     places: Cache<(i32, i64), Arc<SurveyPlace>>,
+    /// The daily keys client addresses are hashed with, by Vietnam's day.
+    address_keys: Cache<chrono::NaiveDate, Arc<Vec<u8>>>,
 }
 
 impl CitizenService {
@@ -115,6 +117,11 @@ impl CitizenService {
             places: Cache::builder()
                 .max_capacity(50_000)
                 .time_to_live(PLACE_TTL)
+                .build(),
+            // A purged key must not live on here: a day's key is kept for an hour.
+            address_keys: Cache::builder()
+                .max_capacity(4)
+                .time_to_live(Duration::from_secs(3600))
                 .build(),
         }
     }
@@ -230,7 +237,15 @@ impl CitizenService {
             SurveyToken::Receipt { .. } => Channel::ReceiptQr,
         };
         // A receipt answers once anyway; limits guard the open desk path.
-        if channel == Channel::DeskQr && !self.within_limits(campaign, place, &form).await {
+        let client_hash = match form.address.as_deref() {
+            Some(address) => Some(self.address_hash(address, Utc::now()).await?),
+            None => None,
+        };
+        if channel == Channel::DeskQr
+            && !self
+                .within_limits(campaign, place, &form, client_hash.as_deref())
+                .await
+        {
             return Ok(Outcome::RateLimited);
         }
         let now = Utc::now();
@@ -253,7 +268,7 @@ impl CitizenService {
             exclusion: exclusion.map(|e| e.as_str()),
             nonce: Some(nonce.to_owned()),
             receipt_id: survey.receipt_id,
-            client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
+            client_hash,
             is_demo: campaign.is_demo,
         };
         // Desk answers share commits; a receipt is claimed in its own transaction.
@@ -322,15 +337,15 @@ impl CitizenService {
         campaign: &CampaignRecord,
         place: &SurveyPlace,
         form: &PostedForm<'_>,
+        client_hash: Option<&str>,
     ) -> bool {
         let limits = self.limits;
         let mut checks = vec![(
             format!("desk:{}:{}", campaign.id, place.service_point.id),
             limits.per_desk,
         )];
-        if let Some(address) = &form.address {
-            let key = format!("addr:{}", self.address_hash(address, Utc::now()));
-            checks.push((key, limits.per_address));
+        if let Some(hash) = client_hash {
+            checks.push((format!("addr:{hash}"), limits.per_address));
         }
         if let Some(device) = form.device {
             let key = format!("dev:{}", self.keys.keyed_hash("device", device.as_bytes()));
@@ -339,13 +354,26 @@ impl CitizenService {
         self.limiter.allow(&self.redis, &checks).await
     }
 
-    /// A client address is kept only as a hash salted with the day, so addresses cannot
-    /// be read back nor linked across days.
-    fn address_hash(&self, address: &str, at: chrono::DateTime<Utc>) -> String {
-        let purpose = format!("client-address:{}", at.date_naive());
-        let mut hash = self.keys.keyed_hash(&purpose, address.as_bytes());
-        hash.truncate(32);
-        hash
+    /// A client address is kept only as a hash under the day's own random key
+    /// (`storage::address_keys`), so addresses cannot be read back nor linked across
+    /// days, and once the key is purged not even with the database and the secret.
+    async fn address_hash(
+        &self,
+        address: &str,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<String, StorageError> {
+        let day = sipas_domain::campaign::vietnam_time(at).date();
+        let db = self.storage.db().clone();
+        let key = self
+            .address_keys
+            .try_get_with(day, async move {
+                crate::storage::address_keys::key_for(&db, day)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(crate::storage::address_keys::hash_address(&key, address))
     }
 
     async fn place(

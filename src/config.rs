@@ -20,6 +20,9 @@ pub struct Settings {
     /// come from the environment or a file, and the first admin password never goes to
     /// the log.
     pub production: bool,
+    /// Days a daily address key is kept (`SIPAS_ADDRESS_KEY_DAYS`, default 30); after
+    /// them the day's address hashes can no longer be reversed.
+    pub address_key_days: u32,
     /// Earlier signing keys, still accepted so printed QR codes keep working.
     pub previous_secrets: Vec<String>,
     /// Prefix of every Redis key, so deployments (and tests) can share one Redis.
@@ -91,6 +94,10 @@ impl Settings {
         Ok(Self {
             database_url,
             production,
+            address_key_days: lookup("SIPAS_ADDRESS_KEY_DAYS")
+                .and_then(|d| d.trim().parse().ok())
+                .filter(|d| (1..=3650).contains(d))
+                .unwrap_or(30),
             redis_url: lookup("SIPAS_REDIS_URL"),
             bind,
             public_url,

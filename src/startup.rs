@@ -115,6 +115,7 @@ impl Application {
         scores.follow();
         // Every node delivers webhooks; the claims in the database keep each attempt to one.
         crate::webhooks::start(storage.clone(), settings.webhooks);
+        crate::storage::address_keys::start_purging(storage.clone(), settings.address_key_days);
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),

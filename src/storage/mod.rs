@@ -2,6 +2,7 @@
 //! speaks the domain's types to the layers above and hides every SQL dialect.
 
 pub mod activity;
+pub mod address_keys;
 pub mod api_clients;
 pub mod appraisals;
 pub mod audit;

@@ -141,3 +141,45 @@ async fn production_keeps_the_first_password_and_tokens_out_of_the_log() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A day's address key is random, kept in `address_keys`, the same all day, and gone
+/// after the retention period; the hash under it is not the one the server's secret
+/// would give, so the database and the secret together no longer reverse it.
+async fn address_keys_are_daily_random_and_purged(backend: Backend) {
+    use sipas::storage::address_keys::{hash_address, key_for, purge_before};
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
+    storage.migrate().await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let next = day.succ_opt().unwrap();
+    let key = key_for(storage.db(), day).await.unwrap();
+    assert_eq!(key.len(), 32);
+    assert_eq!(
+        key_for(storage.db(), day).await.unwrap(),
+        key,
+        "one key a day"
+    );
+    assert_ne!(key_for(storage.db(), next).await.unwrap(), key);
+    let hash = hash_address(&key, "203.113.1.1");
+    let keys = sipas_domain::token::SigningKeys::new(b"test-secret-0123456789", vec![]);
+    let under_secret = keys.keyed_hash(&format!("client-address:{day}"), b"203.113.1.1");
+    assert!(!under_secret.starts_with(&hash), "not the secret's hash");
+
+    assert_eq!(purge_before(storage.db(), next).await.unwrap(), 1);
+    use sea_orm::EntityTrait;
+    assert!(
+        entity::address_key::Entity::find_by_id(day)
+            .one(storage.db())
+            .await
+            .unwrap()
+            .is_none(),
+        "the purged key is gone from the database"
+    );
+    // A new key for that day (should it be asked for again) hashes differently.
+    let again = key_for(storage.db(), day).await.unwrap();
+    assert_ne!(hash_address(&again, "203.113.1.1"), hash);
+}
+
+crate::backend_tests!(address_keys_are_daily_random_and_purged);
