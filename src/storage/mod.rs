@@ -165,7 +165,8 @@ pub async fn one_at_a_time(txn: &DatabaseTransaction) -> Result<(), StorageError
     Ok(())
 }
 
-fn sqlite_path(url: &str) -> Option<&str> {
+/// The file of an SQLite URL (`None` for PostgreSQL or an in-memory database).
+pub fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

@@ -183,3 +183,55 @@ async fn address_keys_are_daily_random_and_purged(backend: Backend) {
 }
 
 crate::backend_tests!(address_keys_are_daily_random_and_purged);
+
+/// The embedded default keeps its generated key in `<db>.key` (mode 0600), moving a key
+/// an earlier version kept in the database out of it; the same key after a restart.
+#[tokio::test]
+async fn the_embedded_default_keeps_its_key_beside_the_database_file() {
+    use sea_orm::EntityTrait;
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let file = db
+        .url
+        .strip_prefix("sqlite://")
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    // An earlier version's installation: the key in the settings table.
+    let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
+    storage.migrate().await.unwrap();
+    let old = sipas::storage::settings::signing_secret(storage.db())
+        .await
+        .unwrap();
+    let mut settings = crate::common::settings(&db.url, None);
+    settings.secret = None;
+    let app = sipas::startup::Application::build(&settings, false)
+        .await
+        .unwrap();
+    let key_file = format!("{file}.key");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap().trim(), old);
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        entity::setting::Entity::find_by_id("signing_secret")
+            .one(storage.db())
+            .await
+            .unwrap()
+            .is_none(),
+        "the key left the database"
+    );
+    let token = app.keys.sign(&sipas_domain::token::SurveyToken::Desk {
+        campaign_id: 1,
+        service_point_id: 1,
+    });
+    drop(app);
+    // A restart reads the same key from its file.
+    let again = sipas::startup::Application::build(&settings, false)
+        .await
+        .unwrap();
+    assert!(again.keys.verify(&token).is_ok());
+}
