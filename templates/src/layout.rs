@@ -318,7 +318,7 @@ pub fn style_hashes(html: &str) -> Vec<String> {
         let Some(end) = body.find("</style>") else {
             break;
         };
-        let digest = Sha256::digest(body[..end].as_bytes());
+        let digest = Sha256::digest(&body.as_bytes()[..end]);
         let source = format!(
             "'sha256-{}'",
             base64::engine::general_purpose::STANDARD.encode(digest)
