@@ -23,6 +23,9 @@ pub struct Settings {
     /// Days a daily address key is kept (`SIPAS_ADDRESS_KEY_DAYS`, default 30); after
     /// them the day's address hashes can no longer be reversed.
     pub address_key_days: u32,
+    /// Days after a round's publication its free-text comments are kept
+    /// (`SIPAS_COMMENT_RETENTION_DAYS`); `None`: kept.
+    pub comment_retention_days: Option<u32>,
     /// Earlier signing keys, still accepted so printed QR codes keep working.
     pub previous_secrets: Vec<String>,
     /// Prefix of every Redis key, so deployments (and tests) can share one Redis.
@@ -98,6 +101,8 @@ impl Settings {
                 .and_then(|d| d.trim().parse().ok())
                 .filter(|d| (1..=3650).contains(d))
                 .unwrap_or(30),
+            comment_retention_days: lookup("SIPAS_COMMENT_RETENTION_DAYS")
+                .and_then(|d| d.trim().parse().ok()),
             redis_url: lookup("SIPAS_REDIS_URL"),
             bind,
             public_url,

@@ -169,6 +169,9 @@ impl Application {
         // Every node delivers webhooks; the claims in the database keep each attempt to one.
         crate::webhooks::start(storage.clone(), settings.webhooks);
         crate::storage::address_keys::start_purging(storage.clone(), settings.address_key_days);
+        if let Some(days) = settings.comment_retention_days {
+            crate::storage::retention::start_purging_comments(storage.clone(), days);
+        }
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),

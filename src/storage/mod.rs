@@ -18,6 +18,7 @@ pub mod quotas;
 pub mod receipts;
 pub mod reference;
 pub mod responses;
+pub mod retention;
 pub mod settings;
 pub mod snapshots;
 pub mod staff_sessions;

@@ -235,3 +235,75 @@ async fn the_embedded_default_keeps_its_key_beside_the_database_file() {
         .unwrap();
     assert!(again.keys.verify(&token).is_ok());
 }
+
+/// Comments of a round published longer ago than the retention are deleted (audited,
+/// the chain intact); a round not published, or published recently, keeps them.
+async fn comments_of_long_published_rounds_are_purged(backend: Backend) {
+    use sipas::storage::audit::{self, ChainReport};
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let storage = sipas::storage::Storage::connect(&db.url).await.unwrap();
+    storage.migrate().await.unwrap();
+    storage.seed_reference_data().await.unwrap();
+    sipas::demo::ensure_demo_campaign(&storage).await.unwrap();
+    for sql in [
+        "UPDATE responses SET comment = 'Cán bộ tận tình'",
+        "UPDATE campaigns SET status = 'published' WHERE code = 'DEMO-2021'",
+        "INSERT INTO snapshots (campaign_id, version, document, sha256, published_by, published_at) \
+         SELECT id, 1, '{}', 'x', 'test', '2025-01-01 00:00:00+00:00' FROM campaigns WHERE code = 'DEMO-2021'",
+    ] {
+        storage.execute_unprepared(sql).await.unwrap();
+    }
+    let comments = |code: &'static str| {
+        let storage = storage.clone();
+        async move {
+            use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+            let campaign = sipas::storage::campaigns::by_code(storage.db(), code)
+                .await
+                .unwrap();
+            entity::response::Entity::find()
+                .filter(entity::response::Column::CampaignId.eq(campaign.id))
+                .filter(entity::response::Column::Comment.is_not_null())
+                .count(storage.db())
+                .await
+                .unwrap()
+        }
+    };
+    let before_old = comments("DEMO-2021").await;
+    let before_open = comments("DEMO-2026").await;
+    assert!(before_old > 0 && before_open > 0);
+
+    // Published 2025-01-01: kept under a retention reaching back before that …
+    let txn = storage.write().await.unwrap();
+    let early = chrono::DateTime::parse_from_rfc3339("2024-12-01T00:00:00Z").unwrap();
+    let purged = sipas::storage::retention::purge_comments(&txn, early.into(), 30)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert!(purged.is_empty());
+    // … deleted under one that ends after it.
+    let txn = storage.write().await.unwrap();
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(30);
+    let purged = sipas::storage::retention::purge_comments(&txn, cutoff, 30)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(purged, vec![("DEMO-2021".to_owned(), before_old)]);
+    assert_eq!(comments("DEMO-2021").await, 0);
+    assert_eq!(
+        comments("DEMO-2026").await,
+        before_open,
+        "an open round keeps its comments"
+    );
+    let entries = audit::entries(storage.db()).await.unwrap();
+    let last = entries.last().unwrap();
+    assert_eq!(last.action, "responses.comments_purged");
+    assert!(last.detail.contains(&format!("\"comments\":{before_old}")));
+    assert!(matches!(
+        audit::verify(&storage).await.unwrap(),
+        ChainReport::Intact { .. }
+    ));
+}
+
+crate::backend_tests!(comments_of_long_published_rounds_are_purged);
