@@ -62,6 +62,16 @@ impl Settings {
         Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
     }
 
+    /// What serving needs of a production deployment: its signing key from outside the
+    /// database. (Commands that sign nothing, such as `sipas migrate` or `sipas units
+    /// import`, run without it.)
+    pub fn check_production_keys(&self) -> Result<(), ConfigError> {
+        if self.production && self.secret.is_none() {
+            return Err(ConfigError::SecretRequired);
+        }
+        Ok(())
+    }
+
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let bind_text = lookup("SIPAS_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
@@ -91,9 +101,6 @@ impl Settings {
             lookup("SIPAS_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         let production = database_url.starts_with("postgres")
             || lookup("SIPAS_ENV").is_some_and(|e| e.eq_ignore_ascii_case("production"));
-        if production && secret.is_none() {
-            return Err(ConfigError::SecretRequired);
-        }
         Ok(Self {
             database_url,
             production,
@@ -230,7 +237,10 @@ mod tests {
             &[("SIPAS_DATABASE_URL", "postgres://sipas@db/sipas")][..],
             &[("SIPAS_ENV", "production")][..],
         ] {
-            let error = settings(production).unwrap_err();
+            let error = settings(production)
+                .unwrap()
+                .check_production_keys()
+                .unwrap_err();
             assert!(
                 matches!(error, ConfigError::SecretRequired),
                 "{production:?}"
@@ -238,7 +248,8 @@ mod tests {
             assert!(error.to_string().contains("SIPAS_SECRET_FILE"));
             let mut with_secret = production.to_vec();
             with_secret.push(("SIPAS_SECRET", "a-secret-of-enough-length"));
-            assert!(settings(&with_secret).unwrap().production);
+            let s = settings(&with_secret).unwrap();
+            assert!(s.production && s.check_production_keys().is_ok());
         }
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("secret");

@@ -106,6 +106,7 @@ impl Application {
     /// Migrates, seeds the reference data (and the demo campaign when asked), binds the
     /// listener and builds the server; `run_until_stopped` serves.
     pub async fn build(settings: &Settings, demo: bool) -> anyhow::Result<Self> {
+        settings.check_production_keys()?;
         let storage = Storage::connect(&settings.database_url).await?;
         storage.migrate().await?;
         storage.seed_reference_data().await?;
