@@ -129,6 +129,8 @@ pub struct CitizenService {
     /// until the database answers (the write checks everything again).
     last_places: Cache<i32, Arc<SurveyPlace>>,
     last_receipts: Cache<i32, receipts::ReceiptRecord>,
+    /// The daily keys client addresses are hashed with, by Vietnam's day.
+    address_keys: Cache<chrono::NaiveDate, Arc<Vec<u8>>>,
 }
 
 impl CitizenService {
@@ -160,6 +162,11 @@ impl CitizenService {
             last_receipts: Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(OUTAGE_TTL)
+                .build(),
+            // A purged key must not live on here: a day's key is kept for an hour.
+            address_keys: Cache::builder()
+                .max_capacity(4)
+                .time_to_live(Duration::from_secs(3600))
                 .build(),
         }
     }
@@ -309,9 +316,14 @@ impl CitizenService {
             SurveyToken::Receipt { .. } => Channel::ReceiptQr,
         };
         // A receipt answers once anyway; limits guard the open desk path and kiosks.
+        let client_hash = match form.address.as_deref() {
+            Some(address) => Some(self.address_hash(address, Utc::now()).await?),
+            None => None,
+        };
+        let hash = client_hash.as_deref();
         let within = match channel {
-            Channel::DeskQr => self.within_limits(campaign, place, &form).await,
-            Channel::Kiosk => self.within_kiosk_limits(campaign, place, &form).await,
+            Channel::DeskQr => self.within_limits(campaign, place, &form, hash).await,
+            Channel::Kiosk => self.within_kiosk_limits(campaign, place, &form, hash).await,
             _ => true,
         };
         if !within {
@@ -337,7 +349,7 @@ impl CitizenService {
             exclusion: exclusion.map(|e| e.as_str()),
             nonce: Some(nonce.to_owned()),
             receipt_id: survey.receipt_id,
-            client_hash: form.address.as_deref().map(|a| self.address_hash(a, now)),
+            client_hash,
             is_demo: campaign.is_demo,
         };
         // Desk answers share commits; a receipt is claimed in its own transaction.
@@ -416,12 +428,12 @@ impl CitizenService {
         campaign: &CampaignRecord,
         place: &SurveyPlace,
         form: &PostedForm<'_>,
+        client_hash: Option<&str>,
     ) -> bool {
         let limits = self.limits;
         let desk = format!("desk:{}:{}", campaign.id, place.service_point.id);
         let mut checks = vec![Check::new(desk.clone(), limits.per_desk)];
-        if let Some(address) = &form.address {
-            let address = self.address_hash(address, Utc::now());
+        if let Some(address) = client_hash {
             checks.push(Check::new(format!("addr:{address}"), limits.per_address));
             // Past the threshold, each address adds only its share to the desk.
             checks.push(
@@ -449,11 +461,12 @@ impl CitizenService {
         campaign: &CampaignRecord,
         place: &SurveyPlace,
         form: &PostedForm<'_>,
+        client_hash: Option<&str>,
     ) -> bool {
         let limits = self.limits;
-        let tablet = match (form.device, &form.address) {
+        let tablet = match (form.device, client_hash) {
             (Some(cookie), _) => self.keys.keyed_hash("tablet", cookie.as_bytes()),
-            (None, Some(address)) => format!("addr:{}", self.address_hash(address, Utc::now())),
+            (None, Some(address)) => format!("addr:{address}"),
             (None, None) => "unknown".to_owned(),
         };
         let checks = [
@@ -466,13 +479,26 @@ impl CitizenService {
         self.limiter.allow(&self.redis, &checks).await
     }
 
-    /// A client address is kept only as a hash salted with the day, so addresses cannot
-    /// be read back nor linked across days.
-    fn address_hash(&self, address: &str, at: chrono::DateTime<Utc>) -> String {
-        let purpose = format!("client-address:{}", at.date_naive());
-        let mut hash = self.keys.keyed_hash(&purpose, address.as_bytes());
-        hash.truncate(32);
-        hash
+    /// A client address is kept only as a hash under the day's own random key
+    /// (`storage::address_keys`), so addresses cannot be read back nor linked across
+    /// days, and once the key is purged not even with the database and the secret.
+    async fn address_hash(
+        &self,
+        address: &str,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<String, StorageError> {
+        let day = sipas_domain::campaign::vietnam_time(at).date();
+        let db = self.storage.db().clone();
+        let key = self
+            .address_keys
+            .try_get_with(day, async move {
+                crate::storage::address_keys::key_for(&db, day)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(crate::storage::address_keys::hash_address(&key, address))
     }
 
     async fn place(

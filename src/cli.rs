@@ -316,9 +316,25 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         None => println!("  Redis: not configured; using in-process equivalents (one node only)"),
     }
     if let Some((user, password)) = &app.report.first_admin {
-        println!(
-            "  First start: log in as {user} (whole province) with password {password} (shown only once)"
-        );
+        if settings.production {
+            // A production log is kept and shipped: the password goes to a file only
+            // its owner reads, and the log says where.
+            match write_private_file(std::path::Path::new(FIRST_PASSWORD_FILE), password) {
+                Ok(path) => println!(
+                    "  First start: log in as {user} (whole province) with the password in {} \
+                     (readable by this user only; delete it once read)",
+                    path.display()
+                ),
+                Err(e) => println!(
+                    "  First start: the password of {user} could not be written to \
+                     {FIRST_PASSWORD_FILE} ({e}); give it one with `sipas user password --username {user}`"
+                ),
+            }
+        } else {
+            println!(
+                "  First start: log in as {user} (whole province) with password {password} (shown only once)"
+            );
+        }
     }
     if let Some((user, password)) = &app.report.demo_officer {
         println!(
@@ -333,6 +349,27 @@ async fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Where a production start puts the first admin's password (in the working folder).
+const FIRST_PASSWORD_FILE: &str = "sipas-first-admin-password";
+
+/// Writes `text` to a new file that only this user may read (mode 0600), never over an
+/// existing one; returns its full path.
+pub fn write_private_file(
+    path: &std::path::Path,
+    text: &str,
+) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()?;
+    std::path::absolute(path)
 }
 
 async fn import_units(

@@ -13,8 +13,19 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// The base URL printed in QR codes; `None` means `http://` + the bound address.
     pub public_url: Option<String>,
-    /// The signing key; `None` means generate one and keep it in the database.
+    /// The signing key (`SIPAS_SECRET`, or the contents of `SIPAS_SECRET_FILE`); `None`
+    /// means the embedded default generates one and keeps it beside the SQLite file.
     pub secret: Option<String>,
+    /// A production deployment (a PostgreSQL URL, or `SIPAS_ENV=production`): keys must
+    /// come from the environment or a file, and the first admin password never goes to
+    /// the log.
+    pub production: bool,
+    /// Days a daily address key is kept (`SIPAS_ADDRESS_KEY_DAYS`, default 30); after
+    /// them the day's address hashes can no longer be reversed.
+    pub address_key_days: u32,
+    /// Days after a round's publication its free-text comments are kept
+    /// (`SIPAS_COMMENT_RETENTION_DAYS`); `None`: kept.
+    pub comment_retention_days: Option<u32>,
     /// Earlier signing keys, still accepted so printed QR codes keep working.
     pub previous_secrets: Vec<String>,
     /// Prefix of every Redis key, so deployments (and tests) can share one Redis.
@@ -46,11 +57,29 @@ pub enum ConfigError {
     TrustProxyRetired,
     #[error("SIPAS_TRUSTED_PROXIES: {0}")]
     TrustedProxies(#[from] sipas_domain::network::CidrError),
+    #[error("cannot read SIPAS_SECRET_FILE {0:?}: {1}")]
+    SecretFile(String, String),
+    #[error(
+        "a production deployment (PostgreSQL, or SIPAS_ENV=production) needs its signing key \
+         from SIPAS_SECRET or SIPAS_SECRET_FILE, never only from the database; generate one \
+         with `openssl rand -base64 32`"
+    )]
+    SecretRequired,
 }
 
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// What serving needs of a production deployment: its signing key from outside the
+    /// database. (Commands that sign nothing, such as `sipas migrate` or `sipas units
+    /// import`, run without it.)
+    pub fn check_production_keys(&self) -> Result<(), ConfigError> {
+        if self.production && self.secret.is_none() {
+            return Err(ConfigError::SecretRequired);
+        }
+        Ok(())
     }
 
     /// Reads settings through `lookup`, so tests need not touch the process environment.
@@ -73,13 +102,32 @@ impl Settings {
         let trusted_proxies = sipas_domain::network::TrustedProxies::parse(
             &lookup("SIPAS_TRUSTED_PROXIES").unwrap_or_default(),
         )?;
-        let secret = lookup("SIPAS_SECRET");
+        let secret = match (lookup("SIPAS_SECRET"), lookup("SIPAS_SECRET_FILE")) {
+            (Some(secret), _) => Some(secret),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::SecretFile(path.clone(), e.to_string()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            (None, None) => None,
+        };
         if secret.as_ref().is_some_and(|s| s.len() < 16) {
             return Err(ConfigError::Secret);
         }
+        let database_url =
+            lookup("SIPAS_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let production = database_url.starts_with("postgres")
+            || lookup("SIPAS_ENV").is_some_and(|e| e.eq_ignore_ascii_case("production"));
         Ok(Self {
-            database_url: lookup("SIPAS_DATABASE_URL")
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            database_url,
+            production,
+            address_key_days: lookup("SIPAS_ADDRESS_KEY_DAYS")
+                .and_then(|d| d.trim().parse().ok())
+                .filter(|d| (1..=3650).contains(d))
+                .unwrap_or(30),
+            comment_retention_days: lookup("SIPAS_COMMENT_RETENTION_DAYS")
+                .and_then(|d| d.trim().parse().ok()),
             redis_url: lookup("SIPAS_REDIS_URL"),
             bind,
             public_url,
@@ -232,6 +280,40 @@ mod tests {
         let retired = settings(&[("SIPAS_TRUST_PROXY", "1")]).unwrap_err();
         assert!(matches!(retired, ConfigError::TrustProxyRetired));
         assert!(retired.to_string().contains("SIPAS_TRUSTED_PROXIES"));
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_secret_from_outside_the_database() {
+        for production in [
+            &[("SIPAS_DATABASE_URL", "postgres://sipas@db/sipas")][..],
+            &[("SIPAS_ENV", "production")][..],
+        ] {
+            let error = settings(production)
+                .unwrap()
+                .check_production_keys()
+                .unwrap_err();
+            assert!(
+                matches!(error, ConfigError::SecretRequired),
+                "{production:?}"
+            );
+            assert!(error.to_string().contains("SIPAS_SECRET_FILE"));
+            let mut with_secret = production.to_vec();
+            with_secret.push(("SIPAS_SECRET", "a-secret-of-enough-length"));
+            let s = settings(&with_secret).unwrap();
+            assert!(s.production && s.check_production_keys().is_ok());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "from-a-file-0123456789\n").unwrap();
+        let path = file.display().to_string();
+        let s = settings(&[("SIPAS_ENV", "production"), ("SIPAS_SECRET_FILE", &path)]).unwrap();
+        assert_eq!(s.secret.as_deref(), Some("from-a-file-0123456789"));
+        assert!(matches!(
+            settings(&[("SIPAS_SECRET_FILE", "/nonexistent/secret")]),
+            Err(ConfigError::SecretFile(..))
+        ));
+        // The embedded default still starts with nothing set.
+        assert!(!settings(&[]).unwrap().production);
     }
 
     #[test]

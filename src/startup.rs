@@ -14,6 +14,7 @@ use crate::http::{AppState, RequestLine, routes};
 use crate::redis_store::RedisStore;
 use crate::scores::ScoreBook;
 use crate::storage::{Storage, settings as stored_settings, users};
+use sea_orm::EntityTrait;
 
 /// What a start did that a person should hear about.
 #[derive(Debug, Default)]
@@ -37,9 +38,14 @@ pub struct Application {
 /// The signing key ring: `SIPAS_SECRET` (or the installation's generated secret) signs,
 /// `SIPAS_PREVIOUS_SECRETS` still verify.
 async fn signing_keys(settings: &Settings, storage: &Storage) -> anyhow::Result<SigningKeys> {
-    let current = match &settings.secret {
-        Some(secret) => secret.clone(),
-        None => stored_settings::signing_secret(storage.db()).await?,
+    let current = match (
+        &settings.secret,
+        crate::storage::sqlite_path(&settings.database_url),
+    ) {
+        (Some(secret), _) => secret.clone(),
+        (None, Some(db_file)) => key_file_secret(storage, db_file).await?,
+        // An in-memory database: the key lives and dies with it.
+        (None, None) => stored_settings::signing_secret(storage.db()).await?,
     };
     let previous = settings
         .previous_secrets
@@ -49,10 +55,58 @@ async fn signing_keys(settings: &Settings, storage: &Storage) -> anyhow::Result<
     Ok(SigningKeys::new(current.as_bytes(), previous))
 }
 
+/// The embedded default's signing key, kept apart from the data in `<db>.key` beside
+/// the SQLite file (mode 0600): read if there, else moved out of the database where an
+/// earlier version kept it (and deleted there), else generated. Says where it is.
+async fn key_file_secret(storage: &Storage, db_file: &str) -> anyhow::Result<String> {
+    let path = std::path::PathBuf::from(format!("{db_file}.key"));
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let secret = text.trim().to_owned();
+        anyhow::ensure!(
+            secret.len() >= 16,
+            "the key file {} holds no key of at least 16 characters",
+            path.display()
+        );
+        tracing::info!(key_file = %path.display(), "signing key read from its file");
+        return Ok(secret);
+    }
+    let stored = entity::setting::Entity::find_by_id("signing_secret")
+        .one(storage.db())
+        .await?
+        .map(|row| row.value);
+    let moved = stored.is_some();
+    let secret = stored.unwrap_or_else(stored_settings::generated_secret);
+    // Written whole under a temporary name, then linked into place: a node starting at
+    // the same moment reads either no file or the whole key, and the first link wins.
+    let temporary = std::path::PathBuf::from(format!("{db_file}.key.{}", std::process::id()));
+    let _ = std::fs::remove_file(&temporary);
+    crate::cli::write_private_file(&temporary, &secret)
+        .map_err(|e| anyhow::anyhow!("cannot write the key file {}: {e}", path.display()))?;
+    let linked = std::fs::hard_link(&temporary, &path);
+    let _ = std::fs::remove_file(&temporary);
+    if let Err(e) = linked {
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            anyhow::bail!("cannot write the key file {}: {e}", path.display());
+        }
+        // Another node wrote it first: its key is the key.
+        return Ok(std::fs::read_to_string(&path)?.trim().to_owned());
+    }
+    if moved {
+        stored_settings::forget_signing_secret(storage.db()).await?;
+    }
+    tracing::info!(
+        key_file = %path.display(),
+        moved_from_database = moved,
+        "signing key kept in its own file, apart from the database; back it up with it"
+    );
+    Ok(secret)
+}
+
 impl Application {
     /// Migrates, seeds the reference data (and the demo campaign when asked), binds the
     /// listener and builds the server; `run_until_stopped` serves.
     pub async fn build(settings: &Settings, demo: bool) -> anyhow::Result<Self> {
+        settings.check_production_keys()?;
         let timeout = settings
             .database_timeout
             .unwrap_or_else(|| Storage::server_timeout(&settings.database_url));
@@ -124,6 +178,10 @@ impl Application {
         scores.follow();
         // Every node delivers webhooks; the claims in the database keep each attempt to one.
         crate::webhooks::start(storage.clone(), settings.webhooks);
+        crate::storage::address_keys::start_purging(storage.clone(), settings.address_key_days);
+        if let Some(days) = settings.comment_retention_days {
+            crate::storage::retention::start_purging_comments(storage.clone(), days);
+        }
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),
@@ -153,6 +211,7 @@ impl Application {
             App::new()
                 .wrap(middleware::from_fn(crate::http::head_as_get))
                 .wrap(middleware::from_fn(crate::http::refuse_nul))
+                .wrap(middleware::from_fn(crate::http::security_headers))
                 .wrap(middleware::Compress::default())
                 .wrap(TracingLogger::<RequestLine>::new())
                 .app_data(state.clone())

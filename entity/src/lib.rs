@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table of the `migration` crate.
 
+pub mod address_key;
 pub mod api_client;
 pub mod appraisal;
 pub mod audit_chain;

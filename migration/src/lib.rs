@@ -13,6 +13,7 @@ mod m20261207_000001_snapshots;
 mod m20261207_000002_webhooks;
 mod m20261207_000003_appraisals;
 mod m20261208_000001_audit_chain;
+mod m20261208_000002_address_keys;
 mod m20261208_000010_kiosks;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_webhooks::Migration),
             Box::new(m20261207_000003_appraisals::Migration),
             Box::new(m20261208_000001_audit_chain::Migration),
+            Box::new(m20261208_000002_address_keys::Migration),
             Box::new(m20261208_000010_kiosks::Migration),
         ]
     }

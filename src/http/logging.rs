@@ -9,6 +9,23 @@ use tracing_actix_web::{RequestId, RootSpanBuilder};
 
 pub struct RequestLine;
 
+/// The first path segments after which a token follows: a survey QR code or receipt
+/// (`/s/`, each receipt good for one answer), a kiosk link (`/k/`), and `/r/` kept for
+/// receipt links. Logs are kept and read by more people than the database, so the
+/// token never reaches them.
+const TOKEN_ROUTES: [&str; 3] = ["/s/", "/k/", "/r/"];
+
+/// The path as logged: the token segment of a token route replaced by `[token]`.
+pub fn redact_tokens(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in TOKEN_ROUTES {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let after = rest.find('/').map_or("", |at| &rest[at..]);
+            return format!("{prefix}[token]{after}").into();
+        }
+    }
+    path.into()
+}
+
 impl RootSpanBuilder for RequestLine {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let request_id = request
@@ -20,7 +37,7 @@ impl RootSpanBuilder for RequestLine {
             "request",
             request_id = %request_id,
             method = %request.method(),
-            path = %request.path(),
+            path = %redact_tokens(request.path()),
             client = tracing::field::Empty,
         )
     }
@@ -41,5 +58,20 @@ impl RootSpanBuilder for RequestLine {
             }
             Err(error) => tracing::warn!(%error, "request failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_tokens;
+
+    #[test]
+    fn token_segments_never_reach_the_log() {
+        assert_eq!(redact_tokens("/s/EAEFAk0xYz/thanks"), "/s/[token]/thanks");
+        assert_eq!(redact_tokens("/s/EAEFAk0xYz"), "/s/[token]");
+        assert_eq!(redact_tokens("/k/abcdef/qr.svg"), "/k/[token]/qr.svg");
+        assert_eq!(redact_tokens("/r/abc"), "/r/[token]");
+        assert_eq!(redact_tokens("/readyz"), "/readyz");
+        assert_eq!(redact_tokens("/manage/s/x"), "/manage/s/x");
     }
 }

@@ -96,6 +96,84 @@ pub async fn refuse_nul(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
+/// The policy of any response that set none (JSON, images, QR codes, CSV): it may
+/// load nothing and be framed by nobody.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Paths of the citizen's pages (a survey or kiosk token): their CSP allows exactly
+/// the page's own inline CSS by its hash, never `'unsafe-inline'`.
+const CITIZEN_PREFIXES: [&str; 2] = ["/s/", "/k/"];
+
+/// Security headers on every response, whatever produced it (API, home, API docs,
+/// staff and citizen pages, the default 404): `nosniff`, no referrer, a CSP (the
+/// handler's own, or [`DEFAULT_CSP`]); on a citizen page the CSP's `style-src` names
+/// the hashes of the page's style blocks; behind an `https` public URL, HSTS.
+pub async fn security_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.public_url.starts_with("https://"));
+    let citizen = CITIZEN_PREFIXES.iter().any(|p| req.path().starts_with(p));
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if citizen && is_html {
+        // A citizen page is about 20 KB: read it whole to hash its style blocks.
+        let (request, response) = res.into_parts();
+        let (mut response, body) = response.into_parts();
+        let bytes = actix_web::body::to_bytes(body)
+            .await
+            .map_err(|_| actix_web::error::ErrorInternalServerError("page body"))?;
+        let hashes = sipas_templates::layout::style_hashes(&String::from_utf8_lossy(&bytes));
+        let policy = format!(
+            "default-src 'none'; style-src {}; img-src 'self' data:; form-action 'self'; \
+             base-uri 'none'; frame-ancestors 'none'",
+            if hashes.is_empty() {
+                "'none'".to_owned()
+            } else {
+                hashes.join(" ")
+            }
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+        res = actix_web::dev::ServiceResponse::new(
+            request,
+            response.set_body(actix_web::body::BoxBody::new(bytes)),
+        );
+    }
+    let headers = res.headers_mut();
+    let defaults = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, DEFAULT_CSP),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(&name) {
+            headers.insert(name, header::HeaderValue::from_static(value));
+        }
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    Ok(res)
+}
+
+/// Whether cookies must be `Secure`: the service is reached over https.
+pub fn secure_cookies(state: &AppState) -> bool {
+    state.public_url.starts_with("https://")
+}
+
 /// `HEAD` wherever `GET` is served (RFC 9110 §9.3.2), for every audience: the request
 /// is routed and answered as a `GET`, so status and headers (`Content-Length`, `ETag`)
 /// are the GET's, and the HTTP/1 codec, which noted the request was a `HEAD` when it

@@ -2,6 +2,7 @@
 //! speaks the domain's types to the layers above and hides every SQL dialect.
 
 pub mod activity;
+pub mod address_keys;
 pub mod api_clients;
 pub mod appraisals;
 pub mod audit;
@@ -18,6 +19,7 @@ pub mod quotas;
 pub mod receipts;
 pub mod reference;
 pub mod responses;
+pub mod retention;
 pub mod settings;
 pub mod snapshots;
 pub mod staff_sessions;
@@ -197,7 +199,8 @@ pub async fn one_at_a_time(txn: &DatabaseTransaction) -> Result<(), StorageError
     Ok(())
 }
 
-fn sqlite_path(url: &str) -> Option<&str> {
+/// The file of an SQLite URL (`None` for PostgreSQL or an in-memory database).
+pub fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

@@ -36,3 +36,19 @@ pub async fn signing_secret(db: &impl ConnectionTrait) -> Result<String, Storage
         .ok_or_else(|| StorageError::NotFound("signing secret".into()))?;
     Ok(row.value)
 }
+
+/// Removes the signing secret from the database once it is kept elsewhere (the key
+/// file beside an SQLite database), so the data alone no longer holds the key.
+pub async fn forget_signing_secret(db: &impl ConnectionTrait) -> Result<(), StorageError> {
+    setting::Entity::delete_by_id(SIGNING_SECRET)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A secret generated for a key file: 32 random bytes, base64url.
+pub fn generated_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -130,6 +130,15 @@ async fn desk_qr_leads_to_a_stored_response(backend: Backend) {
     let hash = row.client_hash.as_deref().unwrap();
     assert_eq!(hash.len(), 32);
     assert!(!hash.contains("127.0.0.1"));
+    // … under the day's own random key, which is purged after its retention period.
+    let day = sipas_domain::campaign::vietnam_time(row.submitted_at).date();
+    let key = sipas::storage::address_keys::key_for(app.storage.db(), day)
+        .await
+        .unwrap();
+    assert_eq!(
+        sipas::storage::address_keys::hash_address(&key, "127.0.0.1"),
+        hash
+    );
 }
 
 async fn blank_answers_re_show_the_form_with_answers_kept(backend: Backend) {

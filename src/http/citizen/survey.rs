@@ -153,6 +153,7 @@ pub async fn show_form(
             .path("/s/")
             .http_only(true)
             .same_site(SameSite::Lax)
+            .secure(crate::http::secure_cookies(&state))
             .max_age(actix_web::cookie::time::Duration::days(365))
             .finish();
         let _ = response.add_cookie(&cookie);

@@ -167,7 +167,10 @@ pub async fn login_post(
     txn.commit()
         .await
         .map_err(crate::storage::StorageError::from)?;
-    let mut used = Cookie::build(LOGIN_COOKIE, "").path("/login").finish();
+    let mut used = Cookie::build(LOGIN_COOKIE, "")
+        .path("/login")
+        .secure(crate::http::secure_cookies(&state))
+        .finish();
     used.make_removal();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, with_lang(&view.next, view.lang)))
