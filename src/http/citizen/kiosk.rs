@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use sipas_templates::{Lang, ThanksPage};
 
 use super::failure;
-use super::survey::{LangQuery, answer, citizen_page, form_view, render_form};
+use super::survey::{LangQuery, answer, citizen_page, fresh_form};
 use crate::citizen::OpenSurvey;
 use crate::http::AppState;
 use crate::kiosks::kiosk_path;
@@ -42,20 +41,7 @@ pub async fn show_form(
         Ok(opened) => opened,
         Err(page) => return page,
     };
-    let now = chrono::Utc::now().timestamp();
-    let view = form_view(&survey, lang, path, state.citizen.new_nonce(), now);
-    let mut response = render_form(StatusCode::OK, &view);
-    if req.cookie(TABLET_COOKIE).is_none() {
-        let tablet = state.keys.keyed_hash("tablet-id", view.nonce.as_bytes());
-        let cookie = Cookie::build(TABLET_COOKIE, tablet[..32].to_owned())
-            .path("/k/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .max_age(actix_web::cookie::time::Duration::days(365))
-            .finish();
-        let _ = response.add_cookie(&cookie);
-    }
-    response
+    fresh_form(&req, &state, &survey, (lang, path), (TABLET_COOKIE, "/k/"))
 }
 
 #[post("/k/{token}")]

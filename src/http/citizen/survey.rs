@@ -142,18 +142,29 @@ pub async fn show_form(
     if survey.already_answered {
         return already_answered(&survey, lang, path);
     }
+    fresh_form(&req, &state, &survey, (lang, path), (DEVICE_COOKIE, "/s/"))
+}
+
+/// A fresh form with a new nonce; a browser without its counting cookie (`name`, scoped
+/// to `scope`) gets one: a random-looking id derived from the fresh nonce's unique
+/// bytes, only used to count its submissions.
+pub(super) fn fresh_form(
+    req: &HttpRequest,
+    state: &AppState,
+    survey: &OpenSurvey,
+    (lang, path): (Lang, String),
+    (name, scope): (&'static str, &'static str),
+) -> HttpResponse {
     let now = chrono::Utc::now().timestamp();
-    let view = form_view(&survey, lang, path, state.citizen.new_nonce(), now);
+    let view = form_view(survey, lang, path, state.citizen.new_nonce(), now);
     let mut response = render_form(StatusCode::OK, &view);
-    if req.cookie(DEVICE_COOKIE).is_none() {
-        // A random-looking id for this browser, only used to count its submissions:
-        // derived from the fresh nonce's unique bytes, so nothing else is needed.
-        let device = state.keys.keyed_hash("device-id", view.nonce.as_bytes());
-        let cookie = Cookie::build(DEVICE_COOKIE, device[..32].to_owned())
-            .path("/s/")
+    if req.cookie(name).is_none() {
+        let id = state.keys.keyed_hash(name, view.nonce.as_bytes());
+        let cookie = Cookie::build(name, id[..32].to_owned())
+            .path(scope)
             .http_only(true)
             .same_site(SameSite::Lax)
-            .secure(crate::http::secure_cookies(&state))
+            .secure(crate::http::secure_cookies(state))
             .max_age(actix_web::cookie::time::Duration::days(365))
             .finish();
         let _ = response.add_cookie(&cookie);
