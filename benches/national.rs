@@ -635,9 +635,15 @@ async fn main() {
         .collect();
     println!("Command: {}cargo bench --bench national", vars.concat());
 
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await;
+    // `SIPAS_BENCH_KEEP_DATABASE` keeps the seeded database, e.g. to measure a separate
+    // `sipas serve` process on it (its resident memory at national scale).
+    if std::env::var_os("SIPAS_BENCH_KEEP_DATABASE").is_some() {
+        println!("Database kept: {database_url}");
+    } else {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await;
+    }
     // The node runs until the process ends.
     std::process::exit(0);
 }

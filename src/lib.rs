@@ -19,6 +19,7 @@ pub mod frames;
 pub mod http;
 pub mod kiosks;
 pub mod league;
+pub mod memory;
 pub mod paper;
 pub mod rate_limit;
 pub mod receipts;
