@@ -15,6 +15,7 @@ mod audit_complete;
 mod audit_page;
 mod bad_input;
 mod bad_requests;
+mod benchmark;
 mod browser;
 mod change;
 mod citizen;
