@@ -31,6 +31,7 @@ mod health;
 mod keys;
 mod kiosk;
 mod league;
+mod load;
 mod nodes;
 mod openapi;
 mod outage;
