@@ -40,6 +40,10 @@ pub struct Settings {
     /// The webhook worker: its poll interval, first retry delay (Standard Webhooks'
     /// 5 s; `SIPAS_WEBHOOK_FIRST_RETRY_SECONDS`), lease and timeout.
     pub webhooks: crate::webhooks::WorkerSettings,
+    /// `SIPAS_BENCHMARK=1`: no minimum fill time and no rate limits, so one load
+    /// generator on one address can stand for thousands of phones. Announced loudly at
+    /// start: answers are not protected.
+    pub benchmark: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +123,14 @@ impl Settings {
             lookup("SIPAS_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         let production = database_url.starts_with("postgres")
             || lookup("SIPAS_ENV").is_some_and(|e| e.eq_ignore_ascii_case("production"));
+        let benchmark = lookup("SIPAS_BENCHMARK").is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        });
         Ok(Self {
+            benchmark,
             database_url,
             production,
             address_key_days: lookup("SIPAS_ADDRESS_KEY_DAYS")
@@ -141,7 +152,11 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
-            rate_limits: crate::rate_limit::RateLimits::default(),
+            rate_limits: if benchmark {
+                benchmark_limits()
+            } else {
+                crate::rate_limit::RateLimits::default()
+            },
             database_timeout: lookup("SIPAS_DATABASE_TIMEOUT_MS")
                 .and_then(|ms| ms.trim().parse::<u64>().ok())
                 .filter(|ms| (1..=600_000).contains(ms))
@@ -158,6 +173,24 @@ impl Settings {
                 webhooks
             },
         })
+    }
+}
+
+/// The limits under `SIPAS_BENCHMARK`: none that a load from one address could reach.
+fn benchmark_limits() -> crate::rate_limit::RateLimits {
+    let open = crate::rate_limit::Limit {
+        max: u32::MAX,
+        window: std::time::Duration::from_secs(60),
+    };
+    crate::rate_limit::RateLimits {
+        per_device: open,
+        per_address: open,
+        per_desk: open,
+        without_device: open,
+        desk_share: open,
+        desk_share_from: u32::MAX,
+        per_kiosk: open,
+        per_tablet: open,
     }
 }
 
@@ -314,6 +347,25 @@ mod tests {
         ));
         // The embedded default still starts with nothing set.
         assert!(!settings(&[]).unwrap().production);
+    }
+
+    #[test]
+    fn the_benchmark_setting_lifts_limits_only_when_asked() {
+        let normal = settings(&[]).unwrap();
+        assert!(!normal.benchmark);
+        assert_eq!(normal.rate_limits, crate::rate_limit::RateLimits::default());
+        for off in [("SIPAS_BENCHMARK", "0"), ("SIPAS_BENCHMARK", "no")] {
+            assert!(!settings(&[off]).unwrap().benchmark, "{off:?}");
+        }
+        for on in ["1", "true", "YES"] {
+            let s = settings(&[("SIPAS_BENCHMARK", on)]).unwrap();
+            assert!(s.benchmark, "{on}");
+            assert_eq!(s.rate_limits.per_device.max, u32::MAX);
+            assert_eq!(s.rate_limits.per_address.max, u32::MAX);
+        }
+        // Allowed in production too (the announcement names it).
+        let both = settings(&[("SIPAS_BENCHMARK", "1"), ("SIPAS_ENV", "production")]).unwrap();
+        assert!(both.benchmark && both.production);
     }
 
     #[test]

@@ -102,11 +102,34 @@ async fn key_file_secret(storage: &Storage, db_file: &str) -> anyhow::Result<Str
     Ok(secret)
 }
 
+/// `SIPAS_BENCHMARK` is said where nobody can miss it, in the log and on the terminal:
+/// a node that runs with it takes bots' answers as citizens'.
+fn announce_benchmark(production: bool) {
+    let production_note = if production {
+        " THIS IS A PRODUCTION DEPLOYMENT (SIPAS_ENV=production or PostgreSQL): REMOVE SIPAS_BENCHMARK."
+    } else {
+        ""
+    };
+    tracing::warn!(
+        production,
+        "SIPAS_BENCHMARK is set: no minimum fill time and no rate limits; answers are not \
+         protected and figures are for benchmarks only"
+    );
+    eprintln!(
+        "!!! CHẾ ĐỘ ĐO HIỆU NĂNG (SIPAS_BENCHMARK): KHÔNG GIỚI HẠN, CÂU TRẢ LỜI KHÔNG ĐƯỢC BẢO VỆ · \
+         SIPAS_BENCHMARK IS SET: NO MINIMUM FILL TIME, NO RATE LIMITS. ANSWERS ARE NOT \
+         PROTECTED; FIGURES ARE FOR BENCHMARKS ONLY.{production_note}"
+    );
+}
+
 impl Application {
     /// Migrates, seeds the reference data (and the demo campaign when asked), binds the
     /// listener and builds the server; `run_until_stopped` serves.
     pub async fn build(settings: &Settings, demo: bool) -> anyhow::Result<Self> {
         settings.check_production_keys()?;
+        if settings.benchmark {
+            announce_benchmark(settings.production);
+        }
         let timeout = settings
             .database_timeout
             .unwrap_or_else(|| Storage::server_timeout(&settings.database_url));
@@ -189,6 +212,7 @@ impl Application {
             scores.clone(),
             settings.rate_limits,
             &settings.redis_prefix,
+            settings.benchmark,
         );
         let state = web::Data::new(AppState {
             storage: storage.clone(),

@@ -222,6 +222,8 @@ pub struct AppOptions {
     /// The node's wait for a database connection (`SIPAS_DATABASE_TIMEOUT_MS`); tests
     /// of outages set the production default, 800 ms.
     pub database_timeout: Option<std::time::Duration>,
+    /// Started as with `SIPAS_BENCHMARK=1`.
+    pub benchmark: bool,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -241,6 +243,12 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
     }
     if let Some(timeout) = options.database_timeout {
         settings.database_timeout = Some(timeout);
+    }
+    if options.benchmark {
+        let benchmark = Settings::from_lookup(|k| (k == "SIPAS_BENCHMARK").then(|| "1".into()))
+            .expect("benchmark settings");
+        settings.benchmark = benchmark.benchmark;
+        settings.rate_limits = benchmark.rate_limits;
     }
     if let Some(limits) = options.rate_limits {
         settings.rate_limits = limits;
