@@ -230,6 +230,7 @@ impl Application {
                 &settings.redis_prefix,
             ),
             login_limiter: crate::rate_limit::RateLimiter::new(&settings.redis_prefix),
+            pages: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -13,6 +13,7 @@ pub mod api;
 pub mod citizen;
 mod health;
 mod logging;
+pub mod precompressed;
 pub mod staff;
 
 pub use logging::RequestLine;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub sessions: crate::sessions::SessionStore,
     /// Login attempts per account and per address, counted across nodes.
     pub login_limiter: crate::rate_limit::RateLimiter,
+    /// Citizen pages kept compressed, by desk, language and campaign revision.
+    pub pages: precompressed::PageCache,
 }
 
 /// The client's network as rate limits count it: the peer, or the address our

@@ -95,6 +95,7 @@ pub struct Shell<'a> {
     pub title: &'a str,
     /// The page's own path (no query), for the language switch; `None` hides the switch
     /// (and so does a path that is not a local absolute path, see [`is_local_path`]).
+    /// [`OWN_URL`] links it to the document's own URL, whatever its path.
     pub path: Option<&'a str>,
     /// Show the demo-data banner.
     pub demo: bool,
@@ -104,6 +105,11 @@ pub struct Shell<'a> {
     /// Written unescaped into `<style>`: constants only, never user data.
     pub css: Option<&'static str>,
 }
+
+/// A page's path that stands for the document's own URL: its language switch is then
+/// `?lang=…`, and the page is the same at every path that serves it (a survey form kept
+/// compressed for a desk's QR code, its receipts and its kiosk).
+pub const OWN_URL: &str = "";
 
 /// The href of the language switch: the same path with `?lang=` of the other language.
 pub fn lang_href(path: &str, lang: Lang) -> String {
@@ -186,7 +192,7 @@ impl Render for LangSwitch<'_> {
     fn render(&self) -> Markup {
         let other = self.lang.other();
         html! {
-            @if is_local_path(self.path) {
+            @if self.path == OWN_URL || is_local_path(self.path) {
                 nav aria-label=(self.lang.text().switch_label) {
                     a href=(lang_href(self.path, other)) lang=(other.code()) hreflang=(other.code()) {
                         (other.native_name())
@@ -376,7 +382,7 @@ mod tests {
 
     #[test]
     fn no_switch_to_another_site() {
-        for bad in ["//evil.example", "/\\evil.example", "evil", ""] {
+        for bad in ["//evil.example", "/\\evil.example", "evil", "?lang=en"] {
             let p = page(
                 Shell {
                     path: Some(bad),
@@ -387,6 +393,15 @@ mod tests {
             .into_string();
             assert!(!p.contains("?lang="), "{bad}: {p}");
         }
+        let own = page(
+            Shell {
+                path: Some(OWN_URL),
+                ..shell(Kind::Narrow)
+            },
+            html! {},
+        )
+        .into_string();
+        assert!(own.contains(r#"href="?lang=en""#), "{own}");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The survey form a citizen reaches by scanning a QR code (`GET /s/{token}`), and its
 //! re-render after a submission with unanswered questions.
 //!
-//! The form posts `application/x-www-form-urlencoded` to [`SurveyForm::path`] (plus
-//! `?lang=en` when the page is in English) with these fields:
+//! The form posts `application/x-www-form-urlencoded` to the document's own URL (it has
+//! no `action`: the same page serves a desk's QR code, its receipts and its kiosk, see
+//! [`fresh_form_parts`]) with these fields:
 //!
 //! | field | value |
 //! |---|---|
@@ -78,8 +79,8 @@ pub struct ElementView {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SurveyForm {
     pub lang: Lang,
-    /// The form's path without query, e.g. `/s/AbCd…`: the form posts there and the
-    /// language switch links to it with `?lang=`.
+    /// The form's path without query, e.g. `/s/AbCd…`, for the language switch; a fresh
+    /// form is drawn with [`crate::layout::OWN_URL`], to be the same at every path.
     pub path: String,
     pub campaign_name: String,
     /// The unit (agency, district, commune) being rated.
@@ -114,10 +115,6 @@ pub fn question_id(code: &str) -> String {
 pub fn survey_form(v: &SurveyForm) -> Markup {
     let t = v.lang.text();
     let total: usize = v.elements.iter().map(|e| e.criteria.len()).sum();
-    let action = match v.lang {
-        Lang::Vi => v.path.clone(),
-        Lang::En => crate::layout::lang_href(&v.path, Lang::En),
-    };
     // Numbering and the missing list in questionnaire order.
     let mut missing_list: Vec<(usize, &CriterionView)> = Vec::new();
     let mut n = 0;
@@ -159,9 +156,7 @@ pub fn survey_form(v: &SurveyForm) -> Markup {
         @if let Some(notice) = &v.notice {
             div.alert role="status" { p { (notice) } }
         }
-        form method="post" action=(action) novalidate {
-            input type="hidden" name=(FIELD_NONCE) value=(v.nonce);
-            input type="hidden" name=(FIELD_ISSUED_AT) value=(v.issued_at);
+        form method="post" novalidate {
             div.hp aria-hidden="true" {
                 label for=(FIELD_HONEYPOT) { (t.honeypot_label) }
                 input type="text" id=(FIELD_HONEYPOT) name=(FIELD_HONEYPOT) value="" tabindex="-1" autocomplete="off";
@@ -179,6 +174,8 @@ pub fn survey_form(v: &SurveyForm) -> Markup {
             textarea #comment name=(FIELD_COMMENT) rows="4" maxlength=(COMMENT_MAX_CHARS) aria-describedby="comment-hint" { (v.comment) }
             button type="submit" { (t.submit) }
             p.note { (t.submit_hint) }
+            // Last, so that everything before them is the same for every citizen.
+            (hidden_fields(&v.nonce, v.issued_at))
         }
     };
     page(
@@ -192,6 +189,27 @@ pub fn survey_form(v: &SurveyForm) -> Markup {
         },
         body,
     )
+}
+
+/// The two fields that differ between two fresh forms of the same desk and language.
+pub fn hidden_fields(nonce: &str, issued_at: i64) -> Markup {
+    html! {
+        input type="hidden" name=(FIELD_NONCE) value=(nonce);
+        input type="hidden" name=(FIELD_ISSUED_AT) value=(issued_at);
+    }
+}
+
+/// The form as what every citizen of its desk and language gets (up to its hidden
+/// fields) and what follows them: a fresh page is `shared`, [`hidden_fields`], `after`.
+pub fn fresh_form_parts(v: &SurveyForm) -> (String, String) {
+    let mut page = survey_form(v).into_string();
+    let fields = hidden_fields(&v.nonce, v.issued_at).into_string();
+    let at = page
+        .rfind(&fields)
+        .expect("the form ends with its hidden fields");
+    let after = page.split_off(at + fields.len());
+    page.truncate(at);
+    (page, after)
 }
 
 fn criterion(v: &SurveyForm, n: usize, c: &CriterionView) -> Markup {

@@ -113,7 +113,8 @@ fn shows_what_is_rated_and_sections() {
 #[test]
 fn hidden_fields_honeypot_comment_and_submit() {
     let html = render(&form());
-    assert!(html.contains(r#"<form method="post" action="/s/TOKEN123" novalidate>"#));
+    // No action: it posts to the document's own URL, `?lang=` included.
+    assert!(html.contains(r#"<form method="post" novalidate>"#));
     assert!(html.contains(&format!(
         r#"<input type="hidden" name="{FIELD_NONCE}" value="NONCE-abc">"#
     )));
@@ -151,8 +152,8 @@ fn language_switch_and_english() {
     assert!(en.contains(r#"href="/s/TOKEN123?lang=vi""#));
     assert!(en.contains(r#"lang="vi" hreflang="vi">Tiếng Việt</a>"#));
     assert!(
-        en.contains(r#"action="/s/TOKEN123?lang=en""#),
-        "the English form posts with ?lang=en so the re-render stays English"
+        !en.contains("action="),
+        "posts to its own URL, ?lang=en included"
     );
     assert!(en.contains("<b>1</b> Very dissatisfied"));
     assert!(en.contains("No opinion"));
@@ -275,4 +276,21 @@ fn weight_of_the_22_criterion_form_stays_small() {
     }
     let html = render(&v);
     assert!(html.len() < 20_000, "{} bytes", html.len());
+}
+
+#[test]
+fn a_fresh_form_is_a_shared_part_its_hidden_fields_and_a_short_end() {
+    let mut v = form();
+    v.path = sipas_templates::layout::OWN_URL.to_owned();
+    let (shared, after) = sipas_templates::survey::fresh_form_parts(&v);
+    let fields = sipas_templates::survey::hidden_fields(&v.nonce, v.issued_at).into_string();
+    assert_eq!(format!("{shared}{fields}{after}"), render(&v));
+    assert!(!shared.contains("NONCE-abc") && !shared.contains("1700000000"));
+    assert!(!shared.contains("TOKEN123"), "the same at every path");
+    assert!(
+        shared.contains(r#"href="?lang=en""#),
+        "the switch stays on this URL"
+    );
+    assert!(after.starts_with("</form>") && after.ends_with("</html>"));
+    assert!(after.len() < 300, "{} bytes after the fields", after.len());
 }

@@ -21,6 +21,7 @@ mod change;
 mod citizen;
 mod cli;
 mod cli_tokens;
+mod compressed_pages;
 mod dashboard_browser;
 mod desks_staff;
 mod exports;

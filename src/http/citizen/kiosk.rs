@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use sipas_templates::{Lang, ThanksPage};
+use sipas_templates::Lang;
 
 use super::failure;
-use super::survey::{LangQuery, answer, citizen_page, fresh_form};
+use super::survey::{LangQuery, answer, citizen_page, fresh_form, thanks_page};
 use crate::citizen::OpenSurvey;
-use crate::http::AppState;
+use crate::http::{AppState, precompressed};
 use crate::kiosks::kiosk_path;
 
 const TABLET_COOKIE: &str = "sipas_tablet";
@@ -37,11 +37,11 @@ pub async fn show_form(
     token: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> HttpResponse {
-    let (lang, path, survey) = match open(&state, &token, &query).await {
+    let (lang, _, survey) = match open(&state, &token, &query).await {
         Ok(opened) => opened,
         Err(page) => return page,
     };
-    fresh_form(&req, &state, &survey, (lang, path), (TABLET_COOKIE, "/k/"))
+    fresh_form(&req, &state, &survey, lang, (TABLET_COOKIE, "/k/"))
 }
 
 #[post("/k/{token}")]
@@ -69,6 +69,7 @@ pub async fn submit_form(
 
 #[get("/k/{token}/thanks")]
 pub async fn thanks(
+    req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
     query: web::Query<LangQuery>,
@@ -78,16 +79,9 @@ pub async fn thanks(
         Err(page) => return page,
     };
     let next = sipas_templates::layout::lang_href(&path, lang);
-    let page = sipas_templates::thanks_page(&ThanksPage {
-        lang,
-        path: Some(format!("{path}/thanks")),
-        unit_name: Some(survey.place.unit_name.clone()),
-        service_point_name: Some(survey.place.service_point.name.clone()),
-        demo: survey.campaign.is_demo,
-        next_form: Some(next.clone()),
-    });
-    citizen_page(StatusCode::OK)
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("Refresh", format!("{NEXT_FORM_SECONDS}; url={next}")))
-        .body(page.into_string())
+    let kept = thanks_page(&state, &survey, lang, Some(next.clone()));
+    let mut page = citizen_page(StatusCode::OK);
+    page.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Refresh", format!("{NEXT_FORM_SECONDS}; url={next}")));
+    precompressed::respond(page, &req, &kept.shared, b"")
 }

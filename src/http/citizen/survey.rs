@@ -2,11 +2,13 @@
 //! thank-you page, and the QR codes and posters that lead there.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use serde::Deserialize;
+use sipas_templates::layout::OWN_URL;
 use sipas_templates::{
     AlreadyAnsweredPage, CriterionView, ElementView, ErrorPage, Lang, NotFoundPage, SurveyForm,
     ThanksPage,
@@ -14,6 +16,7 @@ use sipas_templates::{
 
 use super::failure;
 use crate::citizen::{CitizenError, OpenSurvey, Outcome, PostedForm};
+use crate::http::precompressed::{self, KeptBody, KeptPage, PageKey};
 use crate::http::{AppState, client_address, html_page, qr_image, survey_url};
 
 const DEVICE_COOKIE: &str = "sipas_device";
@@ -142,24 +145,39 @@ pub async fn show_form(
     if survey.already_answered {
         return already_answered(&survey, lang, path);
     }
-    fresh_form(&req, &state, &survey, (lang, path), (DEVICE_COOKIE, "/s/"))
+    fresh_form(&req, &state, &survey, lang, (DEVICE_COOKIE, "/s/"))
 }
 
 /// A fresh form with a new nonce; a browser without its counting cookie (`name`, scoped
 /// to `scope`) gets one: a random-looking id derived from the fresh nonce's unique
 /// bytes, only used to count its submissions.
+///
+/// Everything before the form's hidden fields is the same for every citizen of the desk
+/// and language (whatever the path: QR code, receipt or kiosk): it is rendered and
+/// compressed once ([`crate::http::precompressed`]), and only the fields and what
+/// follows them are written per request.
 pub(super) fn fresh_form(
     req: &HttpRequest,
     state: &AppState,
     survey: &OpenSurvey,
-    (lang, path): (Lang, String),
+    lang: Lang,
     (name, scope): (&'static str, &'static str),
 ) -> HttpResponse {
     let now = chrono::Utc::now().timestamp();
-    let view = form_view(survey, lang, path, state.citizen.new_nonce(), now);
-    let mut response = render_form(StatusCode::OK, &view);
+    let nonce = state.citizen.new_nonce();
+    let kept = state
+        .pages
+        .get_with(page_key(survey, lang, KeptPage::Form), || {
+            let view = form_view(survey, lang, OWN_URL.to_owned(), String::new(), 0);
+            sipas_templates::survey::fresh_form_parts(&view)
+        });
+    let mut tail = sipas_templates::survey::hidden_fields(&nonce, now).into_string();
+    tail.push_str(&kept.after);
+    let mut page = citizen_page(StatusCode::OK);
+    // History navigation may reuse the page (and its nonce); a fresh visit asks again.
+    page.insert_header((header::CACHE_CONTROL, "private, no-cache"));
     if req.cookie(name).is_none() {
-        let id = state.keys.keyed_hash(name, view.nonce.as_bytes());
+        let id = state.keys.keyed_hash(name, nonce.as_bytes());
         let cookie = Cookie::build(name, id[..32].to_owned())
             .path(scope)
             .http_only(true)
@@ -167,9 +185,45 @@ pub(super) fn fresh_form(
             .secure(crate::http::secure_cookies(state))
             .max_age(actix_web::cookie::time::Duration::days(365))
             .finish();
-        let _ = response.add_cookie(&cookie);
+        page.cookie(cookie);
     }
-    response
+    precompressed::respond(page, req, &kept.shared, tail.as_bytes())
+}
+
+/// What a kept page of this survey is the same for.
+pub(super) fn page_key(survey: &OpenSurvey, lang: Lang, page: KeptPage) -> PageKey {
+    PageKey {
+        page,
+        campaign_id: survey.campaign.id,
+        revision: survey.campaign.revision,
+        service_point_id: survey.place.service_point.id,
+        lang,
+    }
+}
+
+/// The thank-you page, the same for every citizen of a desk and language: kept
+/// compressed. A kiosk's links to its own form.
+pub(super) fn thanks_page(
+    state: &AppState,
+    survey: &OpenSurvey,
+    lang: Lang,
+    next_form: Option<String>,
+) -> Arc<KeptBody> {
+    let kept_as = match &next_form {
+        Some(next) => KeptPage::KioskThanks { next: next.clone() },
+        None => KeptPage::Thanks,
+    };
+    state.pages.get_with(page_key(survey, lang, kept_as), || {
+        let page = sipas_templates::thanks_page(&ThanksPage {
+            lang,
+            path: Some(OWN_URL.to_owned()),
+            unit_name: Some(survey.place.unit_name.clone()),
+            service_point_name: Some(survey.place.service_point.name.clone()),
+            demo: survey.campaign.is_demo,
+            next_form,
+        });
+        (page.into_string(), String::new())
+    })
 }
 
 #[post("/s/{token}")]
@@ -318,23 +372,17 @@ fn already_answered(survey: &OpenSurvey, lang: Lang, path: String) -> HttpRespon
 
 #[get("/s/{token}/thanks")]
 pub async fn thanks(
+    req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> HttpResponse {
-    let (lang, path, survey) = match open(&state, &token, &query).await {
+    let (lang, _, survey) = match open(&state, &token, &query).await {
         Ok(opened) => opened,
         Err(page) => return page,
     };
-    let page = sipas_templates::thanks_page(&ThanksPage {
-        lang,
-        path: Some(format!("{path}/thanks")),
-        unit_name: Some(survey.place.unit_name.clone()),
-        service_point_name: Some(survey.place.service_point.name.clone()),
-        demo: survey.campaign.is_demo,
-        next_form: None,
-    });
-    citizen_page(StatusCode::OK).body(page.into_string())
+    let kept = thanks_page(&state, &survey, lang, None);
+    precompressed::respond(citizen_page(StatusCode::OK), &req, &kept.shared, b"")
 }
 
 #[derive(Deserialize)]
