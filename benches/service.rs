@@ -7,7 +7,9 @@
 //! is created in it), `SIPAS_BENCH_REDIS_URL=redis://127.0.0.1:6379`,
 //! `SIPAS_BENCH_SECONDS` (per load phase, default 10), `SIPAS_BENCH_CONCURRENCY`
 //! (default 32), `SIPAS_BENCH_RESPONSES` (rows for the rebuild, default 10000000),
-//! `SIPAS_BENCH_UNITS` (units of the campaign for the rebuild, default 2000).
+//! `SIPAS_BENCH_UNITS` (units of the campaign for the rebuild, default 2000),
+//! `SIPAS_BENCH_PHASES` (comma-separated, of `page,submit,scores,import,rebuild`;
+//! default all), e.g. `submit` alone for A/B runs of the citizen's POST.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -73,6 +75,11 @@ where
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         phase.failed.load(Ordering::Relaxed)
     );
+}
+
+/// Whether a phase was asked for (`SIPAS_BENCH_PHASES`, all by default).
+fn wanted(phase: &str) -> bool {
+    std::env::var("SIPAS_BENCH_PHASES").map_or(true, |p| p.split(',').any(|w| w.trim() == phase))
 }
 
 fn field(html: &str, name: &str) -> String {
@@ -149,16 +156,18 @@ async fn main() {
     println!("|---|---:|---:|---:|---:|---:|");
 
     let url = survey.clone();
-    run("survey page (GET)", seconds, concurrency, move |client| {
-        let url = url.clone();
-        async move {
-            match client.get(&url).send().await {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
+    if wanted("page") {
+        run("survey page (GET)", seconds, concurrency, move |client| {
+            let url = url.clone();
+            async move {
+                match client.get(&url).send().await {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
             }
-        }
-    })
-    .await;
+        })
+        .await;
+    }
 
     let url = survey.clone();
     let answers: Vec<(String, String)> = sipas_domain::reference::questionnaires()[1]
@@ -166,48 +175,58 @@ async fn main() {
         .map(|(_, c)| (c.code.clone(), "4".to_owned()))
         .collect();
     let answers = Arc::new(answers);
-    run(
-        "submission (GET form + POST)",
-        seconds,
-        concurrency,
-        move |client| {
-            let (url, answers) = (url.clone(), answers.clone());
-            async move {
-                let Ok(form) = client.get(&url).send().await else {
-                    return false;
-                };
-                let Ok(html) = form.text().await else {
-                    return false;
-                };
-                let mut fields = (*answers).clone();
-                fields.push(("_nonce".into(), field(&html, "_nonce")));
-                match client.post(&url).form(&fields).send().await {
-                    Ok(r) => r.status() == 303,
-                    Err(_) => false,
+    if wanted("submit") {
+        run(
+            "submission (GET form + POST)",
+            seconds,
+            concurrency,
+            move |client| {
+                let (url, answers) = (url.clone(), answers.clone());
+                async move {
+                    let Ok(form) = client.get(&url).send().await else {
+                        return false;
+                    };
+                    let Ok(html) = form.text().await else {
+                        return false;
+                    };
+                    let mut fields = (*answers).clone();
+                    fields.push(("_nonce".into(), field(&html, "_nonce")));
+                    match client.post(&url).form(&fields).send().await {
+                        Ok(r) => r.status() == 303,
+                        Err(_) => false,
+                    }
                 }
-            }
-        },
-    )
-    .await;
+            },
+        )
+        .await;
+    }
 
     let scores_url = format!("{base}/api/v1/campaigns/DEMO-2026/scores");
     let token_clone = token.clone();
-    run(
-        "scores of all units (GET, unchanged)",
-        seconds.min(5),
-        concurrency.min(8),
-        move |client| {
-            let (url, token) = (scores_url.clone(), token_clone.clone());
-            async move {
-                match client.get(&url).bearer_auth(&token).send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
+    if wanted("scores") {
+        run(
+            "scores of all units (GET, unchanged)",
+            seconds.min(5),
+            concurrency.min(8),
+            move |client| {
+                let (url, token) = (scores_url.clone(), token_clone.clone());
+                async move {
+                    match client.get(&url).bearer_auth(&token).send().await {
+                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    }
                 }
-            }
-        },
-    )
-    .await;
+            },
+        )
+        .await;
+    }
 
+    if !wanted("import") {
+        if wanted("rebuild") {
+            rebuild(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
+        }
+        return;
+    }
     // 100,000 paper forms in one all-or-nothing import.
     let codes: Vec<String> = answers_codes();
     let mut csv = format!("unit_code,service_point_code,channel,{}\n", codes.join(","));
@@ -253,7 +272,9 @@ async fn main() {
         t.elapsed().as_secs_f64() * 1e3
     );
 
-    rebuild(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
+    if wanted("rebuild") {
+        rebuild(&storage, rebuild_rows, database_url.starts_with("postgres")).await;
+    }
 }
 
 /// Fills the database to `rows` more responses, then times a rebuild of the statistics

@@ -12,6 +12,7 @@ backend_tests!(
     desk_qr_leads_to_a_stored_response,
     blank_answers_re_show_the_form_with_answers_kept,
     repeated_form_is_stored_once,
+    many_forms_at_once_each_stored_once_before_the_thanks,
     honeypot_and_speed_are_flagged_not_dropped,
     receipt_answers_once,
     bad_tokens_get_a_plain_404_page,
@@ -204,6 +205,57 @@ async fn repeated_form_is_stored_once(backend: Backend) {
     let html = response.text().await.unwrap();
     assert!(html.contains("<input type=\"radio\" name=\"TC1\" value=\"5\" checked>"));
     assert_eq!(stored(&app).await.len(), 1);
+}
+
+/// Forms arriving together share commits: each citizen is thanked only once their
+/// response is committed, and a form sent twice at the same moment (the copies in one
+/// group or in two) is stored once.
+async fn many_forms_at_once_each_stored_once_before_the_thanks(backend: Backend) {
+    let open = Limit {
+        max: u32::MAX,
+        window: std::time::Duration::from_secs(60),
+    };
+    let options = AppOptions {
+        rate_limits: Some(RateLimits {
+            per_device: open,
+            per_address: open,
+            without_device: open,
+            ..RateLimits::default()
+        }),
+        ..AppOptions::default()
+    };
+    let Some(app) = spawn_app_with(backend, options).await else {
+        return;
+    };
+    open_campaign(&app, "HT-2026", 0).await;
+    let url = desk_url(&app, "HT-2026", "18073").await;
+    const FORMS: usize = 60;
+    let mut forms = Vec::new();
+    for i in 0..FORMS {
+        let html = app.page(&url).await;
+        let mut fields = full_answers(&(1 + i % 5).to_string());
+        fields.push(("_nonce".into(), field_value(&html, "_nonce").unwrap()));
+        forms.push(fields);
+    }
+    let posts = forms.iter().chain(forms.iter().rev()).map(|fields| {
+        let (app, url) = (&app, &url);
+        async move {
+            let response = app.client.post(url).form(fields).send().await.unwrap();
+            assert_eq!(response.status(), 303);
+            let nonce = &fields.iter().find(|(k, _)| k == "_nonce").unwrap().1;
+            // Thanked, so committed: another connection reads it at once.
+            let rows = stored(app).await;
+            assert!(
+                rows.iter().any(|r| r.nonce.as_ref() == Some(nonce)),
+                "thanked before its commit"
+            );
+        }
+    });
+    futures_util::future::join_all(posts).await;
+    let rows = stored(&app).await;
+    assert_eq!(rows.len(), FORMS, "each form stored once");
+    let nonces: std::collections::HashSet<_> = rows.iter().map(|r| r.nonce.clone()).collect();
+    assert_eq!(nonces.len(), FORMS);
 }
 
 async fn honeypot_and_speed_are_flagged_not_dropped(backend: Backend) {
