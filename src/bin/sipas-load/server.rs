@@ -98,7 +98,14 @@ impl Server {
         log_dir: &std::path::Path,
     ) -> anyhow::Result<Self> {
         let log = log_dir.join("sipas-serve.log");
-        let mut command = Command::new(binary);
+        let program = std::fs::canonicalize(binary)
+            .map_err(|e| anyhow::anyhow!("no server binary {binary}: {e}"))?;
+        let mut command = Command::new(program);
+        if database_url.starts_with("postgres") {
+            // A production start writes the first admin's password to a file in its
+            // working folder: the run's temporary folder, not the checkout.
+            command.current_dir(log_dir);
+        }
         command
             .args(["serve", "--demo"])
             .env("SIPAS_BENCHMARK", "1")
