@@ -107,6 +107,22 @@ const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 
 /// the page's own inline CSS by its hash, never `'unsafe-inline'`.
 const CITIZEN_PREFIXES: [&str; 2] = ["/s/", "/k/"];
 
+/// The CSP of a citizen page: its own style blocks by their hashes, nothing else.
+pub fn citizen_policy(
+    html: &str,
+) -> Result<header::HeaderValue, actix_web::http::header::InvalidHeaderValue> {
+    let hashes = sipas_templates::layout::style_hashes(html);
+    header::HeaderValue::from_str(&format!(
+        "default-src 'none'; style-src {}; img-src 'self' data:; form-action 'self'; \
+         base-uri 'none'; frame-ancestors 'none'",
+        if hashes.is_empty() {
+            "'none'".to_owned()
+        } else {
+            hashes.join(" ")
+        }
+    ))
+}
+
 /// Security headers on every response, whatever produced it (API, home, API docs,
 /// staff and citizen pages, the default 404): `nosniff`, no referrer, a CSP (the
 /// handler's own, or [`DEFAULT_CSP`]); on a citizen page the CSP's `style-src` names
@@ -125,24 +141,17 @@ pub async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if citizen && is_html {
+    // A page kept compressed brings the policy computed when it was kept; only a page
+    // rendered for this request has its body read here.
+    let has_policy = res.headers().contains_key(header::CONTENT_SECURITY_POLICY);
+    if citizen && is_html && !has_policy {
         // A citizen page is about 20 KB: read it whole to hash its style blocks.
         let (request, response) = res.into_parts();
         let (mut response, body) = response.into_parts();
         let bytes = actix_web::body::to_bytes(body)
             .await
             .map_err(|_| actix_web::error::ErrorInternalServerError("page body"))?;
-        let hashes = sipas_templates::layout::style_hashes(&String::from_utf8_lossy(&bytes));
-        let policy = format!(
-            "default-src 'none'; style-src {}; img-src 'self' data:; form-action 'self'; \
-             base-uri 'none'; frame-ancestors 'none'",
-            if hashes.is_empty() {
-                "'none'".to_owned()
-            } else {
-                hashes.join(" ")
-            }
-        );
-        if let Ok(value) = header::HeaderValue::from_str(&policy) {
+        if let Ok(value) = citizen_policy(&String::from_utf8_lossy(&bytes)) {
             response
                 .headers_mut()
                 .insert(header::CONTENT_SECURITY_POLICY, value);

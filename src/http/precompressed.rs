@@ -162,18 +162,22 @@ impl Precompressed {
 
 /// A page response with its shared part kept compressed: `Content-Encoding` as the
 /// client accepts (so the Compress middleware leaves it alone) and `Vary`.
+///
+/// The page's CSP goes with it: the security headers' middleware would otherwise look
+/// for style blocks in compressed bytes, find none, and forbid every style.
 pub fn respond(
     mut builder: HttpResponseBuilder,
     req: &HttpRequest,
-    page: &Precompressed,
+    page: &KeptBody,
     tail: &[u8],
 ) -> HttpResponse {
     let coding = Coding::negotiate(req);
     builder.insert_header((header::VARY, "Accept-Encoding"));
+    builder.insert_header((header::CONTENT_SECURITY_POLICY, page.policy.clone()));
     if let Some(encoding) = coding.content_encoding() {
         builder.insert_header((header::CONTENT_ENCODING, encoding));
     }
-    builder.body(page.body(coding, tail))
+    builder.body(page.shared.body(coding, tail))
 }
 
 /// What a kept page is the same for.
@@ -202,6 +206,8 @@ pub enum KeptPage {
 pub struct KeptBody {
     pub shared: Precompressed,
     pub after: String,
+    /// Its CSP, naming the hashes of its style blocks (all in the shared part).
+    pub policy: header::HeaderValue,
 }
 
 /// Bytes of pages kept (all encodings); a form is about 25 KB in all.
@@ -236,9 +242,12 @@ impl PageCache {
     ) -> Arc<KeptBody> {
         self.0.get_with(key, || {
             let (shared, after) = build();
+            let policy = super::citizen_policy(&shared)
+                .unwrap_or_else(|_| header::HeaderValue::from_static("default-src 'none'"));
             Arc::new(KeptBody {
                 shared: Precompressed::new(shared.into_bytes()),
                 after,
+                policy,
             })
         })
     }

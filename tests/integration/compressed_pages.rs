@@ -35,6 +35,10 @@ async fn fetch(client: &reqwest::Client, url: &str, accept: &str) -> (Option<Str
         .unwrap()
         .parse()
         .unwrap();
+    let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let raw = response.bytes().await.unwrap();
     assert_eq!(raw.len(), length);
     let mut html = String::new();
@@ -53,6 +57,13 @@ async fn fetch(client: &reqwest::Client, url: &str, accept: &str) -> (Option<Str
         }
         None => html = String::from_utf8(raw.to_vec()).unwrap(),
         Some(other) => panic!("unexpected coding {other}"),
+    }
+    // The page's styles are allowed by their hashes whatever the coding (a compressed
+    // page once got `style-src 'none'`: the policy was made from the compressed bytes).
+    let hashes = sipas_templates::layout::style_hashes(&html);
+    assert!(!hashes.is_empty());
+    for hash in &hashes {
+        assert!(policy.contains(hash.as_str()), "{hash} not in {policy}");
     }
     (coding, html)
 }

@@ -116,8 +116,8 @@ impl Server {
                 "SIPAS_REDIS_PREFIX",
                 format!("sipas-load-{}:", std::process::id()),
             )
-            // A log line per request would be the server's main work.
-            .env("RUST_LOG", "warn")
+            // The server logs as a province runs it (a line per request, its default);
+            // a RUST_LOG set for the run is passed on as it is.
             .env_remove("SIPAS_PUBLIC_URL")
             .env_remove("SIPAS_REDIS_URL")
             .stdout(Stdio::piped())

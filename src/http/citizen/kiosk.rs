@@ -83,5 +83,5 @@ pub async fn thanks(
     let mut page = citizen_page(StatusCode::OK);
     page.insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("Refresh", format!("{NEXT_FORM_SECONDS}; url={next}")));
-    precompressed::respond(page, &req, &kept.shared, b"")
+    precompressed::respond(page, &req, &kept, b"")
 }

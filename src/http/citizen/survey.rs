@@ -187,7 +187,7 @@ pub(super) fn fresh_form(
             .finish();
         page.cookie(cookie);
     }
-    precompressed::respond(page, req, &kept.shared, tail.as_bytes())
+    precompressed::respond(page, req, &kept, tail.as_bytes())
 }
 
 /// What a kept page of this survey is the same for.
@@ -382,7 +382,7 @@ pub async fn thanks(
         Err(page) => return page,
     };
     let kept = thanks_page(&state, &survey, lang, None);
-    precompressed::respond(citizen_page(StatusCode::OK), &req, &kept.shared, b"")
+    precompressed::respond(citizen_page(StatusCode::OK), &req, &kept, b"")
 }
 
 #[derive(Deserialize)]
