@@ -246,6 +246,11 @@ impl Application {
         // work that writes nothing for a while (an XLSX export being built) stops
         // with it rather than when it would first write.
         .h1_allow_half_closed(false)
+        // A compressed page goes out in several writes (headers, chunks, the end);
+        // with Nagle's algorithm each later write waited for the phone's delayed ACK:
+        // 40 ms a page (150 gzip 404 pages a second on 4 connections, against 25,000
+        // without gzip).
+        .tcp_nodelay(true)
         .listen(listener)?
         // actix stops accepting on SIGTERM/SIGINT and lets requests in flight finish.
         .shutdown_timeout(10)
