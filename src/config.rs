@@ -153,7 +153,7 @@ impl Settings {
                 .unwrap_or_default(),
             redis_prefix: lookup("SIPAS_REDIS_PREFIX").unwrap_or_else(|| "sipas:".to_owned()),
             rate_limits: if benchmark {
-                benchmark_limits()
+                crate::rate_limit::RateLimits::unreachable()
             } else {
                 crate::rate_limit::RateLimits::default()
             },
@@ -173,24 +173,6 @@ impl Settings {
                 webhooks
             },
         })
-    }
-}
-
-/// The limits under `SIPAS_BENCHMARK`: none that a load from one address could reach.
-fn benchmark_limits() -> crate::rate_limit::RateLimits {
-    let open = crate::rate_limit::Limit {
-        max: u32::MAX,
-        window: std::time::Duration::from_secs(60),
-    };
-    crate::rate_limit::RateLimits {
-        per_device: open,
-        per_address: open,
-        per_desk: open,
-        without_device: open,
-        desk_share: open,
-        desk_share_from: u32::MAX,
-        per_kiosk: open,
-        per_tablet: open,
     }
 }
 

@@ -35,6 +35,26 @@ pub struct RateLimits {
     pub per_tablet: Limit,
 }
 
+impl RateLimits {
+    /// Limits no load from one address can reach: `SIPAS_BENCHMARK` and the benches.
+    pub fn unreachable() -> Self {
+        let open = Limit {
+            max: u32::MAX,
+            window: Duration::from_secs(60),
+        };
+        Self {
+            per_device: open,
+            per_address: open,
+            per_desk: open,
+            without_device: open,
+            desk_share: open,
+            desk_share_from: u32::MAX,
+            per_kiosk: open,
+            per_tablet: open,
+        }
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         let ten_minutes = Duration::from_secs(600);
