@@ -141,10 +141,10 @@ pub async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    // A page kept compressed brings the policy computed when it was kept; only a page
-    // rendered for this request has its body read here.
-    let has_policy = res.headers().contains_key(header::CONTENT_SECURITY_POLICY);
-    if citizen && is_html && !has_policy {
+    // A page sent already compressed (kept so, `precompressed`) brings the policy
+    // computed from its HTML when it was kept: its bytes here are not HTML.
+    let encoded = res.headers().contains_key(header::CONTENT_ENCODING);
+    if citizen && is_html && !encoded {
         // A citizen page is about 20 KB: read it whole to hash its style blocks.
         let (request, response) = res.into_parts();
         let (mut response, body) = response.into_parts();
