@@ -130,6 +130,7 @@ pub async fn create_token(
 /// every node. An unknown client is `NotFound`; one already revoked is refused.
 pub async fn revoke_token(
     storage: &Storage,
+    tokens: &crate::tokens::ApiTokens,
     actor: &str,
     id_or_name: &str,
 ) -> Result<api_clients::ClientRow, AccountError> {
@@ -143,5 +144,6 @@ pub async fn revoke_token(
     }
     let revoked = api_clients::revoke(&txn, actor, client.id).await?;
     txn.commit().await.map_err(StorageError::from)?;
+    tokens.revoked().await;
     Ok(revoked)
 }

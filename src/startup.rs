@@ -205,6 +205,11 @@ impl Application {
         if let Some(days) = settings.comment_retention_days {
             crate::storage::retention::start_purging_comments(storage.clone(), days);
         }
+        let tokens = Arc::new(crate::tokens::ApiTokens::new(
+            redis.clone(),
+            &settings.redis_prefix,
+        ));
+        tokens.follow(storage.clone());
         let citizen = CitizenService::new(
             storage.clone(),
             keys.clone(),
@@ -231,6 +236,7 @@ impl Application {
             ),
             login_limiter: crate::rate_limit::RateLimiter::new(&settings.redis_prefix),
             pages: Default::default(),
+            tokens: tokens.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -49,6 +49,8 @@ pub struct AppState {
     pub login_limiter: crate::rate_limit::RateLimiter,
     /// Citizen pages kept compressed, by desk, language and campaign revision.
     pub pages: precompressed::PageCache,
+    /// API tokens this node has checked, forgotten on every node at a revocation.
+    pub tokens: Arc<crate::tokens::ApiTokens>,
 }
 
 /// The client's network as rate limits count it: the peer, or the address our

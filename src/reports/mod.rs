@@ -142,8 +142,27 @@ pub enum View {
 #[derive(Clone)]
 pub struct DocumentCache {
     documents: moka::sync::Cache<DocumentKey, Option<Arc<Document>>>,
-    /// When each view (of a campaign and query) was last read.
-    wanted: Arc<Mutex<HashMap<WantedView, Instant>>>,
+    /// When each view (of a campaign and query) was last read, and its latest live
+    /// document's key.
+    wanted: Arc<Mutex<HashMap<WantedView, Wanted>>>,
+}
+
+struct Wanted {
+    read_at: Instant,
+    /// Dropped from the cache once a later version is in: under a steady flow of
+    /// answers each view gets a new version every follower read, and the superseded
+    /// ones, never read again, would fill the cache (64 MB at 244 units in minutes).
+    latest: Option<DocumentKey>,
+}
+
+impl Wanted {
+    /// Keeps `key` as the latest and returns the key it supersedes, if any.
+    fn supersede(&mut self, key: &DocumentKey) -> Option<DocumentKey> {
+        match &self.latest {
+            Some(latest) if latest.version >= key.version => None,
+            _ => self.latest.replace(key.clone()),
+        }
+    }
 }
 
 /// A view of a campaign's scores at a query, whatever their version.
@@ -221,20 +240,26 @@ impl DocumentCache {
         if document.is_some() && scores.snapshot.is_none() {
             let mut wanted = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
             if wanted.len() >= MAX_WANTED {
-                wanted.retain(|_, at| at.elapsed() < WANTED_FOR);
+                wanted.retain(|_, w| w.read_at.elapsed() < WANTED_FOR);
             }
             if wanted.len() >= MAX_WANTED
                 && let Some(oldest) = wanted
                     .iter()
-                    .min_by_key(|(_, at)| **at)
+                    .min_by_key(|(_, w)| w.read_at)
                     .map(|(view, _)| view.clone())
             {
                 wanted.remove(&oldest);
             }
-            wanted.insert(
-                (scores.campaign.id, scores.query.key(), key.view.wanted()),
-                Instant::now(),
-            );
+            let entry = wanted
+                .entry((scores.campaign.id, scores.query.key(), key.view.wanted()))
+                .or_insert(Wanted {
+                    read_at: Instant::now(),
+                    latest: None,
+                });
+            entry.read_at = Instant::now();
+            if let Some(superseded) = entry.supersede(&key) {
+                self.documents.invalidate(&superseded);
+            }
         }
         Ok(document)
     }
@@ -245,13 +270,13 @@ impl DocumentCache {
         let today = sipas_domain::campaign::vietnam_day(chrono::Utc::now());
         let views: Vec<View> = {
             let mut wanted = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
-            wanted.retain(|_, at| at.elapsed() < WANTED_FOR);
+            wanted.retain(|_, w| w.read_at.elapsed() < WANTED_FOR);
             let mut views: Vec<(&View, &Instant)> = wanted
                 .iter()
                 .filter(|((campaign, query, _), _)| {
                     *campaign == scores.campaign.id && *query == scores.query.key()
                 })
-                .map(|((_, _, view), at)| (view, at))
+                .map(|((_, _, view), w)| (view, &w.read_at))
                 .collect();
             views.sort_by_key(|(_, at)| std::cmp::Reverse(**at));
             views
@@ -267,8 +292,17 @@ impl DocumentCache {
                         d.gzip();
                         Arc::new(d)
                     });
-                    self.documents
-                        .insert(DocumentKey::new(scores, view), document);
+                    let key = DocumentKey::new(scores, view);
+                    self.documents.insert(key.clone(), document);
+                    let superseded = self
+                        .wanted
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_mut(&(scores.campaign.id, scores.query.key(), key.view.wanted()))
+                        .and_then(|w| w.supersede(&key));
+                    if let Some(superseded) = superseded {
+                        self.documents.invalidate(&superseded);
+                    }
                 }
                 Err(error) => tracing::error!(%error, "a document could not be serialized"),
             }
@@ -303,5 +337,47 @@ impl View {
             },
             other => other.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::overview::fixture::scores;
+
+    fn all_units() -> View {
+        View::Scores {
+            selection: UnitSelection::default(),
+            detail: false,
+        }
+    }
+
+    /// A view read once is rebuilt at each new version; the versions it supersedes
+    /// leave the cache, so a steady flow of answers does not fill it.
+    #[test]
+    fn a_new_version_of_a_view_drops_the_one_it_supersedes() {
+        let cache = DocumentCache::default();
+        let mut first = scores(&[(4, 3)]);
+        first.version = 1;
+        assert!(cache.document(&first, all_units()).unwrap().is_some());
+        let first_key = DocumentKey::new(&first, all_units());
+        assert!(cache.documents.contains_key(&first_key));
+
+        let mut later = scores(&[(4, 4)]);
+        for version in 2..=5 {
+            later.version = version;
+            cache.prebuild(&later);
+        }
+        cache.documents.run_pending_tasks();
+        assert!(!cache.documents.contains_key(&first_key), "version 1 left");
+        let kept: Vec<u64> = cache.documents.iter().map(|(k, _)| k.version).collect();
+        assert_eq!(kept, [5], "only the latest version is kept");
+
+        // A reader still on an older version gets its document, and the latest stays.
+        let mut older = scores(&[(4, 4)]);
+        older.version = 3;
+        assert!(cache.document(&older, all_units()).unwrap().is_some());
+        let latest = DocumentKey::new(&later, all_units());
+        assert!(cache.documents.contains_key(&latest));
     }
 }

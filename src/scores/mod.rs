@@ -126,9 +126,6 @@ impl ScoreBook {
     pub async fn load(storage: Storage) -> Result<(Self, LoadReport), ScoreError> {
         let mut questionnaires = Questionnaires::default();
         let (followed, report) = follower::load(&storage, &mut questionnaires).await?;
-        // The load's blocks of rows are freed by now; without this the node keeps their
-        // pages for good.
-        crate::memory::release_freed();
         let book = Self {
             shared: Arc::new(Shared {
                 storage,

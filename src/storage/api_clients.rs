@@ -7,7 +7,7 @@ use entity::api_client;
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 use sipas_domain::access::{Principal, Scope};
@@ -16,7 +16,8 @@ use super::{StorageError, audit};
 
 const TOKEN_PREFIX: &str = "sipas_";
 
-fn token_hash(token: &str) -> String {
+/// What is stored of a token (and what a node remembers it by): its SHA-256, in hex.
+pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -111,6 +112,15 @@ pub async fn authenticate_with_use(
             m.last_used_at,
         )
     }))
+}
+
+/// How many tokens were ever revoked: it only grows, so a node that sees it change
+/// knows a token was revoked since it last looked.
+pub async fn revoked_count(db: &impl ConnectionTrait) -> Result<u64, StorageError> {
+    Ok(api_client::Entity::find()
+        .filter(api_client::Column::RevokedAt.is_not_null())
+        .count(db)
+        .await?)
 }
 
 /// Whether a token last used at `last_used` should be noted as used at `now`.

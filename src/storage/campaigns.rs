@@ -321,7 +321,8 @@ pub async fn lock_open(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i32>,
 ) -> Result<HashSet<i32>, StorageError> {
-    let ids: Vec<i32> = ids.into_iter().collect();
+    // Once each: a batch's answers are mostly of one campaign.
+    let ids: std::collections::BTreeSet<i32> = ids.into_iter().collect();
     let rows: Vec<(i32, String)> = campaign::Entity::find()
         .select_only()
         .column(campaign::Column::Id)

@@ -12,9 +12,6 @@ use sipas_domain::quota::{FrameEntry, unit_populations};
 
 use super::{CampaignRecord, StorageError, audit, campaigns};
 
-/// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters.
-const INSERT_CHUNK: usize = 2_000;
-
 /// What a frame replacement stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameReplaced {
@@ -65,16 +62,20 @@ pub async fn store(
         .filter(frame::Column::CampaignId.eq(campaign.id))
         .exec(db)
         .await?;
-    for chunk in entries.chunks(INSERT_CHUNK) {
-        frame::Entity::insert_many(chunk.iter().map(|e| frame::ActiveModel {
+    let rows = entries
+        .iter()
+        .map(|e| frame::ActiveModel {
             campaign_id: Set(campaign.id),
             unit_id: Set(e.unit_id),
             service_point_id: Set(e.service_point_id),
             population: Set(e.population as i64),
             ..Default::default()
-        }))
-        .exec_without_returning(db)
-        .await?;
+        })
+        .collect();
+    for chunk in super::statement_chunks(rows) {
+        frame::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
     }
     replace_computed_quotas(db, campaign.id, &targets).await?;
     campaigns::bump_revision(db, campaign.id).await?;
@@ -160,8 +161,8 @@ async fn replace_computed_quotas(
             ..Default::default()
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        quota::Entity::insert_many(chunk.to_vec())
+    for chunk in super::statement_chunks(rows) {
+        quota::Entity::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
     }

@@ -42,6 +42,29 @@ pub fn lookup_key(text: &str) -> Option<&str> {
     (!text.contains('\0')).then_some(text)
 }
 
+/// The most rows (or listed values) one statement carries.
+pub const STATEMENT_ROWS: usize = 64;
+
+/// Splits rows (or the values of an `IN` list) into chunks whose sizes are powers of
+/// two up to [`STATEMENT_ROWS`], largest first. A multi-row INSERT is one statement
+/// per number of rows, and every connection keeps the statements it prepared (up to
+/// sqlx's 100): batches and files of any size would fill each cache with large
+/// statements (with SQLite a prepared statement lives in this process's memory), where
+/// these sizes make seven of each.
+pub fn statement_chunks<T>(rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut left = rows.len();
+    let mut rows = rows.into_iter();
+    let mut chunks = Vec::new();
+    while left > 0 {
+        let size = STATEMENT_ROWS.min(1 << left.ilog2());
+        // Each chunk its own allocation of its own size: a chunk split off the whole
+        // would keep the whole's capacity (gigabytes for a demo seed).
+        chunks.push(rows.by_ref().take(size).collect());
+        left -= size;
+    }
+    chunks
+}
+
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -210,6 +233,26 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rows_go_in_chunks_of_powers_of_two_keeping_their_order() {
+        use super::{STATEMENT_ROWS, statement_chunks};
+        for n in (0..1_100usize).chain([4_321]) {
+            let chunks = statement_chunks((0..n).collect());
+            assert!(
+                chunks
+                    .iter()
+                    .all(|c| c.len().is_power_of_two() && c.len() <= STATEMENT_ROWS),
+                "{n}"
+            );
+            assert_eq!(chunks.concat(), (0..n).collect::<Vec<_>>());
+            let held: usize = chunks.iter().map(Vec::capacity).sum();
+            assert_eq!(held, n, "{n}: no chunk keeps more than its rows");
+            // As few statements as these sizes allow.
+            let fewest = n / STATEMENT_ROWS + (n % STATEMENT_ROWS).count_ones() as usize;
+            assert_eq!(chunks.len(), fewest, "{n}");
+        }
+    }
+
     #[test]
     fn a_server_waits_briefly_for_postgres() {
         use std::time::Duration;

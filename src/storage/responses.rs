@@ -17,9 +17,6 @@ use sipas_domain::questionnaire::Answers;
 
 use super::{CampaignRecord, StorageError, audit, campaigns};
 
-/// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters at 15 columns.
-const INSERT_CHUNK: usize = 2_000;
-
 /// A response ready to store: parsed answers and where it came from.
 #[derive(Debug, Clone)]
 pub struct NewResponse {
@@ -78,22 +75,23 @@ async fn insert_skipping_repeats(
     db: &impl ConnectionTrait,
     rows: Vec<response::ActiveModel>,
 ) -> Result<HashSet<String>, StorageError> {
-    if rows.is_empty() {
-        return Ok(HashSet::new());
+    let mut stored = HashSet::new();
+    for chunk in super::statement_chunks(rows) {
+        let inserted = response::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::column(response::Column::Nonce)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_with_returning(db)
+            .await;
+        match inserted {
+            Ok(models) => stored.extend(models.into_iter().filter_map(|m| m.nonce)),
+            Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
-    let inserted = response::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::column(response::Column::Nonce)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_with_returning(db)
-        .await;
-    match inserted {
-        Ok(models) => Ok(models.into_iter().filter_map(|m| m.nonce).collect()),
-        Err(DbErr::RecordNotInserted) => Ok(HashSet::new()),
-        Err(e) => Err(e.into()),
-    }
+    Ok(stored)
 }
 
 /// Stores a batch of desk responses (no receipt) in the caller's transaction: one
@@ -182,8 +180,9 @@ pub async fn import(
             campaign.code
         )));
     }
-    for chunk in responses.chunks(INSERT_CHUNK) {
-        response::Entity::insert_many(chunk.iter().map(|r| row(campaign.id, r)))
+    let rows = responses.iter().map(|r| row(campaign.id, r)).collect();
+    for chunk in super::statement_chunks(rows) {
+        response::Entity::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
     }
@@ -216,7 +215,7 @@ pub async fn stored_serials(
     serials: &[&str],
 ) -> Result<HashSet<String>, StorageError> {
     let mut found = HashSet::new();
-    for chunk in serials.chunks(500) {
+    for chunk in super::statement_chunks(serials.to_vec()) {
         let rows: Vec<Option<String>> = response::Entity::find()
             .select_only()
             .column(response::Column::Serial)
@@ -250,14 +249,18 @@ pub async fn store_forms(
             campaign.code
         )));
     }
-    for chunk in forms.chunks(INSERT_CHUNK) {
-        response::Entity::insert_many(chunk.iter().map(|f| {
+    let rows = forms
+        .iter()
+        .map(|f| {
             let mut row = row(campaign.id, &f.response);
             row.serial = Set(f.serial.clone());
             row
-        }))
-        .exec_without_returning(db)
-        .await?;
+        })
+        .collect();
+    for chunk in super::statement_chunks(rows) {
+        response::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
     }
     let mut by_unit: std::collections::BTreeMap<i32, Vec<&PaperForm>> = Default::default();
     for f in forms {

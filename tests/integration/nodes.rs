@@ -15,7 +15,81 @@ backend_tests!(
     nodes_starting_at_once_all_come_up,
     damaged_rows_do_not_stop_the_follower,
     a_unit_renamed_or_a_desk_closed_on_one_node_is_followed_by_every_node,
+    a_token_revoked_anywhere_is_refused_by_every_node_at_once,
 );
+
+/// Nodes remember the tokens they have checked, so the index engine's reads skip the
+/// database; still, once `sipas token revoke` returns, every node refuses the token on
+/// its very next request (through Redis at once; without it the command waits until
+/// every node has counted the revocation).
+async fn a_token_revoked_anywhere_is_refused_by_every_node_at_once(backend: Backend) {
+    let Some(a) = app(backend).await else {
+        return;
+    };
+    let b = a.spawn_node().await;
+    let (_, token) = sipas::accounts::create_token(
+        &a.storage,
+        "test",
+        "engine",
+        &[sipas_domain::access::Scope::Read],
+    )
+    .await
+    .unwrap();
+    let status = |url: String| {
+        let request = a.client.get(url).bearer_auth(&token);
+        async move { request.send().await.unwrap().status() }
+    };
+    let on_a = a.url("/api/v1/campaigns");
+    let on_b = b.url("/api/v1/campaigns");
+    // Each node has checked the token (and may remember it) before it is revoked.
+    for _ in 0..3 {
+        assert_eq!(status(on_a.clone()).await, 200);
+        assert_eq!(status(on_b.clone()).await, 200);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut revoke = std::process::Command::new(env!("CARGO_BIN_EXE_sipas"));
+    revoke
+        .args(["token", "revoke", "engine"])
+        .env("SIPAS_DATABASE_URL", &a.settings.database_url)
+        .env("SIPAS_REDIS_PREFIX", &a.settings.redis_prefix)
+        .env("RUST_LOG", "warn");
+    match &a.settings.redis_url {
+        Some(url) => revoke.env("SIPAS_REDIS_URL", url),
+        None => revoke.env_remove("SIPAS_REDIS_URL"),
+    };
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || revoke.output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    if a.settings.redis_url.is_some() {
+        assert!(
+            started.elapsed() < sipas::tokens::FRESH,
+            "with Redis the revocation need not wait for the nodes' counts"
+        );
+    }
+    assert_eq!(
+        status(on_b.clone()).await,
+        401,
+        "node B after the revocation"
+    );
+    assert_eq!(
+        status(on_a.clone()).await,
+        401,
+        "node A after the revocation"
+    );
+    // Another token still works on both: only what was revoked is refused.
+    for url in [&on_a, &on_b] {
+        let other = a
+            .client
+            .get(url.as_str())
+            .bearer_auth(&a.read_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 200, "{url}");
+    }
+}
 
 /// Units and desks are data every node describes from the database: a rename on node
 /// A shows in node B's scores, and a desk closed on A takes no answers on B.

@@ -54,7 +54,9 @@ async fn authenticate(req: &ServiceRequest, action: Action) -> Result<Principal,
         .ok_or_else(|| {
             ApiError::unauthenticated("the Authorization header must be `Bearer <token>`", false)
         })?;
-    let (principal, last_used) = api_clients::authenticate_with_use(state.storage.db(), token)
+    let (principal, last_used) = state
+        .tokens
+        .authenticate(&state.storage, token)
         .await?
         .ok_or_else(|| ApiError::unauthenticated("unknown or revoked token", true))?;
     // When it was last used, to the minute: a write when the stored time is older (the
@@ -62,9 +64,11 @@ async fn authenticate(req: &ServiceRequest, action: Action) -> Result<Principal,
     let now = chrono::Utc::now();
     if let Principal::ApiClient { id, .. } = &principal
         && api_clients::use_is_stale(last_used, now)
-        && let Err(error) = api_clients::touch(state.storage.db(), *id, now).await
     {
-        tracing::warn!(%error, "could not note when a token was last used");
+        match api_clients::touch(state.storage.db(), *id, now).await {
+            Ok(_) => state.tokens.used(token, now),
+            Err(error) => tracing::warn!(%error, "could not note when a token was last used"),
+        }
     }
     tracing::Span::current().record("client", principal.name());
     if !principal.allows(action) {

@@ -462,17 +462,21 @@ pub async fn revoke_token(
     if !exists {
         return Err(StaffError::NotFound);
     }
-    let (status, notice) =
-        match accounts::revoke_token(&state.storage, &staff.account.username, &path.to_string())
-            .await
-        {
-            Ok(client) => (StatusCode::OK, TokenNotice::Revoked { name: client.name }),
-            Err(AccountError::Refused(why)) => (
-                StatusCode::CONFLICT,
-                TokenNotice::Refused(refusal(lang, &why)),
-            ),
-            Err(other) => return Err(account_error(other)),
-        };
+    let (status, notice) = match accounts::revoke_token(
+        &state.storage,
+        &state.tokens,
+        &staff.account.username,
+        &path.to_string(),
+    )
+    .await
+    {
+        Ok(client) => (StatusCode::OK, TokenNotice::Revoked { name: client.name }),
+        Err(AccountError::Refused(why)) => (
+            StatusCode::CONFLICT,
+            TokenNotice::Refused(refusal(lang, &why)),
+        ),
+        Err(other) => return Err(account_error(other)),
+    };
     let mut view = tokens_view(&state, &staff, lang).await?;
     view.notice = Some(notice);
     Ok(tokens_response(status, &view))
