@@ -57,7 +57,7 @@ struct Remembered {
 
 /// Whether a request may use what the node remembers, and under which epoch the
 /// database's answer would be remembered.
-pub struct Check {
+struct Check {
     epoch: u64,
     usable: bool,
 }

@@ -105,6 +105,11 @@ pub struct DocumentKey {
 }
 
 impl DocumentKey {
+    /// The view this document is of, as remembered among those read lately.
+    fn wanted_view(&self) -> WantedView {
+        (self.campaign_id, self.query, self.view.wanted())
+    }
+
     /// The key of a view of these computed scores.
     pub fn new(scores: &CampaignScores, view: View) -> Self {
         Self {
@@ -250,12 +255,10 @@ impl DocumentCache {
             {
                 wanted.remove(&oldest);
             }
-            let entry = wanted
-                .entry((scores.campaign.id, scores.query.key(), key.view.wanted()))
-                .or_insert(Wanted {
-                    read_at: Instant::now(),
-                    latest: None,
-                });
+            let entry = wanted.entry(key.wanted_view()).or_insert(Wanted {
+                read_at: Instant::now(),
+                latest: None,
+            });
             entry.read_at = Instant::now();
             if let Some(superseded) = entry.supersede(&key) {
                 self.documents.invalidate(&superseded);
@@ -298,7 +301,7 @@ impl DocumentCache {
                         .wanted
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .get_mut(&(scores.campaign.id, scores.query.key(), key.view.wanted()))
+                        .get_mut(&key.wanted_view())
                         .and_then(|w| w.supersede(&key));
                     if let Some(superseded) = superseded {
                         self.documents.invalidate(&superseded);
