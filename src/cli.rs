@@ -237,12 +237,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         } => {
             let storage = Storage::connect(&settings.database_url).await?;
             storage.migrate().await?;
-            let redis = std::sync::Arc::new(
-                crate::redis_store::RedisStore::new(settings.redis_url.as_deref()).map_err(
-                    |e| anyhow::anyhow!("SIPAS_REDIS_URL is not a valid Redis URL: {e}"),
-                )?,
-            );
-            let tokens = crate::tokens::ApiTokens::new(redis, &settings.redis_prefix);
+            let tokens = crate::tokens::ApiTokens::default();
             let revoked = crate::accounts::revoke_token(&storage, &tokens, "cli", &client).await?;
             println!(
                 "Revoked the token of API client {:?} (id {}).",

@@ -14,7 +14,7 @@ pub static malloc_conf: &[u8] = b"background_thread:true,dirty_decay_ms:1000,muz
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    telemetry::init();
+    let _log = telemetry::init();
     let cli = cli::Cli::parse();
     let result = match Settings::from_env() {
         Ok(settings) => cli::run(cli, settings).await,

@@ -205,10 +205,7 @@ impl Application {
         if let Some(days) = settings.comment_retention_days {
             crate::storage::retention::start_purging_comments(storage.clone(), days);
         }
-        let tokens = Arc::new(crate::tokens::ApiTokens::new(
-            redis.clone(),
-            &settings.redis_prefix,
-        ));
+        let tokens = Arc::new(crate::tokens::ApiTokens::default());
         tokens.follow(storage.clone());
         let citizen = CitizenService::new(
             storage.clone(),

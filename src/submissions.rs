@@ -34,6 +34,10 @@ async fn store(storage: &Storage, batch: &[Job]) -> Result<Vec<Submission>, Stor
     let pairs: Vec<(&CampaignRecord, &NewResponse)> =
         batch.iter().map(|j| (&j.campaign, &j.response)).collect();
     let write = async {
+        // PostgreSQL: the batch is one statement, committed on its own.
+        if storage.backend() == sea_orm::DbBackend::Postgres {
+            return responses::store_batch(storage.db(), &pairs).await;
+        }
         let txn = storage.write().await?;
         let outcomes = responses::store_batch(&txn, &pairs).await?;
         txn.commit().await?;

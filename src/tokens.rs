@@ -2,16 +2,13 @@
 //! the index engine's reads cost no database round trip, and every node forgets what it
 //! remembers when any token is revoked, before the revocation is answered.
 //!
-//! How every node learns of a revocation at once:
-//! - With Redis, a revocation sets a shared *generation* to a new random value, and
-//!   every request reads it (one Redis round trip, far cheaper than the database's):
-//!   a node that sees a value other than the one it remembered under forgets all.
-//!   A node that cannot read it checks the database, as without the cache.
-//! - Every node also counts the revoked tokens in the database every [`POLL`], and
-//!   remembers nothing while its last count is older than [`FRESH`]. A revocation that
-//!   could not reach Redis, or made without one (one node, or `sipas token revoke`
-//!   beside it), waits [`FRESH`] before it is answered, by which time every node
-//!   refuses the token: revocations are rare, reads are not.
+//! How every node learns of a revocation: every node counts the revoked tokens in the
+//! database every [`POLL`] (the count only grows), forgets everything when the count
+//! changes, and remembers nothing while its last count is older than [`FRESH`]. A
+//! revocation waits [`FRESH`] after its commit before it is answered, by which time
+//! every node's count has seen it: revocations are rare, reads are not. (A shared
+//! generation in Redis, read on every request, made revocations answer at once, but
+//! cost a Redis round trip on every read of the index engine.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,19 +17,19 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sipas_domain::access::Principal;
 
-use crate::redis_store::RedisStore;
 use crate::storage::{Storage, StorageError, api_clients};
 
 /// How often a node counts the revoked tokens in the database.
 pub const POLL: Duration = Duration::from_millis(200);
 /// A node remembers tokens only while its last count is younger than this; a
-/// revocation that could not tell every node through Redis waits this long.
+/// revocation waits this long before it is answered.
 pub const FRESH: Duration = Duration::from_secs(1);
 
-/// The tokens a node remembers, and what tells it to forget them.
+/// The tokens a node remembers, and what tells it to forget them. It remembers nothing
+/// until [`ApiTokens::follow`] has counted once; a command (`sipas token revoke`) never
+/// calls it.
+#[derive(Default)]
 pub struct ApiTokens {
-    redis: Arc<RedisStore>,
-    generation_key: String,
     known: Mutex<Known>,
 }
 
@@ -41,8 +38,6 @@ struct Known {
     /// Bumped whenever everything is forgotten: an answer from the database read
     /// before a bump is not remembered.
     epoch: u64,
-    /// The shared generation the entries were remembered under.
-    generation: Option<String>,
     /// The number of revoked tokens at the last count, and when it was taken.
     revoked: Option<(u64, Instant)>,
     /// By token hash: never the token itself.
@@ -74,16 +69,6 @@ impl Known {
 }
 
 impl ApiTokens {
-    /// A node remembers nothing until [`ApiTokens::follow`] has counted once; a
-    /// command (`sipas token revoke`) never calls it.
-    pub fn new(redis: Arc<RedisStore>, prefix: &str) -> Self {
-        Self {
-            redis,
-            generation_key: format!("{prefix}tokens:generation"),
-            known: Mutex::default(),
-        }
-    }
-
     fn known(&self) -> std::sync::MutexGuard<'_, Known> {
         self.known.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -125,7 +110,7 @@ impl ApiTokens {
         token: &str,
     ) -> Result<Option<(Principal, Option<DateTime<Utc>>)>, StorageError> {
         let hash = api_clients::token_hash(token);
-        let check = self.check().await;
+        let check = self.check();
         if check.usable
             && let Some(found) = self.known().entries.get(&hash).cloned()
         {
@@ -157,76 +142,22 @@ impl ApiTokens {
         }
     }
 
-    /// Reads the shared generation (with Redis) and decides whether memory may serve.
-    async fn check(&self) -> Check {
-        let generation = if self.redis.is_configured() {
-            match self.shared_generation().await {
-                Some(generation) => Some(generation),
-                // Redis cannot say whether a token was revoked: ask the database.
-                None => {
-                    return Check {
-                        epoch: self.known().epoch,
-                        usable: false,
-                    };
-                }
-            }
-        } else {
-            None
-        };
-        let mut known = self.known();
-        if let Some(generation) = generation
-            && known.generation.as_ref() != Some(&generation)
-        {
-            known.forget();
-            known.generation = Some(generation);
-        }
+    /// Whether memory may serve now, and the epoch an answer would be remembered under.
+    fn check(&self) -> Check {
+        let known = self.known();
         Check {
             epoch: known.epoch,
             usable: known.fresh(),
         }
     }
 
-    /// The shared generation, `Some("")` when none was ever set; `None` when Redis
-    /// did not answer.
-    async fn shared_generation(&self) -> Option<String> {
-        let mut connection = self.redis.connection().await?;
-        redis::cmd("GET")
-            .arg(&self.generation_key)
-            .query_async::<Option<String>>(&mut connection)
-            .await
-            .ok()
-            .map(Option::unwrap_or_default)
-    }
-
-    /// After a revocation is committed: forgets every token here, tells the other
-    /// nodes through Redis, and when that is not possible waits until every node's
-    /// count has seen it. Returns once every node refuses the revoked token.
+    /// After a revocation is committed: forgets every token here, then waits until
+    /// every node's count has seen it. Returns once every node refuses the revoked
+    /// token.
     pub async fn revoked(&self) {
         self.known().forget();
-        if self.redis.is_configured() {
-            if self.set_shared_generation().await {
-                return;
-            }
-            tracing::warn!(
-                "could not tell the other nodes of a revoked token through Redis; waiting \
-                 for them to count it in the database"
-            );
-        }
         // Another process may serve the same database (a node, while this is the
         // command line): every count it took before the commit is stale by then.
         tokio::time::sleep(FRESH).await;
-    }
-
-    async fn set_shared_generation(&self) -> bool {
-        let Some(mut connection) = self.redis.connection().await else {
-            return false;
-        };
-        let generation = format!("{:032x}", rand::random::<u128>());
-        redis::cmd("SET")
-            .arg(&self.generation_key)
-            .arg(generation)
-            .query_async::<()>(&mut connection)
-            .await
-            .is_ok()
     }
 }

@@ -21,6 +21,8 @@ pub enum CampaignStatus {
 }
 
 impl CampaignStatus {
+    pub const ALL: [CampaignStatus; 4] = [Self::Draft, Self::Open, Self::Closed, Self::Published];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -637,7 +639,7 @@ mod tests {
     }
 
     use CampaignStatus::{Closed, Draft, Open, Published};
-    const STATUSES: [CampaignStatus; 4] = [Draft, Open, Closed, Published];
+    const STATUSES: [CampaignStatus; 4] = CampaignStatus::ALL;
 
     #[test]
     fn statuses_round_trip() {

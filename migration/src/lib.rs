@@ -15,6 +15,7 @@ mod m20261207_000003_appraisals;
 mod m20261208_000001_audit_chain;
 mod m20261208_000002_address_keys;
 mod m20261208_000010_kiosks;
+mod m20261209_000001_late_rows;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_audit_chain::Migration),
             Box::new(m20261208_000002_address_keys::Migration),
             Box::new(m20261208_000010_kiosks::Migration),
+            Box::new(m20261209_000001_late_rows::Migration),
         ]
     }
 }

@@ -104,20 +104,25 @@ pub struct StoredResponse {
     pub counted: bool,
 }
 
-/// A campaign's rows stored since `position`, in id order.
+/// A campaign's rows stored since `position`: those above it in id order, then the
+/// late ones below it in id order.
 pub async fn read_new(
     db: &impl ConnectionTrait,
     campaign_id: i32,
     position: &Position,
 ) -> Result<Vec<StoredResponse>, StorageError> {
     // Two simple reads rather than one with an OR, so each stays on its index however
-    // large the table: the rows above the position, and (PostgreSQL) the rows below it
-    // of transactions the last snapshot had not seen finish.
+    // large the table: the rows above the position, and (PostgreSQL) the rows of
+    // transactions the last snapshot had not seen finish. The second names only the
+    // campaign and transaction ids, so `(campaign_id, txid)` is the one index that fits
+    // it even with stale statistics; its rows above the position, which the first read
+    // returns too, are dropped here.
     let mut rows = rows_where(
         db,
         Condition::all()
             .add(response::Column::CampaignId.eq(campaign_id))
             .add(response::Column::Id.gt(position.seen_upto)),
+        true,
     )
     .await?;
     let unfinished = &position.unfinished;
@@ -126,25 +131,29 @@ pub async fn read_new(
         if !unfinished.in_progress.is_empty() {
             late = late.add(response::Column::Txid.is_in(unfinished.in_progress.iter().copied()));
         }
-        rows.extend(
-            rows_where(
-                db,
-                Condition::all()
-                    .add(late)
-                    .add(response::Column::CampaignId.eq(campaign_id))
-                    .add(response::Column::Id.lte(position.seen_upto)),
-            )
-            .await?,
-        );
+        let mut late = rows_where(
+            db,
+            Condition::all()
+                .add(response::Column::CampaignId.eq(campaign_id))
+                .add(late),
+            false,
+        )
+        .await?;
+        late.retain(|r| r.id <= position.seen_upto);
+        late.sort_unstable_by_key(|r| r.id);
+        rows.extend(late);
     }
     Ok(rows)
 }
 
+/// The rows that meet `condition`; in id order when `ordered` (an `ORDER BY id` can
+/// draw the planner to the `(campaign_id, id)` index, so the late read sorts its own).
 async fn rows_where(
     db: &impl ConnectionTrait,
     condition: Condition,
+    ordered: bool,
 ) -> Result<Vec<StoredResponse>, StorageError> {
-    let rows: Vec<(i64, i32, i32, String, String, Option<String>)> = response::Entity::find()
+    let mut query = response::Entity::find()
         .select_only()
         .column(response::Column::Id)
         .column(response::Column::UnitId)
@@ -152,11 +161,12 @@ async fn rows_where(
         .column(response::Column::Channel)
         .column(response::Column::Answers)
         .column(response::Column::Exclusion)
-        .filter(condition)
-        .order_by_asc(response::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .filter(condition);
+    if ordered {
+        query = query.order_by_asc(response::Column::Id);
+    }
+    let rows: Vec<(i64, i32, i32, String, String, Option<String>)> =
+        query.into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
         .map(

@@ -9,10 +9,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entity::response;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, Statement, sea_query::OnConflict,
 };
-use sipas_domain::campaign::Channel;
+use sipas_domain::campaign::{CampaignStatus, Channel};
 use sipas_domain::questionnaire::Answers;
 
 use super::{CampaignRecord, StorageError, audit, campaigns};
@@ -94,41 +94,160 @@ async fn insert_skipping_repeats(
     Ok(stored)
 }
 
-/// Stores a batch of desk responses (no receipt) in the caller's transaction: one
-/// commit for many citizens. Each gets its own outcome; only `Stored` ones were
-/// written, so the caller commits whatever the outcomes.
+/// Stores a batch of desk responses (no receipt): one commit for many citizens. Each
+/// gets its own outcome; only `Stored` ones were written, so the caller commits
+/// whatever the outcomes. On SQLite it runs in the caller's write transaction; on
+/// PostgreSQL it is one statement, which may run on its own as its own transaction
+/// (see [`store_open_at_once`]).
 pub async fn store_batch(
     db: &impl ConnectionTrait,
     batch: &[(&CampaignRecord, &NewResponse)],
 ) -> Result<Vec<Submission>, StorageError> {
-    let open = campaigns::lock_open(db, batch.iter().map(|(c, _)| c.id)).await?;
+    // A nonce sent twice in one batch is stored once, for its first copy.
     let mut seen = HashSet::new();
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let mut rows = Vec::new();
-    for (campaign, r) in batch {
-        let outcome = if !open.contains(&campaign.id) {
-            Submission::Closed
-        } else if r.nonce.as_ref().is_some_and(|n| !seen.insert(n.clone())) {
-            Submission::Repeated
-        } else {
-            rows.push(row(campaign.id, r));
-            Submission::Stored
-        };
-        outcomes.push(outcome);
-    }
-    let inserted = insert_skipping_repeats(db, rows).await?;
+    let first: Vec<bool> = batch
+        .iter()
+        .map(|(_, r)| r.nonce.as_ref().is_none_or(|n| seen.insert(n.clone())))
+        .collect();
+    let candidates = batch
+        .iter()
+        .zip(&first)
+        .filter(|(_, first)| **first)
+        .map(|(pair, _)| *pair);
+    let (open, inserted) = if db.get_database_backend() == DbBackend::Postgres {
+        store_open_at_once(db, candidates.collect()).await?
+    } else {
+        let open = campaigns::lock_open(db, batch.iter().map(|(c, _)| c.id)).await?;
+        let rows = candidates
+            .filter(|(c, _)| open.contains(&c.id))
+            .map(|(c, r)| row(c.id, r))
+            .collect();
+        (open, insert_skipping_repeats(db, rows).await?)
+    };
     let mut reported = HashSet::new();
-    for ((_, r), outcome) in batch.iter().zip(outcomes.iter_mut()) {
-        if *outcome != Submission::Stored {
-            continue;
-        }
-        if let Some(nonce) = &r.nonce
-            && !(inserted.contains(nonce) && reported.insert(nonce.as_str()))
-        {
-            *outcome = Submission::Repeated;
+    Ok(batch
+        .iter()
+        .zip(first)
+        .map(|((campaign, r), first)| {
+            if !open.contains(&campaign.id) {
+                Submission::Closed
+            } else if !first {
+                Submission::Repeated
+            } else {
+                match &r.nonce {
+                    Some(nonce) if !(inserted.contains(nonce) && reported.insert(nonce)) => {
+                        Submission::Repeated
+                    }
+                    _ => Submission::Stored,
+                }
+            }
+        })
+        .collect())
+}
+
+/// One row as [`store_open_at_once`] sends it, in a JSON array.
+#[derive(serde::Serialize)]
+struct RowJson<'a> {
+    campaign_id: i32,
+    unit_id: i32,
+    service_point_id: i32,
+    channel: &'a str,
+    verified: bool,
+    language: &'a str,
+    answers: String,
+    comment: Option<&'a str>,
+    submitted_at: DateTime<Utc>,
+    exclusion: Option<&'a str>,
+    nonce: Option<&'a str>,
+    client_hash: Option<&'a str>,
+    is_demo: bool,
+}
+
+/// PostgreSQL: locks the campaigns (`FOR SHARE`, so a close waits for this commit) and
+/// inserts the rows of those open, skipping stored nonces, in one statement: one round
+/// trip per group commit where a transaction took five (begin, lock, inserts, commit),
+/// each waiting for a busy machine to schedule the other side. Returns the campaigns
+/// found open and the nonces inserted.
+async fn store_open_at_once(
+    db: &impl ConnectionTrait,
+    pairs: Vec<(&CampaignRecord, &NewResponse)>,
+) -> Result<(HashSet<i32>, HashSet<String>), StorageError> {
+    if pairs.is_empty() {
+        return Ok(Default::default());
+    }
+    const SQL: &str = "\
+        WITH r AS ( \
+          SELECT * FROM json_to_recordset($1::json) AS r( \
+            campaign_id int, unit_id int, service_point_id int, channel text, verified bool, \
+            language text, answers text, comment text, submitted_at timestamptz, \
+            exclusion text, nonce text, client_hash text, is_demo bool) \
+        ), open AS ( \
+          SELECT id FROM campaigns \
+          WHERE id IN (SELECT campaign_id FROM r) \
+            AND status IN (SELECT json_array_elements_text($2::json)) \
+          FOR SHARE \
+        ), stored AS ( \
+          INSERT INTO responses (campaign_id, unit_id, service_point_id, channel, verified, \
+            language, answers, comment, submitted_at, exclusion, nonce, client_hash, is_demo) \
+          SELECT campaign_id, unit_id, service_point_id, channel, verified, language, \
+            answers, comment, submitted_at, exclusion, nonce, client_hash, is_demo \
+          FROM r WHERE campaign_id IN (SELECT id FROM open) \
+          ON CONFLICT (nonce) DO NOTHING \
+          RETURNING nonce \
+        ) \
+        SELECT 'open' AS kind, id::text AS value FROM open \
+        UNION ALL SELECT 'stored', nonce FROM stored";
+    let rows: Vec<RowJson> = pairs
+        .iter()
+        .map(|(c, r)| RowJson {
+            campaign_id: c.id,
+            unit_id: r.unit_id,
+            service_point_id: r.service_point_id,
+            channel: r.channel.as_str(),
+            verified: r.channel.is_verified(),
+            language: r.language,
+            answers: r.answers.to_digits(),
+            comment: r.comment.as_deref(),
+            submitted_at: r.submitted_at,
+            exclusion: r.exclusion,
+            nonce: r.nonce.as_deref(),
+            client_hash: r.client_hash.as_deref(),
+            is_demo: r.is_demo,
+        })
+        .collect();
+    // What "open" means is the domain's, not this statement's.
+    let accepting: Vec<&str> = CampaignStatus::ALL
+        .into_iter()
+        .filter(|s| s.accepts_responses())
+        .map(CampaignStatus::as_str)
+        .collect();
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        SQL,
+        [
+            serde_json::to_string(&rows)
+                .map_err(|e| StorageError::Invalid(e.to_string()))?
+                .into(),
+            serde_json::to_string(&accepting)
+                .map_err(|e| StorageError::Invalid(e.to_string()))?
+                .into(),
+        ],
+    );
+    let (mut open, mut stored) = (HashSet::new(), HashSet::new());
+    for row in db.query_all_raw(statement).await? {
+        let kind: String = row.try_get("", "kind")?;
+        let value: Option<String> = row.try_get("", "value")?;
+        match (kind.as_str(), value) {
+            ("open", Some(id)) => {
+                open.insert(id.parse().map_err(|_| StorageError::Invalid(id))?);
+            }
+            ("stored", Some(nonce)) => {
+                stored.insert(nonce);
+            }
+            _ => {}
         }
     }
-    Ok(outcomes)
+    Ok((open, stored))
 }
 
 /// Stores one response in the caller's transaction; `false` when a response with the

@@ -18,6 +18,7 @@ backend_tests!(
     response_batches_are_all_or_nothing,
     questionnaires_round_trip,
     a_duplicate_skipped_by_the_database_is_reported_as_repeated,
+    the_group_commit_stores_each_form_once_and_only_while_open,
     a_change_and_its_audit_entry_commit_together,
     seeding_ends_an_old_structure_loaded_without_its_end,
 );
@@ -419,6 +420,58 @@ async fn a_duplicate_skipped_by_the_database_is_reported_as_repeated(backend: Ba
     assert_eq!(
         responses::counts(storage.db(), campaign.id).await.unwrap()[&ward.id],
         2
+    );
+}
+
+/// Desk answers through the group commit, as the citizen's path stores them (on
+/// PostgreSQL one statement per batch, on SQLite a transaction): whichever batch each
+/// lands in, a form is stored once, and only while its campaign is open.
+async fn the_group_commit_stores_each_form_once_and_only_while_open(backend: Backend) {
+    use sipas::storage::Submission::{Closed, Repeated, Stored};
+    let Some((storage, _db)) = storage(backend).await else {
+        return;
+    };
+    storage.seed_reference_data().await.unwrap();
+    let open = new_campaign(&storage, "G-1").await;
+    let closed = new_campaign(&storage, "G-2").await;
+    let txn = storage.write().await.unwrap();
+    let closed = campaigns::transition(
+        &txn,
+        "test",
+        &closed,
+        sipas_domain::campaign::CampaignStatus::Closed,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let ward = units::by_code(storage.db(), "18073", None).await.unwrap();
+    let desk = units::default_service_points(storage.db()).await.unwrap()[&ward.id];
+    let response = |nonce: &str| answer((ward.id, desk), Channel::DeskQr, nonce);
+    let queue = sipas::submissions::SubmissionQueue::start(storage.clone());
+    let outcomes = futures_util::future::join_all([
+        queue.submit(&open, response("form-x")),
+        queue.submit(&open, response("form-x")),
+        queue.submit(&closed, response("form-y")),
+        queue.submit(&open, response("form-z")),
+    ])
+    .await;
+    let outcomes: Vec<_> = outcomes.into_iter().map(Result::unwrap).collect();
+    let mut twice = [outcomes[0], outcomes[1]];
+    twice.sort_by_key(|o| *o == Repeated);
+    assert_eq!(twice, [Stored, Repeated], "{outcomes:?}");
+    assert_eq!(outcomes[2..], [Closed, Stored], "{outcomes:?}");
+    // Sent again later, in a batch of its own: still once.
+    assert_eq!(
+        queue.submit(&open, response("form-x")).await.unwrap(),
+        Repeated
+    );
+    let counts = responses::counts(storage.db(), open.id).await.unwrap();
+    assert_eq!(counts[&ward.id], 2);
+    assert!(
+        responses::counts(storage.db(), closed.id)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request, header};
+use memchr::memmem;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::Rng;
 use sipas_templates::survey::{FIELD_COMMENT, FIELD_HONEYPOT, FIELD_ISSUED_AT, FIELD_NONCE};
@@ -239,7 +240,7 @@ impl Target {
             .await?;
         self.keep_cookies(phone, &reply);
         let reply = expect(reply, &[200], "survey page")?;
-        if !reply.text().contains(FIELD_NONCE) {
+        if memmem::find(&reply.body, FIELD_NONCE.as_bytes()).is_none() {
             return Err("survey page without a form nonce".into());
         }
         Ok(reply)
@@ -334,9 +335,13 @@ fn encode(text: &str) -> String {
     utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
 }
 
+// The generator shares the machine with the server: its scans of each 20 KB page use
+// memchr's vectorised search: `str::find` and a second UTF-8 check of each page took a
+// sixth of its CPU.
+
 /// The `value` of the input named `name`.
 pub fn field_value(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
+    let at = memmem::find(html.as_bytes(), format!("name=\"{name}\"").as_bytes())?;
     let start = html[..at].rfind('<')?;
     let end = at + html[at..].find('>')?;
     let tag = &html[start..end];
@@ -348,8 +353,9 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
 /// The names of the form's radio groups (its questions), in order, once each.
 pub fn radio_names(html: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for piece in html.split("<input").skip(1) {
-        let tag = &piece[..piece.find('>').unwrap_or(piece.len())];
+    for at in memmem::find_iter(html.as_bytes(), b"<input") {
+        let piece = &html[at + 6..];
+        let tag = &piece[..memchr::memchr(b'>', piece.as_bytes()).unwrap_or(piece.len())];
         if !tag.contains("type=\"radio\"") {
             continue;
         }
