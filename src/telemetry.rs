@@ -5,9 +5,9 @@ use tracing_subscriber::{EnvFilter, fmt};
 
 /// Installs the global subscriber once; `RUST_LOG` overrides the default level. Lines
 /// are written by a thread of their own, as many as have queued in one write: a
-/// `write` per request on the request's thread cost a busy node a tenth of its CPU.
-/// None is dropped (a full queue makes requests wait). Keep the guard until exit: its
-/// drop writes what is still queued.
+/// `write` per request on the request's thread took a sixth of a busy node's
+/// `/healthz` rate (BENCHMARKS.md). None is dropped (a full queue makes requests wait).
+/// Keep the guard until exit: its drop writes what is still queued.
 pub fn init() -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
