@@ -5,10 +5,10 @@
 //! Each thread that uses Redis has its own connection, whose I/O then runs on that
 //! thread: with one shared connection, whose driver ran on another runtime, every
 //! command crossed threads twice, which cost a node more CPU than the command itself.
-//! Every command is bounded by a short timeout, and a circuit breaker keeps requests off a Redis that failed: after a
-//! failure Redis is skipped for a pause (0.5 s, doubling up to 10 s), then one request
-//! tries it again while the others carry on without it. No request ever waits for
-//! another's attempt to reach Redis.
+//! Every command is bounded by a short timeout, and a circuit breaker keeps requests
+//! off a Redis that failed: after a failure Redis is skipped for a pause (0.5 s,
+//! doubling up to 10 s), then one request tries it again while the others carry on
+//! without it. No request ever waits for another's attempt to reach Redis.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
